@@ -1,0 +1,270 @@
+"""The scenario schema (MODEL.md §0–§7) as pydantic v2 models.
+
+These models check the *shape* of a scenario and every value on its own (types, ranges,
+distribution parameters). Checks that need the whole scenario (unknown ids, dependency
+cycles, a size kind that does not match the team kind) live in :mod:`.checks`.
+
+Field names follow MODEL.md; extensions are documented in ``docs/scenario-format.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from portfolio_sim.distributions import KINDS, check_params
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Distribution(_Model):
+    """An estimate: a mapping with exactly one key (MODEL.md §4)."""
+
+    fixed: float | None = None
+    uniform: list[float] | None = None
+    triangular: list[float] | None = None
+    pert: list[float] | None = None
+    lognormal: dict[str, float] | None = None
+    samples: list[float] | None = None
+    integers: list[float] | None = None
+
+    @field_validator("fixed", "uniform", "triangular", "pert", "lognormal", "samples", "integers")
+    @classmethod
+    def _params_valid(cls, value: Any, info: Any) -> Any:
+        if value is None:
+            return value
+        reason = check_params(info.field_name, value, nonnegative=cls._nonnegative())
+        if reason:
+            raise ValueError(reason)
+        return value
+
+    @classmethod
+    def _nonnegative(cls) -> bool:
+        return True
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Distribution:
+        given = [k for k in KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a distribution needs exactly one of "
+                + ", ".join(KINDS)
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        """The distribution's key, e.g. ``"pert"``."""
+        return next(k for k in KINDS if getattr(self, k) is not None)
+
+    @property
+    def params(self) -> Any:
+        """The distribution's parameters as written."""
+        return getattr(self, self.kind)
+
+
+class Throughput(Distribution):
+    """Items completed per period: ``samples`` (history) or any other distribution."""
+
+    per: Literal["week", "day"] = "week"
+
+
+class HolidayRange(_Model):
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HolidayRange:
+        if self.to < self.from_:
+            raise ValueError(f"range ends ({self.to}) before it starts ({self.from_})")
+        return self
+
+
+class Calendar(_Model):
+    workdays: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    holidays: list[dt.date | HolidayRange] = Field(default_factory=list)
+
+    @field_validator("workdays")
+    @classmethod
+    def _some_workdays(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one working weekday is needed")
+        if len(set(value)) != len(value):
+            raise ValueError("a weekday is listed twice")
+        return value
+
+
+class Budget(_Model):
+    total: float | None = Field(default=None, ge=0)
+    #: Per-quarter amounts keyed "YYYY-Qn" (extension: MODEL.md says "per-quarter amounts").
+    quarters: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("quarters")
+    @classmethod
+    def _quarter_keys(cls, value: dict[str, float]) -> dict[str, float]:
+        import re
+
+        for key, amount in value.items():
+            if not re.fullmatch(r"\d{4}-?Q[1-4]", key):
+                raise ValueError(f"quarter {key!r} must look like 2027-Q1")
+            if amount < 0:
+                raise ValueError(f"quarter {key} amount is negative")
+        return value
+
+
+class StaffingChange(_Model):
+    on: dt.date
+    members: float = Field(ge=0)
+    ramp_days: float = Field(default=0, ge=0)
+
+
+class Team(_Model):
+    id: str = Field(min_length=1)
+    members: float = Field(default=0, ge=0)
+    focus: float = Field(default=1.0, gt=0, le=1)
+    cost_per_member_day: float = Field(default=0, ge=0)
+    wip_limit: int = Field(default=1, ge=1)
+    changes: list[StaffingChange] = Field(default_factory=list)
+    throughput: Throughput | None = None
+    release: Literal["done", "horizon"] = "done"
+
+    @property
+    def kind(self) -> Literal["effort", "throughput"]:
+        return "throughput" if self.throughput is not None else "effort"
+
+    @field_validator("changes")
+    @classmethod
+    def _changes_in_order(cls, value: list[StaffingChange]) -> list[StaffingChange]:
+        for a, b in zip(value, value[1:], strict=False):
+            if b.on <= a.on:
+                raise ValueError(f"changes must be in date order ({b.on} after {a.on})")
+        return value
+
+
+class Value(_Model):
+    per_month: float = Field(ge=0)
+    ramp_months: float = Field(default=0, ge=0)
+    success_probability: float = Field(default=1.0, ge=0, le=1)
+
+
+class Feature(_Model):
+    id: str = Field(min_length=1)
+    team: str
+    #: Lower first; features without a priority come after all that have one, in file order.
+    priority: float | None = None
+    depends_on: list[str] = Field(default_factory=list)
+    not_before: dt.date | None = None
+    deadline: dt.date | None = None
+    effort: Distribution | None = None
+    items: Distribution | None = None
+    growth: Distribution | None = None
+    cost: Distribution | None = None
+    value: Value | None = None
+    deadline_penalty: float = Field(default=0, ge=0)
+    capitalizable: bool = False
+
+    @model_validator(mode="after")
+    def _one_size(self) -> Feature:
+        if (self.effort is None) == (self.items is None):
+            raise ValueError("a feature needs exactly one size: effort (person-days) or items")
+        return self
+
+    @property
+    def size(self) -> Distribution:
+        size = self.effort if self.effort is not None else self.items
+        assert size is not None
+        return size
+
+
+class Risk(_Model):
+    id: str = Field(min_length=1)
+    probability: float = Field(ge=0, le=1)
+    affects: list[str] = Field(min_length=1)
+    extra_effort: Distribution | None = None
+    extra_items: Distribution | None = None
+    delay: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _one_impact(self) -> Risk:
+        given = [k for k in ("extra_effort", "extra_items", "delay") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("a risk needs exactly one of extra_effort, extra_items, delay")
+        return self
+
+    @property
+    def impact_kind(self) -> Literal["extra_effort", "extra_items", "delay"]:
+        for k in ("extra_effort", "extra_items", "delay"):
+            if getattr(self, k) is not None:
+                return k  # type: ignore[return-value]
+        raise AssertionError("validated risk has an impact")
+
+    @property
+    def impact(self) -> Distribution:
+        dist = getattr(self, self.impact_kind)
+        assert dist is not None
+        return dist
+
+
+EntityKind = Literal["teams", "features", "risks"]
+
+
+class VariantChange(_Model):
+    """One step of a variant: ``set`` fields by path, ``add`` or ``remove`` entities."""
+
+    set: dict[str, Any] | None = None
+    add: dict[EntityKind, list[dict[str, Any]]] | None = None
+    remove: dict[EntityKind, list[str]] | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> VariantChange:
+        given = [k for k in ("set", "add", "remove") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a variant change needs exactly one of set, add, remove")
+        return self
+
+
+class Scenario(_Model):
+    """A validated portfolio scenario."""
+
+    name: str = Field(min_length=1)
+    start: dt.date
+    horizon: dt.date | None = None
+    currency: str = "EUR"
+    discount_rate: float = Field(default=0.0, ge=0, le=1)
+    calendar: Calendar = Field(default_factory=Calendar)
+    budget: Budget | None = None
+    teams: list[Team] = Field(min_length=1)
+    features: list[Feature] = Field(min_length=1)
+    risks: list[Risk] = Field(default_factory=list)
+    variants: dict[str, list[VariantChange]] = Field(default_factory=dict)
+    #: Which variant this is (None for the base); set by variants.apply, not by files.
+    variant: str | None = Field(default=None, exclude=True)
+
+    @property
+    def horizon_date(self) -> dt.date:
+        """The horizon, defaulting to start + 5 years (MODEL.md §1)."""
+        if self.horizon is not None:
+            return self.horizon
+        try:
+            return self.start.replace(year=self.start.year + 5)
+        except ValueError:  # 29 February
+            return self.start.replace(year=self.start.year + 5, day=28)
+
+    @model_validator(mode="after")
+    def _horizon_after_start(self) -> Scenario:
+        if self.horizon is not None and self.horizon <= self.start:
+            raise ValueError(f"horizon ({self.horizon}) must be after start ({self.start})")
+        return self
+
+    def team(self, team_id: str) -> Team:
+        return next(t for t in self.teams if t.id == team_id)
+
+    def feature(self, feature_id: str) -> Feature:
+        return next(f for f in self.features if f.id == feature_id)
