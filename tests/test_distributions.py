@@ -143,13 +143,9 @@ def test_quantile_matches_scipy(kind: str, params: Any, q: float) -> None:
     assert d.quantile(kind, params, q) == pytest.approx(exact(kind, params).ppf(q), rel=1e-9)
 
 
-@pytest.mark.xfail(
-    reason="distributions.quantile: ceil(q * n) - 1 on a float product; 0.07 * 100 is "
-    "7.000000000000001, so the 7 % quantile of integers [1, 100] comes out 8, not 7 "
-    "(inverted CDF: F(7) = 0.07). Reported to the owner; not this file's to fix."
-)
 @pytest.mark.parametrize("kind", ["integers", "samples"])
 def test_quantile_inverted_cdf_at_float_boundary(kind: str) -> None:
+    # 0.07 * 100 is 7.000000000000001 in floats; the inverted-CDF 7 % quantile is still 7.
     params = [1, 100] if kind == "integers" else list(range(1, 101))
     assert d.quantile(kind, params, 0.07) == 7.0
 

@@ -40,9 +40,13 @@ KINDS: dict[str, int] = {
 
 def _finite(values: Sequence[float]) -> str | None:
     for v in values:
-        if isinstance(v, bool) or not isinstance(v, int | float):
+        if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
             return f"expected numbers, got {v!r}"
-        if not math.isfinite(v):
+        try:
+            finite = math.isfinite(float(v))
+        except OverflowError:
+            finite = False
+        if not finite:
             return f"values must be finite numbers, got {v!r}"
     return None
 
@@ -167,6 +171,10 @@ def quantile(kind: str, params: Any, q: float) -> float:
     if kind == "lognormal":
         from statistics import NormalDist
 
+        if q <= 0.0:
+            return 0.0
+        if q >= 1.0:
+            return math.inf
         mu, sigma = lognormal_fit(float(params["p10"]), float(params["p90"]))
         return math.exp(mu + sigma * NormalDist().inv_cdf(q))
     vals = [float(v) for v in params]
@@ -174,7 +182,7 @@ def quantile(kind: str, params: Any, q: float) -> float:
         return vals[0] + q * (vals[1] - vals[0])
     if kind == "integers":
         lo, hi = int(vals[0]), int(vals[1])
-        return float(lo + min(hi - lo, max(0, math.ceil(q * (hi - lo + 1)) - 1)))
+        return float(lo + min(hi - lo, max(0, math.ceil(q * (hi - lo + 1) - 1e-9) - 1)))
     if kind == "triangular":
         lo, mode, hi = vals
         if hi == lo:
@@ -185,7 +193,7 @@ def quantile(kind: str, params: Any, q: float) -> float:
         return hi - math.sqrt((1 - q) * (hi - lo) * (hi - mode))
     if kind == "samples":
         s = np.sort(np.asarray(vals))
-        return float(s[max(0, math.ceil(q * len(s)) - 1)])
+        return float(s[max(0, math.ceil(q * len(s) - 1e-9) - 1)])
     raise ValueError(f"no closed-form quantile for {kind}")
 
 
