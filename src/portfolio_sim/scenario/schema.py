@@ -10,9 +10,19 @@ Field names follow MODEL.md; extensions are documented in ``docs/scenario-format
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
 from portfolio_sim.distributions import KINDS, check_params
 
@@ -20,7 +30,8 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # NaN and infinities are never meaningful in a scenario: reject them at the door.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class Distribution(_Model):
@@ -47,6 +58,27 @@ class Distribution(_Model):
     @classmethod
     def _nonnegative(cls) -> bool:
         return True
+
+    @classmethod
+    def _extra_keys(cls) -> frozenset[str]:
+        return frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_kind(cls, data: Any) -> Any:
+        """Name an unknown distribution key plainly (``normal`` is not a field typo)."""
+        if isinstance(data, dict):
+            unknown = [k for k in data if k not in KINDS and k not in cls._extra_keys()]
+            if unknown:
+                raise ValueError(
+                    f"unknown distribution {unknown[0]!r}; expected one of {', '.join(KINDS)}"
+                )
+        elif not isinstance(data, Distribution):
+            raise ValueError(
+                f"expected a distribution mapping with one key, e.g. {{fixed: 10}} or "
+                f"{{pert: [5, 8, 15]}} (got {data!r:.40})"
+            )
+        return data
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Distribution:
@@ -75,6 +107,10 @@ class Throughput(Distribution):
 
     per: Literal["week", "day"] = "week"
 
+    @classmethod
+    def _extra_keys(cls) -> frozenset[str]:
+        return frozenset({"per"})
+
 
 class HolidayRange(_Model):
     from_: dt.date = Field(alias="from")
@@ -87,9 +123,20 @@ class HolidayRange(_Model):
         return self
 
 
+def _holiday_tag(value: Any) -> str:
+    return "range" if isinstance(value, dict | HolidayRange) else "date"
+
+
+#: A holiday is a single date or an inclusive ``{from: date, to: date}`` range.
+Holiday = Annotated[
+    Annotated[dt.date, Tag("date")] | Annotated[HolidayRange, Tag("range")],
+    Discriminator(_holiday_tag),
+]
+
+
 class Calendar(_Model):
     workdays: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
-    holidays: list[dt.date | HolidayRange] = Field(default_factory=list)
+    holidays: list[Holiday] = Field(default_factory=list)
 
     @field_validator("workdays")
     @classmethod
@@ -244,8 +291,9 @@ class Scenario(_Model):
     features: list[Feature] = Field(min_length=1)
     risks: list[Risk] = Field(default_factory=list)
     variants: dict[str, list[VariantChange]] = Field(default_factory=dict)
-    #: Which variant this is (None for the base); set by variants.apply, not by files.
-    variant: str | None = Field(default=None, exclude=True)
+    #: Which variant this is (None for the base); set by variants.apply_variant, never read
+    #: from files (the loader rejects it) and absent from the JSON Schema.
+    variant: SkipJsonSchema[str | None] = Field(default=None, exclude=True)
 
     @property
     def horizon_date(self) -> dt.date:
@@ -257,11 +305,13 @@ class Scenario(_Model):
         except ValueError:  # 29 February
             return self.start.replace(year=self.start.year + 5, day=28)
 
-    @model_validator(mode="after")
-    def _horizon_after_start(self) -> Scenario:
-        if self.horizon is not None and self.horizon <= self.start:
-            raise ValueError(f"horizon ({self.horizon}) must be after start ({self.start})")
-        return self
+    @field_validator("horizon")
+    @classmethod
+    def _horizon_after_start(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("start")
+        if value is not None and isinstance(start, dt.date) and value <= start:
+            raise ValueError(f"horizon ({value}) must be after start ({start})")
+        return value
 
     def team(self, team_id: str) -> Team:
         return next(t for t in self.teams if t.id == team_id)

@@ -1,0 +1,304 @@
+"""Whole-scenario checks that run after the schema accepted every value on its own.
+
+The schema (:mod:`.schema`) checks shapes, types, ranges and distribution parameters.
+This module checks what needs the whole scenario, and reports every problem at once,
+each naming the offending ids and the field path:
+
+* duplicate ids among teams, features or risks;
+* unknown ids in ``team``, ``depends_on`` and ``affects`` (with the closest id suggested),
+  a feature depending on itself, an id listed twice in one list;
+* dependency cycles, named in order: ``dependency cycle: a -> b -> c -> a`` reads
+  "a depends on b, b depends on c, c depends on a"; each cycle (strongly connected group)
+  is reported once, at the ``depends_on`` of its first feature in file order;
+* a size kind that does not match the team kind (``effort`` on a throughput team,
+  ``items`` on an effort team), and likewise risk impacts (``extra_effort`` on a feature
+  of a throughput team, ``extra_items`` on a feature of an effort team);
+* a throughput whose every possible draw rounds to 0 items (all-zero history);
+* an effort team with features but no members now or after any staffing change;
+* dates that are clearly wrong: a staffing change before ``start``, a ``deadline`` before
+  ``start`` or before the feature's own ``not_before``, a ``not_before`` after the
+  horizon (the feature could never start). A deadline after the horizon is allowed.
+
+If the schema already failed, these checks do not run: the loader reports schema
+problems first (see :func:`validate_data`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from portfolio_sim.errors import Problem
+from portfolio_sim.scenario.problems import dedupe, format_path, schema_problems, suggest
+from portfolio_sim.scenario.schema import Distribution, Scenario
+
+
+def _p(loc: tuple[str | int, ...], reason: str) -> Problem:
+    return Problem(path=format_path(loc), reason=reason)
+
+
+def _duplicates(scenario: Scenario) -> list[Problem]:
+    out: list[Problem] = []
+    for kind, entities in (
+        ("team", scenario.teams),
+        ("feature", scenario.features),
+        ("risk", scenario.risks),
+    ):
+        first: dict[str, int] = {}
+        for i, e in enumerate(entities):
+            if e.id in first:
+                where = format_path((kind + "s", first[e.id]))
+                out.append(_p((kind + "s", i, "id"), f"duplicate {kind} id {e.id!r} (also {where})"))
+            else:
+                first[e.id] = i
+    return out
+
+
+def _ref_list(
+    loc: tuple[str | int, ...], refs: list[str], known: Mapping[str, Any], owner: str | None
+) -> list[Problem]:
+    """Problems in a list of feature ids (``depends_on`` or ``affects``)."""
+    out: list[Problem] = []
+    seen: set[str] = set()
+    for j, ref in enumerate(refs):
+        if ref == owner:
+            out.append(_p((*loc, j), f"feature {ref!r} depends on itself"))
+        elif ref not in known:
+            out.append(_p((*loc, j), f"unknown feature {ref!r}{suggest(ref, known)}"))
+        elif ref in seen:
+            out.append(_p((*loc, j), f"feature {ref!r} is listed twice"))
+        seen.add(ref)
+    return out
+
+
+def _references(scenario: Scenario) -> list[Problem]:
+    teams = {t.id: t for t in scenario.teams}
+    features = {f.id: f for f in scenario.features}
+    out: list[Problem] = []
+    for i, f in enumerate(scenario.features):
+        if f.team not in teams:
+            out.append(_p(("features", i, "team"), f"unknown team {f.team!r}{suggest(f.team, teams)}"))
+        out += _ref_list(("features", i, "depends_on"), f.depends_on, features, f.id)
+    for i, r in enumerate(scenario.risks):
+        out += _ref_list(("risks", i, "affects"), r.affects, features, None)
+    return out
+
+
+def _strongly_connected(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Tarjan's algorithm, iterative; components come with their nodes in any order."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    comps: list[list[str]] = []
+    counter = 0
+    for root in graph:
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            node, edge = work.pop()
+            if edge == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            succ = graph[node]
+            if edge < len(succ):
+                work.append((node, edge + 1))
+                nxt = succ[edge]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if low[node] == index[node]:
+                comp: list[str] = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp.append(w)
+                    if w == node:
+                        break
+                comps.append(comp)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return comps
+
+
+def _shortest_cycle(graph: dict[str, list[str]], start: str, members: set[str]) -> list[str]:
+    """Shortest path start -> ... -> start inside one strongly connected group."""
+    parent: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        nxt_frontier: list[str] = []
+        for node in frontier:
+            for nxt in graph[node]:
+                if nxt not in members:
+                    continue
+                if nxt == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(parent[path[-1]])
+                    return [*reversed(path), start]
+                if nxt not in parent:
+                    parent[nxt] = node
+                    nxt_frontier.append(nxt)
+        frontier = nxt_frontier
+    return [start, start]  # unreachable for a real component
+
+
+def _cycles(scenario: Scenario) -> list[Problem]:
+    order = {f.id: i for i, f in reversed(list(enumerate(scenario.features)))}
+    graph: dict[str, list[str]] = {fid: [] for fid in order}
+    for f in scenario.features:
+        graph[f.id] += [d for d in f.depends_on if d in graph and d != f.id]
+    out: list[Problem] = []
+    comps = [c for c in _strongly_connected(graph) if len(c) > 1]
+    for comp in sorted(comps, key=lambda c: min(order[n] for n in c)):
+        start = min(comp, key=order.__getitem__)
+        cycle = _shortest_cycle(graph, start, set(comp))
+        out.append(_p(("features", order[start], "depends_on"), "dependency cycle: " + " -> ".join(cycle)))
+    return out
+
+
+def _max_draw(dist: Distribution) -> float | None:
+    """Largest value a distribution can produce (None if unbounded)."""
+    params = dist.params
+    if dist.kind == "lognormal":
+        return None
+    if dist.kind == "fixed":
+        return float(params)
+    return max(float(v) for v in params)
+
+
+def _teams(scenario: Scenario) -> list[Problem]:
+    out: list[Problem] = []
+    used = {f.team for f in scenario.features}
+    for i, t in enumerate(scenario.teams):
+        for j, change in enumerate(t.changes):
+            if change.on < scenario.start:
+                out.append(
+                    _p(
+                        ("teams", i, "changes", j, "on"),
+                        f"staffing change of team {t.id!r} on {change.on} is before the start ({scenario.start})",
+                    )
+                )
+        if t.throughput is not None:
+            top = _max_draw(t.throughput)
+            if top is not None and top < 0.5:
+                kind = t.throughput.kind
+                what = "all throughput samples are 0" if kind == "samples" else "every throughput draw rounds to 0"
+                out.append(_p(("teams", i, "throughput", kind), f"team {t.id!r}: {what}, so its features can never finish"))
+        elif t.id in used and max([t.members, *(c.members for c in t.changes)]) == 0:
+            out.append(_p(("teams", i, "members"), f"team {t.id!r} has no members: its features can never finish"))
+    return out
+
+
+def _sizes_and_impacts(scenario: Scenario) -> list[Problem]:
+    out: list[Problem] = []
+    kinds = {t.id: t.kind for t in scenario.teams}
+    for i, f in enumerate(scenario.features):
+        kind = kinds.get(f.team)
+        if kind == "throughput" and f.effort is not None:
+            out.append(
+                _p(
+                    ("features", i, "effort"),
+                    f"feature {f.id!r} has effort (person-days) but team {f.team!r} is a throughput team: give items instead",
+                )
+            )
+        elif kind == "effort" and f.items is not None:
+            out.append(
+                _p(
+                    ("features", i, "items"),
+                    f"feature {f.id!r} has items but team {f.team!r} is an effort team: give effort (person-days) instead",
+                )
+            )
+    features = {f.id: f for f in scenario.features}
+    wrong = {"extra_effort": ("throughput", "extra_items"), "extra_items": ("effort", "extra_effort")}
+    for i, r in enumerate(scenario.risks):
+        if r.impact_kind not in wrong:
+            continue
+        bad_kind, instead = wrong[r.impact_kind]
+        for fid in r.affects:
+            f = features.get(fid)
+            if f is not None and kinds.get(f.team) == bad_kind:
+                out.append(
+                    _p(
+                        ("risks", i, r.impact_kind),
+                        f"risk {r.id!r} has {r.impact_kind} but affects feature {fid!r} of "
+                        f"{bad_kind} team {f.team!r} (use {instead})",
+                    )
+                )
+    return out
+
+
+def _dates(scenario: Scenario) -> list[Problem]:
+    out: list[Problem] = []
+    start, horizon = scenario.start, scenario.horizon_date
+    for i, f in enumerate(scenario.features):
+        if f.deadline is not None and f.deadline < start:
+            out.append(_p(("features", i, "deadline"), f"deadline ({f.deadline}) is before the start ({start})"))
+        elif f.deadline is not None and f.not_before is not None and f.deadline < f.not_before:
+            out.append(
+                _p(
+                    ("features", i, "deadline"),
+                    f"deadline ({f.deadline}) is before not_before ({f.not_before}): it can never be met",
+                )
+            )
+        if f.not_before is not None and f.not_before > horizon:
+            out.append(
+                _p(
+                    ("features", i, "not_before"),
+                    f"not_before ({f.not_before}) is after the horizon ({horizon}): the feature could never start",
+                )
+            )
+    return out
+
+
+def check(scenario: Scenario) -> list[Problem]:
+    """Every whole-scenario problem of a schema-valid scenario (empty list if none)."""
+    problems = (
+        _duplicates(scenario)
+        + _references(scenario)
+        + _cycles(scenario)
+        + _teams(scenario)
+        + _sizes_and_impacts(scenario)
+        + _dates(scenario)
+    )
+    return dedupe(problems)
+
+
+def validate_data(data: Any) -> tuple[Scenario | None, list[Problem]]:
+    """Schema-validate plain data, then run :func:`check`.
+
+    Returns ``(scenario, [])`` when valid, else ``(None, problems)``. Paths in
+    the problems are relative to the scenario (``features[0].team``); no file, no line.
+    ``variant`` is rejected: which variant a scenario is comes from the caller.
+    """
+    if not isinstance(data, Mapping):
+        shown = "empty" if data is None else f"a {type(data).__name__}"
+        return None, [
+            Problem(
+                path="",
+                reason=f"a scenario must be a mapping of fields (name, start, teams, features, ...), got {shown}",
+            )
+        ]
+    problems: list[Problem] = []
+    if "variant" in data:
+        problems.append(
+            Problem(
+                path="variant",
+                reason="unknown field 'variant' (choose a variant with --variant NAME or load(path, variant=NAME))",
+            )
+        )
+        data = {k: v for k, v in data.items() if k != "variant"}
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as err:
+        return None, problems + schema_problems(err, Scenario)
+    problems += check(scenario)
+    return (None if problems else scenario), problems
