@@ -1,0 +1,93 @@
+"""Drive the Numba kernels over many trials, in batches, with an optional progress hook.
+
+Batches only bound memory and let a progress bar move; they never change a number:
+trial ``i`` always uses stream counter ``i`` and the accumulators are integers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from portfolio_sim.results.raw import EngineOutput
+from portfolio_sim.scenario.compile import CompiledScenario
+
+#: Trials per kernel call when a progress callback is given.
+BATCH = 1 << 16
+
+
+def run_fast(
+    compiled: CompiledScenario,
+    trials: int,
+    *,
+    keep_trials: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    batch: int | None = None,
+    workers: int | None = None,
+) -> EngineOutput:
+    """Run ``trials`` trials of ``compiled`` on the fast engine.
+
+    ``keep_trials`` also returns per-trial done/start/size arrays [trials, F] (memory
+    trials x features: for tests, traces and small runs). ``progress(done, total)`` is
+    called after each batch. ``workers`` is the number of parallel blocks (default: the
+    Numba thread count); it never changes the result.
+    """
+    import numba
+
+    from portfolio_sim.kernels.model import kernel_model
+    from portfolio_sim.kernels.run import run_trials
+
+    model = kernel_model(compiled)
+    n_f, n_t, h = compiled.n_features, compiled.n_teams, compiled.horizon_days
+    w = int(workers or numba.get_num_threads())
+    feat_hist = np.zeros((w, n_f, h + 1), dtype=np.int64)
+    feat_tsum = np.zeros((w, n_f), dtype=np.int64)
+    team_hist = np.zeros((w, n_t, h + 1), dtype=np.int64)
+    team_work = np.zeros((w, n_t), dtype=np.int64)
+    team_cap = np.zeros((w, n_t), dtype=np.int64)
+    events = np.zeros(w, dtype=np.int64)
+    port_t = np.empty(trials, dtype=np.float64)
+    shape = (trials, n_f) if keep_trials else (0, n_f)
+    done, start, size = np.empty(shape), np.empty(shape), np.empty(shape)
+    step = int(batch or (BATCH if progress is not None else max(trials, 1)))
+    first = 0
+    while first < trials:
+        n = min(step, trials - first)
+        sl = slice(first, first + n)
+        if keep_trials:
+            kd, ks, kz = done[sl], start[sl], size[sl]
+        else:
+            kd = ks = kz = np.empty((0, n_f))
+        run_trials(
+            model,
+            first,
+            n,
+            w,
+            feat_hist,
+            feat_tsum,
+            team_hist,
+            team_work,
+            team_cap,
+            events,
+            port_t[sl],
+            kd,
+            ks,
+            kz,
+        )
+        first += n
+        if progress is not None:
+            progress(first, trials)
+    return EngineOutput(
+        trials=trials,
+        feat_hist=feat_hist.sum(axis=0),
+        feat_tsum=feat_tsum.sum(axis=0),
+        team_hist=team_hist.sum(axis=0),
+        team_work=team_work.sum(axis=0),
+        team_cap=team_cap.sum(axis=0),
+        port_t=np.where(port_t <= h, port_t, np.inf),
+        events=int(events.sum()),
+        done=done if keep_trials else None,
+        start=start if keep_trials else None,
+        size=size if keep_trials else None,
+    )

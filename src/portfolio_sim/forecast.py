@@ -1,0 +1,116 @@
+"""Orchestration: a scenario (file or object), a seed and an engine -> a :class:`Forecast`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from portfolio_sim.errors import InputError
+from portfolio_sim.results.forecast import Forecast
+from portfolio_sim.scenario.compile import compile_scenario
+from portfolio_sim.scenario.schema import Scenario
+
+Engine = Literal["fast", "des"]
+MAX_TRIALS = 100_000_000
+
+
+def _resolve(
+    scenario: Scenario | str | os.PathLike[str], variant: str | None
+) -> tuple[Scenario, str | None]:
+    """Load a path (keeping its SHA-256 for provenance) and apply a variant."""
+    digest = None
+    if isinstance(scenario, str | os.PathLike):
+        from portfolio_sim.scenario.load import load
+
+        path = Path(scenario)
+        scn = load(path)
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            digest = None
+    elif isinstance(scenario, Scenario):
+        scn = scenario
+    else:
+        raise InputError(f"expected a Scenario or a path, got {type(scenario).__name__}")
+    if variant is not None:
+        from portfolio_sim.scenario.variants import apply_variant
+
+        scn = apply_variant(scn, variant)
+    return scn, digest
+
+
+def provenance(seed: int, trials: int, engine: str, sha256: str | None) -> dict[str, Any]:
+    """Where a number came from: inputs, versions, time (stored in every output)."""
+    import numpy
+
+    from portfolio_sim import __version__
+
+    try:
+        import numba
+
+        numba_version: str | None = numba.__version__
+    except ImportError:  # pragma: no cover
+        numba_version = None
+    return {
+        "seed": int(seed),
+        "trials": int(trials),
+        "engine": engine,
+        "scenario_sha256": sha256,
+        "portfolio_sim": __version__,
+        "numpy": numpy.__version__,
+        "numba": numba_version,
+        "python": platform.python_version(),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def forecast(
+    scenario: Scenario | str | os.PathLike[str],
+    trials: int = 10_000,
+    seed: int = 0,
+    variant: str | None = None,
+    engine: Engine = "fast",
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    keep_trials: bool = False,
+) -> Forecast:
+    """Forecast a scenario (or one of its variants) with ``trials`` Monte Carlo trials.
+
+    The same scenario, trials and seed give identical numbers on every run, whatever
+    the thread count or batching. ``engine="des"`` runs the SimPy reference model
+    (slow; for checks and traces). ``keep_trials`` keeps per-trial arrays
+    (trials x features) on ``result.raw``.
+    """
+    if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= MAX_TRIALS:
+        raise InputError(f"trials must be a whole number from 1 to {MAX_TRIALS:,}, got {trials!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError(f"seed must be a non-negative whole number, got {seed!r}")
+    scn, digest = _resolve(scenario, variant)
+    compiled = compile_scenario(scn, seed)
+    t0 = time.perf_counter()
+    if engine == "fast":
+        from portfolio_sim.engines.fast import run_fast
+
+        raw = run_fast(compiled, trials, keep_trials=keep_trials, progress=progress)
+    elif engine == "des":
+        from portfolio_sim.engines.des import run_des
+
+        raw = run_des(compiled, trials, progress=progress)
+    else:
+        raise InputError(f"engine must be 'fast' or 'des', got {engine!r}")
+    elapsed = time.perf_counter() - t0
+    return Forecast(
+        compiled=compiled,
+        raw=raw,
+        trials=trials,
+        seed=seed,
+        engine=engine,
+        elapsed_s=elapsed,
+        meta=provenance(seed, trials, engine, digest),
+    )

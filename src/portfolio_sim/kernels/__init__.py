@@ -1,0 +1,1 @@
+"""Numba kernels: plain functions over arrays and scalars (numpy, numba and rng only)."""

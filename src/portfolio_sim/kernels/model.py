@@ -1,0 +1,56 @@
+"""The arrays a kernel reads, as one typed tuple (Numba passes it by reference).
+
+Built from :class:`portfolio_sim.scenario.compile.CompiledScenario` by
+``portfolio_sim.forecast``; the kernels themselves import only numpy, numba and rng.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class KernelModel(NamedTuple):
+    horizon: float
+    team_kind: np.ndarray
+    team_wip: np.ndarray
+    team_release_horizon: np.ndarray
+    cap_ptr: np.ndarray
+    cap_t: np.ndarray
+    cap_cum: np.ndarray
+    cap_rate: np.ndarray
+    cap_slope: np.ndarray
+    tp_dist: np.ndarray
+    tp_period: np.ndarray
+    team_key: np.ndarray
+    team_feat_ptr: np.ndarray
+    team_feat_idx: np.ndarray
+    feat_team: np.ndarray
+    feat_items: np.ndarray
+    feat_size: np.ndarray
+    feat_growth: np.ndarray
+    feat_key: np.ndarray
+    feat_not_before: np.ndarray
+    dep_ptr: np.ndarray
+    dep_idx: np.ndarray
+    succ_ptr: np.ndarray
+    succ_idx: np.ndarray
+    risk_prob: np.ndarray
+    risk_kind: np.ndarray
+    risk_dist: np.ndarray
+    risk_key: np.ndarray
+    risk_ptr: np.ndarray
+    risk_idx: np.ndarray
+    pool: np.ndarray
+
+
+def kernel_model(compiled: object) -> KernelModel:
+    """Pick the kernel's arrays out of a compiled scenario (any object with those names)."""
+    values = {}
+    for name in KernelModel._fields:
+        if name == "horizon":
+            values[name] = float(compiled.horizon_days)  # type: ignore[attr-defined]
+        else:
+            values[name] = getattr(compiled, name)
+    return KernelModel(**values)

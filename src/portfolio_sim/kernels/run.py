@@ -1,0 +1,139 @@
+"""Run many trials in parallel and aggregate without trials x features memory.
+
+Trials are split into ``n_workers`` contiguous blocks run under ``prange``; each block
+adds into its own slice of integer accumulators (day-resolution histograms, fixed-point
+sums), which are summed afterwards. Integer addition is associative, so the totals are
+identical whatever the number of threads, workers or batches: the reproducibility
+guarantee of MODEL.md §8 holds bit for bit.
+
+Day histograms have ``H + 1`` bins: bin d < H counts trials done on working day d, bin H
+counts trials not done by the horizon. Percentiles under the inverted-CDF rule are exact
+from these counts.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from portfolio_sim.kernels.schedule import EPS, cap_at, sample_trial, simulate_trial
+
+#: Fixed-point scale for sums of clock times (2**-20 working days resolution).
+TIME_SCALE = float(1 << 20)
+#: Fixed-point scale for sums of work and capacity (2**-16 person-days resolution).
+WORK_SCALE = float(1 << 16)
+
+
+@njit(cache=True, inline="always")
+def done_day(t):
+    """MODEL.md §1: work ending at clock time t is done on working day ceil(t) - 1."""
+    d = math.ceil(t - EPS) - 1.0
+    return np.int64(d) if d > 0.0 else np.int64(0)
+
+
+@njit(cache=True, parallel=True)
+def run_trials(
+    m,
+    first_trial,
+    n,
+    n_workers,
+    feat_hist,
+    feat_tsum,
+    team_hist,
+    team_work,
+    team_cap,
+    events,
+    port_t,
+    keep_done,
+    keep_start,
+    keep_size,
+):
+    """Simulate trials ``first_trial .. first_trial + n - 1``.
+
+    Accumulates into (summed over the leading worker axis afterwards):
+    ``feat_hist[w, F, H+1]`` / ``team_hist[w, T, H+1]`` done-day counts,
+    ``feat_tsum[w, F]`` fixed-point sums of done clock times (done trials only),
+    ``team_work[w, T]`` / ``team_cap[w, T]`` fixed-point work done and capacity paid,
+    ``events[w]`` events processed. Writes ``port_t[i]`` (portfolio finish clock time,
+    inf if not done by the horizon) and, if their first axis is ``n``, per-trial
+    ``keep_done`` / ``keep_start`` / ``keep_size`` [n, F].
+    """
+    n_f = m.feat_team.shape[0]
+    n_t = m.team_kind.shape[0]
+    horizon = m.horizon
+    n_bins = feat_hist.shape[2]
+    keep = keep_done.shape[0] == n
+    for w in prange(n_workers):
+        lo = (n * w) // n_workers
+        hi = (n * (w + 1)) // n_workers
+        size = np.empty(n_f)
+        delay = np.empty(n_f)
+        done = np.empty(n_f)
+        start = np.empty(n_f)
+        ready = np.empty(n_f)
+        finish_v = np.empty(n_f)
+        deps_left = np.empty(n_f, dtype=np.int64)
+        state = np.empty(n_f, dtype=np.int64)
+        work = np.empty(n_t)
+        team_k = np.empty(n_t, dtype=np.int64)
+        team_v = np.empty(n_t)
+        team_c = np.empty(n_t)
+        team_next = np.empty(n_t)
+        team_t = np.empty(n_t)
+        dirty = np.empty(n_t, dtype=np.bool_)
+        for i in range(lo, hi):
+            trial = first_trial + i
+            sample_trial(m, trial, size, delay)
+            events[w] += simulate_trial(
+                m,
+                trial,
+                size,
+                delay,
+                done,
+                start,
+                work,
+                ready,
+                deps_left,
+                state,
+                finish_v,
+                team_k,
+                team_v,
+                team_c,
+                team_next,
+                dirty,
+            )
+            last = 0.0
+            for j in range(n_t):
+                team_t[j] = 0.0
+            for f in range(n_f):
+                d = done[f]
+                j = m.feat_team[f]
+                if d <= horizon:
+                    feat_hist[w, f, done_day(d)] += 1
+                    feat_tsum[w, f] += np.int64(round(d * TIME_SCALE))
+                else:
+                    feat_hist[w, f, n_bins - 1] += 1
+                if d > team_t[j]:
+                    team_t[j] = d
+                if d > last:
+                    last = d
+            port_t[i] = last
+            for j in range(n_t):
+                d = team_t[j]
+                if d <= horizon:
+                    team_hist[w, j, done_day(d)] += 1
+                else:
+                    team_hist[w, j, n_bins - 1] += 1
+                if m.team_kind[j] == 0:
+                    paid_to = horizon
+                    if d <= horizon and not m.team_release_horizon[j]:
+                        paid_to = min(float(done_day(d) + 1), horizon)
+                    team_cap[w, j] += np.int64(round(cap_at(m, j, paid_to) * WORK_SCALE))
+                team_work[w, j] += np.int64(round(work[j] * WORK_SCALE))
+            if keep:
+                for f in range(n_f):
+                    keep_done[i, f] = done[f]
+                    keep_start[i, f] = start[f]
+                    keep_size[i, f] = size[f]

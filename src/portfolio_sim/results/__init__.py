@@ -1,0 +1,1 @@
+"""Results: the percentile rule, engine aggregates, DataFrames and JSON (pandas lives here)."""

@@ -1,0 +1,86 @@
+"""What an engine hands to the results layer: aggregates, no pandas, no dates.
+
+Both engines (fast kernels, SimPy reference) fill the same :class:`EngineOutput`, so
+everything downstream (tables, JSON, reports) is engine-agnostic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Fixed-point scales of the integer sums (see kernels/run.py).
+TIME_SCALE = float(1 << 20)
+WORK_SCALE = float(1 << 16)
+
+
+@dataclass
+class EngineOutput:
+    """Aggregates of ``trials`` trials.
+
+    Histograms have ``horizon_days + 1`` bins: bin d counts done on working day d, the
+    last bin counts "not done by the horizon".
+    """
+
+    trials: int
+    feat_hist: np.ndarray  # int64 [F, H+1]
+    feat_tsum: np.ndarray  # int64 [F] fixed-point sum of done clock times (done trials)
+    team_hist: np.ndarray  # int64 [T, H+1]
+    team_work: np.ndarray  # int64 [T] fixed-point work done
+    team_cap: np.ndarray  # int64 [T] fixed-point capacity paid (effort teams)
+    port_t: np.ndarray  # float64 [trials] portfolio finish clock time (inf: not done)
+    events: int = 0
+    #: Optional per-trial arrays [trials, F] (done clock time, start clock time, size).
+    done: np.ndarray | None = None
+    start: np.ndarray | None = None
+    size: np.ndarray | None = None
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def from_trials(
+        cls,
+        done: np.ndarray,
+        start: np.ndarray,
+        size: np.ndarray,
+        work: np.ndarray,
+        cap: np.ndarray,
+        feat_team: np.ndarray,
+        n_teams: int,
+        horizon_days: int,
+    ) -> EngineOutput:
+        """Aggregate per-trial arrays (used by the reference engine and tests).
+
+        ``work``/``cap`` are per-trial [trials, T] work done and capacity paid.
+        Produces exactly what the kernels accumulate, with the same fixed-point rounding.
+        """
+        n, n_f = done.shape
+        h = horizon_days
+        ok = done <= h
+        days = np.where(ok, np.maximum(np.ceil(np.where(ok, done, 0) - 1e-9) - 1, 0), h)
+        days = days.astype(np.int64)
+        feat_hist = np.zeros((n_f, h + 1), dtype=np.int64)
+        for f in range(n_f):
+            feat_hist[f] = np.bincount(days[:, f], minlength=h + 1)
+        tsum = np.where(ok, np.round(np.where(ok, done, 0) * TIME_SCALE), 0).astype(np.int64)
+        team_t = np.zeros((n, n_teams))
+        for f in range(n_f):
+            team_t[:, feat_team[f]] = np.maximum(team_t[:, feat_team[f]], done[:, f])
+        tok = team_t <= h
+        tdays = np.where(tok, np.maximum(np.ceil(np.where(tok, team_t, 0) - 1e-9) - 1, 0), h)
+        team_hist = np.zeros((n_teams, h + 1), dtype=np.int64)
+        for j in range(n_teams):
+            team_hist[j] = np.bincount(tdays[:, j].astype(np.int64), minlength=h + 1)
+        port = done.max(axis=1) if n_f else np.zeros(n)
+        return cls(
+            trials=n,
+            feat_hist=feat_hist,
+            feat_tsum=tsum.sum(axis=0),
+            team_hist=team_hist,
+            team_work=np.round(work * WORK_SCALE).astype(np.int64).sum(axis=0),
+            team_cap=np.round(cap * WORK_SCALE).astype(np.int64).sum(axis=0),
+            port_t=np.where(port <= h, port, np.inf),
+            done=done,
+            start=start,
+            size=size,
+        )

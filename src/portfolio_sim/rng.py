@@ -1,0 +1,165 @@
+"""Keyed, counter-based random streams shared by both engines (MODEL.md §7).
+
+Every random number is a pure function of ``(seed, entity, trial, draw index)``::
+
+    key = stream_key(seed, "feature", "payments-api")   # once, at compile time
+    u   = uniform(key, trial, index)                       # in the hot loop, no state
+
+There is no generator state to carry, seed or split, so results do not depend on the
+number of threads, processes or chunks, and adding or removing an entity leaves every
+other entity's draws unchanged (common random numbers across variants).
+
+The generator is a counter-based hash in the SplitMix64 family: the 64-bit stream key and
+the trial are mixed by one round of the SplitMix64 finaliser, then the draw index by a
+second round. SplitMix64 passes BigCrush; two rounds decorrelate neighbouring keys,
+trials and indices. ``uniform`` returns a double in the open interval (0, 1) with 53
+random bits.
+
+Draw indices: an entity owns *slots* (0 = size, 1 = growth, ...; a throughput team's
+slot is its period number). A slot may consume several uniforms (Box-Muller, rejection
+sampling); they use the sub-indices ``slot * SUBSTREAM + j``.
+
+:func:`draw` turns uniforms into a sample of a distribution encoded by
+:func:`portfolio_sim.distributions.encode`. Both engines call it, so the same
+``(seed, trial, entity)`` gives the same sampled size in either engine. All samplers are
+exact: inverse CDFs in closed form where they exist, Box-Muller for the lognormal and
+Cheng's (1978) BB rejection algorithm for the Beta behind Beta-PERT (about 2.5 uniforms a
+draw instead of a costly inverse Beta CDF).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+import numpy as np
+from numba import njit
+
+SUBSTREAM = 1 << 16
+
+_G1 = np.uint64(0x9E3779B97F4A7C15)
+_G2 = np.uint64(0xD1B54A32D192ED03)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_TWO53 = 1.0 / 9007199254740992.0
+
+# Codes shared with distributions.KINDS (kept literal so this module imports no scenario code).
+FIXED, UNIFORM, TRIANGULAR, PERT, LOGNORMAL, SAMPLES, INTEGERS = range(7)
+
+
+def stream_key(seed: int, kind: str, entity_id: str) -> int:
+    """The 64-bit key of an entity's stream: a hash of the seed, its kind and its id."""
+    h = hashlib.blake2b(f"{int(seed)}\x1f{kind}\x1f{entity_id}".encode(), digest_size=8)
+    return int.from_bytes(h.digest(), "little")
+
+
+@njit(cache=True, inline="always")
+def _mix(x: np.uint64) -> np.uint64:
+    x = (x ^ (x >> _S30)) * _M1
+    x = (x ^ (x >> _S27)) * _M2
+    return x ^ (x >> _S31)
+
+
+@njit(cache=True)
+def uniform(key: np.uint64, trial: np.int64, index: np.int64) -> float:
+    """The uniform in (0, 1) at ``index`` of ``key``'s stream in ``trial``."""
+    x = _mix(np.uint64(key) + np.uint64(trial) * _G1)
+    x = _mix(x ^ (np.uint64(index) * _G2 + _G1))
+    return (float(x >> _S11) + 0.5) * _TWO53
+
+
+@njit(cache=True)
+def _beta_cheng_bb(a: float, b: float, key: np.uint64, trial: np.int64, base: np.int64) -> float:
+    """Beta(a, b) for a, b > 1 by Cheng's BB algorithm; uniforms from sub-index ``base``."""
+    a0 = min(a, b)
+    b0 = max(a, b)
+    alpha = a0 + b0
+    beta = math.sqrt((alpha - 2.0) / (2.0 * a0 * b0 - alpha))
+    gamma = a0 + 1.0 / beta
+    log4 = math.log(4.0)
+    j = 0
+    w = a0
+    while j < 2 * 1000:
+        u1 = uniform(key, trial, base + j)
+        u2 = uniform(key, trial, base + j + 1)
+        j += 2
+        v = beta * math.log(u1 / (1.0 - u1))
+        w = a0 * math.exp(v)
+        z = u1 * u1 * u2
+        r = gamma * v - log4
+        s = a0 + r - w
+        if s + 2.609438 >= 5.0 * z:
+            break
+        t = math.log(z)
+        if s >= t:
+            break
+        if r + alpha * math.log(alpha / (b0 + w)) >= t:
+            break
+    if a0 == a:
+        return w / (b0 + w)
+    return b0 / (b0 + w)
+
+
+@njit(cache=True)
+def draw(
+    code: np.int64,
+    pool: np.ndarray,
+    off: np.int64,
+    n: np.int64,
+    key: np.uint64,
+    trial: np.int64,
+    slot: np.int64,
+) -> float:
+    """A sample of the distribution ``(code, pool[off:off+n])`` from ``key``'s ``slot``."""
+    base = slot * SUBSTREAM
+    if code == FIXED:
+        return pool[off]
+    if code == UNIFORM:
+        lo = pool[off]
+        return lo + uniform(key, trial, base) * (pool[off + 1] - lo)
+    if code == TRIANGULAR:
+        lo = pool[off]
+        mode = pool[off + 1]
+        hi = pool[off + 2]
+        if hi == lo:
+            return lo
+        u = uniform(key, trial, base)
+        fc = (mode - lo) / (hi - lo)
+        if u < fc:
+            return lo + math.sqrt(u * (hi - lo) * (mode - lo))
+        return hi - math.sqrt((1.0 - u) * (hi - lo) * (hi - mode))
+    if code == PERT:
+        lo = pool[off]
+        hi = pool[off + 2]
+        if hi == lo:
+            return lo
+        a = pool[off + 3]
+        b = pool[off + 4]
+        if a == 1.0:  # Beta(1, b): closed-form inverse CDF
+            x = 1.0 - (1.0 - uniform(key, trial, base)) ** (1.0 / b)
+        elif b == 1.0:  # Beta(a, 1)
+            x = uniform(key, trial, base) ** (1.0 / a)
+        else:
+            x = _beta_cheng_bb(a, b, key, trial, base)
+        return lo + (hi - lo) * x
+    if code == LOGNORMAL:
+        u1 = uniform(key, trial, base)
+        u2 = uniform(key, trial, base + 1)
+        z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+        return math.exp(pool[off] + pool[off + 1] * z)
+    if code == SAMPLES:
+        i = np.int64(uniform(key, trial, base) * n)
+        if i >= n:
+            i = n - 1
+        return pool[off + i]
+    # INTEGERS
+    lo = pool[off]
+    span = pool[off + 1] - lo + 1.0
+    k = math.floor(uniform(key, trial, base) * span)
+    if k >= span:
+        k = span - 1.0
+    return lo + k
