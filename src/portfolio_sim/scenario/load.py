@@ -82,6 +82,11 @@ def load_text(text: str, fmt: str, filename: str = "<string>", variant: str | No
     scenario, problems = validate_data(data)
     if scenario is not None:
         problems = validate_all_variants(scenario)
+        if problems and variant is not None and variant not in scenario.variants:
+            try:  # name the unknown variant too, not only the broken ones
+                apply_variant(scenario, variant)
+            except ScenarioError as err:
+                problems = err.problems + problems
     if problems or scenario is None:
         raise ScenarioError(_located(problems, locate, filename))
     if variant is None:
