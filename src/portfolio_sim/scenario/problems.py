@@ -121,7 +121,10 @@ def clean_loc(root: type[BaseModel], loc: Loc) -> tuple[list[str | int], type[Ba
     tp: Any = root
     out: list[str | int] = []
     parent: type[BaseModel] | None = None
-    for el in loc:
+    loc = list(loc)
+    for i, el in enumerate(loc):
+        if el == "[key]":  # pydantic marks an invalid dict key after the key itself
+            continue
         tp = _unwrap(tp)
         if get_origin(tp) in (Union, types.UnionType):
             tp = _union_member(tp, el)
@@ -141,10 +144,7 @@ def clean_loc(root: type[BaseModel], loc: Loc) -> tuple[list[str | int], type[Ba
         elif origin is dict:
             parent = None
             args = get_args(tp)
-            if el == "[key]":
-                tp = args[0]
-                continue
-            tp = args[1]
+            tp = args[0] if loc[i + 1 : i + 2] == ["[key]"] else args[1]
             out.append(el)
         else:
             parent = None

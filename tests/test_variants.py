@@ -1,0 +1,173 @@
+"""Variants: set / add / remove applied in order, then validated again."""
+
+from __future__ import annotations
+
+import pytest
+from scenario_text import ACME_YAML, BASE, problems, valid
+
+from portfolio_sim.errors import ScenarioError
+from portfolio_sim.scenario import apply_variant, load, validate_all_variants
+from portfolio_sim.scenario.problems import format_path, parse_path
+
+
+def with_variants(*lines: str) -> str:
+    return BASE + "variants:\n" + "".join(f"  {line}\n" for line in lines)
+
+
+def test_acme_variants() -> None:
+    base = load(ACME_YAML)
+    hire = apply_variant(base, "hire-two")
+    assert hire.variant == "hire-two" and hire.team("web").members == 8
+    assert base.team("web").members == 6 and base.variant is None  # base untouched
+
+    no_wallet = apply_variant(base, "no-wallet")
+    assert [f.id for f in no_wallet.features] == ["payments-api", "one-click"]
+
+    add = apply_variant(base, "add-team")
+    assert [t.id for t in add.teams] == ["web", "mobile", "web2"]
+    assert add.feature("one-click").team == "web2"
+
+
+def test_apply_to_plain_data() -> None:
+    from ruamel.yaml import YAML
+
+    data = YAML(typ="safe").load(ACME_YAML.read_text())
+    assert apply_variant(data, "hire-two").team("web").members == 8
+
+
+def test_set_paths() -> None:
+    text = with_variants(
+        "v: [{set: {budget.total: 1000, discount_rate: 0.05, teams.mobile.throughput.samples: [4, 4],",
+        "           features.b.effort: {pert: [1, 2, 3]}, teams.web.changes: [{on: 2027-03-01, members: 5}]}},",
+        "    {set: {teams.web.changes.0.members: 6}}]",
+    )
+    s = apply_variant(valid(text), "v")
+    assert s.budget is not None and s.budget.total == 1000
+    assert s.discount_rate == 0.05
+    assert s.team("mobile").throughput is not None
+    assert s.team("mobile").throughput.samples == [4, 4]
+    assert s.feature("b").size.kind == "pert"
+    assert s.team("web").changes[0].members == 6
+
+
+def test_set_ids_with_dots() -> None:
+    text = BASE.replace("id: b,", "id: v1.2,") + "variants:\n  v: [{set: {features.v1.2.effort: {fixed: 9}}}]\n"
+    s = apply_variant(valid(text), "v")
+    assert s.feature("v1.2").size.params == 9
+
+
+def test_add_and_remove() -> None:
+    text = with_variants(
+        "v: [{add: {features: [{id: c, team: web, effort: {fixed: 1}, depends_on: [b]}],",
+        "           risks: [{id: r2, probability: 0.5, affects: [c], delay: {fixed: 3}}]}},",
+        "    {remove: {features: [a]}}]",
+    ) .replace("features:\n", "risks:\n  - {id: r, probability: 0.5, affects: [a], delay: {fixed: 1}}\nfeatures:\n")
+    base = valid(text)
+    s = apply_variant(base, "v")
+    assert [f.id for f in s.features] == ["b", "m", "c"]
+    assert s.feature("b").depends_on == []  # dangling dependency dropped
+    assert [r.id for r in s.risks] == ["r2"]  # risk left with nothing to affect removed
+
+
+def test_remove_team_then_reassign_in_same_variant() -> None:
+    text = with_variants(
+        "v: [{remove: {teams: [web]}}, {add: {teams: [{id: web2, members: 3}]}},",
+        "    {set: {features.a.team: web2, features.b.team: web2}}]",
+    )
+    s = apply_variant(valid(text), "v")
+    assert [t.id for t in s.teams] == ["mobile", "web2"]
+
+
+def test_remove_team_that_still_has_features_is_an_error() -> None:
+    text = with_variants("v: [{remove: {teams: [web]}}]")
+    assert problems(text) == [
+        "s.yaml:12: variants.v[0]: features[0].team: unknown team 'web'",
+        "s.yaml:12: variants.v[0]: features[1].team: unknown team 'web'",
+    ]
+
+
+def test_variant_creating_a_cycle_is_an_error() -> None:
+    text = with_variants("loop: [{set: {teams.web.members: 3}}, {set: {features.a.depends_on: [b]}}]")
+    assert problems(text) == [
+        "s.yaml:12: variants.loop[1]: features[0].depends_on: dependency cycle: a -> b -> a"
+    ]
+
+
+def test_schema_problem_after_set() -> None:
+    text = with_variants("v:", "  - {set: {teams.web.members: 3}}", "  - {set: {teams.web.members: -3}}")
+    assert problems(text) == [
+        "s.yaml:14: variants.v[1]: teams[0].members: Input should be greater than or equal to 0 (got -3)"
+    ]
+
+
+def test_bad_set_paths_name_the_step() -> None:
+    text = with_variants(
+        "v: [{set: {features.paymnts.team: web, teams.web.members.x: 1, teams.web.changes.4: 1,",
+        "           features..team: x}}]",
+    )
+    assert problems(text) == [
+        's.yaml:12: variants.v[0].set["features.paymnts.team"]: no feature \'paymnts\'',
+        's.yaml:12: variants.v[0].set["teams.web.members.x"]: invalid path '
+        "'teams.web.members.x': 'teams.web.members' is a value, not a mapping",
+        's.yaml:12: variants.v[0].set["teams.web.changes.4"]: invalid path '
+        "'teams.web.changes.4': '4' is not an index of a list of 0",
+        's.yaml:13: variants.v[0].set["features..team"]: invalid path \'features..team\': empty part',
+    ]
+
+
+def test_remove_unknown_id_suggests() -> None:
+    text = with_variants("v:", "  - remove: {features: [bb]}")
+    assert problems(text) == ["s.yaml:13: variants.v[0].remove.features[0]: no feature 'bb' (did you mean 'b'?)"]
+
+
+def test_malformed_change() -> None:
+    text = with_variants("v: [{sett: {a: 1}}, {set: {a: 1}, add: {teams: []}}, {add: {tems: []}}]")
+    assert problems(text) == [
+        "s.yaml:12: variants.v[0].sett: unknown field 'sett' (did you mean 'set'?)",
+        "s.yaml:12: variants.v[1]: a variant change needs exactly one of set, add, remove",
+        "s.yaml:12: variants.v[2].add.tems: Input should be 'teams', 'features' or 'risks' (got 'tems')",
+    ]
+
+
+def test_unknown_variant_lists_available() -> None:
+    base = load(ACME_YAML)
+    with pytest.raises(ScenarioError) as info:
+        apply_variant(base, "hire-too")
+    assert str(info.value) == (
+        "variants: unknown variant 'hire-too' (did you mean 'hire-two'?); "
+        "available: hire-two, no-wallet, add-team"
+    )
+    with pytest.raises(ScenarioError, match="unknown variant 'x'"):
+        load(ACME_YAML, variant="x")
+
+
+def test_validate_all_variants() -> None:
+    assert validate_all_variants(load(ACME_YAML)) == []
+    text = with_variants("ok: [{set: {teams.web.members: 3}}]", "bad: [{set: {features.a.team: nope}}]")
+    assert problems(text) == ["s.yaml:13: variants.bad[0]: features[0].team: unknown team 'nope'"]
+
+
+def test_a_variant_may_set_a_field_that_makes_kinds_mismatch() -> None:
+    text = with_variants("v: [{set: {features.a.team: mobile}}]")
+    (line,) = problems(text)
+    assert line.startswith("s.yaml:12: variants.v[0]: features[0].effort: feature 'a' has effort")
+
+
+def test_variant_field_cannot_be_set() -> None:
+    text = with_variants("v: [{set: {variant: other}}]")
+    (line,) = problems(text)
+    assert line.startswith("s.yaml:12: variants.v[0]: variant: unknown field 'variant'")
+
+
+@pytest.mark.parametrize(
+    "loc",
+    [
+        ("features", 3, "effort", "pert"),
+        ("variants", "hire-two", 0, "set", "teams.web.members"),
+        ("variants", 'we"ird: name', 1),
+        ("x", "[key]", 0, "a b", "ü"),
+    ],
+)
+def test_paths_round_trip(loc: tuple[str | int, ...]) -> None:
+    assert parse_path(format_path(loc)) == list(loc)
+    assert parse_path(format_path(loc) + ": features[1].team") == list(loc)
