@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from scenario_text import BASE, problems, valid
 
 from portfolio_sim.scenario.checks import check, validate_data
 from portfolio_sim.scenario.schema import Scenario
+from scenario_text import BASE, problems, valid
 
 
 def test_base_is_valid() -> None:
@@ -109,7 +109,9 @@ def test_rule(old: str, new: str, expected: str) -> None:
 
 
 def test_team_without_members_but_hiring_later_is_fine() -> None:
-    valid(BASE.replace("{id: web, members: 2}", "{id: web, changes: [{on: 2027-03-01, members: 2}]}"))
+    valid(
+        BASE.replace("{id: web, members: 2}", "{id: web, changes: [{on: 2027-03-01, members: 2}]}")
+    )
 
 
 def test_team_without_members_and_without_features_is_fine() -> None:
@@ -149,7 +151,9 @@ def test_cycle_named_in_order() -> None:
         "- {id: a, team: web, effort: {fixed: 5}, depends_on: [c]}\n"
         "  - {id: c, team: web, effort: {fixed: 5}, depends_on: [b]}",
     )
-    assert problems(text) == ["s.yaml:8: features[0].depends_on: dependency cycle: a -> c -> b -> a"]
+    assert problems(text) == [
+        "s.yaml:8: features[0].depends_on: dependency cycle: a -> c -> b -> a"
+    ]
 
 
 def test_two_cycles_reported_once_each() -> None:
@@ -173,7 +177,12 @@ def test_long_chain_is_not_a_cycle_and_does_not_recurse() -> None:
         {"id": f"f{i}", "team": "web", "effort": {"fixed": 1}, "depends_on": [f"f{i - 1}"]}
         for i in range(1, n)
     ]
-    data = {"name": "chain", "start": dt.date(2027, 1, 4), "teams": [{"id": "web", "members": 1}], "features": feats}
+    data = {
+        "name": "chain",
+        "start": dt.date(2027, 1, 4),
+        "teams": [{"id": "web", "members": 1}],
+        "features": feats,
+    }
     scenario, found = validate_data(data)
     assert found == [] and isinstance(scenario, Scenario)
     feats[0]["depends_on"] = [f"f{n - 1}"]
@@ -186,7 +195,10 @@ def test_long_chain_is_not_a_cycle_and_does_not_recurse() -> None:
 
 
 def test_all_problems_together() -> None:
-    text = BASE.replace("team: web, effort: {fixed: 5}, depends_on: [a]", "team: wbe, effort: {fixed: 5}, depends_on: [zz]")
+    text = BASE.replace(
+        "team: web, effort: {fixed: 5}, depends_on: [a]",
+        "team: wbe, effort: {fixed: 5}, depends_on: [zz]",
+    )
     text = text.replace("samples: [1, 2, 3]", "samples: [0]")
     assert len(problems(text)) == 3
 

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from scenario_text import ACME_TOML, ACME_YAML, BASE
 
 from portfolio_sim.cli import main
+from scenario_text import ACME_TOML, ACME_YAML, BASE
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -64,7 +64,9 @@ def test_validate_invalid_exit_2_one_line_per_problem(tmp_path: Path) -> None:
         (["validate", str(ACME_YAML), "--variant", "nope"], "unknown variant 'nope'"),
     ],
 )
-def test_validate_bad_input_exit_2(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_bad_input_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(args) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err

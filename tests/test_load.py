@@ -6,12 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from scenario_text import ACME_TOML, ACME_YAML, BASE, problems, valid
 
 import portfolio_sim
 from portfolio_sim.errors import ScenarioError
 from portfolio_sim.scenario import Scenario, load, load_text
 from portfolio_sim.scenario.schema import HolidayRange
+from scenario_text import ACME_TOML, ACME_YAML, BASE, problems, valid
 
 
 def test_acme_yaml_loads() -> None:
@@ -94,7 +94,9 @@ def test_missing_top_level_field_has_no_line() -> None:
 
 
 def test_block_style_lines() -> None:
-    text = BASE + "risks:\n  - id: r\n    probability: 1.5\n    affects: [a]\n    delay: {fixed: 2}\n"
+    text = (
+        BASE + "risks:\n  - id: r\n    probability: 1.5\n    affects: [a]\n    delay: {fixed: 2}\n"
+    )
     assert problems(text) == [
         "s.yaml:13: risks[0].probability: Input should be less than or equal to 1 (got 1.5)"
     ]
@@ -180,7 +182,10 @@ def test_top_level_must_be_a_mapping(text: str, reason: str) -> None:
 
 def test_alias_bomb_fails_cleanly() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 9)]
+    lines += [
+        f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]"
+        for i in range(1, 9)
+    ]
     (line,) = problems("\n".join(lines) + "\n")
     assert "too large" in line
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from scenario_text import ACME_YAML, BASE, problems, valid
 
 from portfolio_sim.errors import ScenarioError
 from portfolio_sim.scenario import apply_variant, load, validate_all_variants
 from portfolio_sim.scenario.problems import format_path, parse_path
+from scenario_text import ACME_YAML, BASE, problems, valid
 
 
 def with_variants(*lines: str) -> str:
@@ -51,7 +51,10 @@ def test_set_paths() -> None:
 
 
 def test_set_ids_with_dots() -> None:
-    text = BASE.replace("id: b,", "id: v1.2,") + "variants:\n  v: [{set: {features.v1.2.effort: {fixed: 9}}}]\n"
+    text = (
+        BASE.replace("id: b,", "id: v1.2,")
+        + "variants:\n  v: [{set: {features.v1.2.effort: {fixed: 9}}}]\n"
+    )
     s = apply_variant(valid(text), "v")
     assert s.feature("v1.2").size.params == 9
 
@@ -61,7 +64,10 @@ def test_add_and_remove() -> None:
         "v: [{add: {features: [{id: c, team: web, effort: {fixed: 1}, depends_on: [b]}],",
         "           risks: [{id: r2, probability: 0.5, affects: [c], delay: {fixed: 3}}]}},",
         "    {remove: {features: [a]}}]",
-    ) .replace("features:\n", "risks:\n  - {id: r, probability: 0.5, affects: [a], delay: {fixed: 1}}\nfeatures:\n")
+    ).replace(
+        "features:\n",
+        "risks:\n  - {id: r, probability: 0.5, affects: [a], delay: {fixed: 1}}\nfeatures:\n",
+    )
     base = valid(text)
     s = apply_variant(base, "v")
     assert [f.id for f in s.features] == ["b", "m", "c"]
@@ -87,14 +93,18 @@ def test_remove_team_that_still_has_features_is_an_error() -> None:
 
 
 def test_variant_creating_a_cycle_is_an_error() -> None:
-    text = with_variants("loop: [{set: {teams.web.members: 3}}, {set: {features.a.depends_on: [b]}}]")
+    text = with_variants(
+        "loop: [{set: {teams.web.members: 3}}, {set: {features.a.depends_on: [b]}}]"
+    )
     assert problems(text) == [
         "s.yaml:12: variants.loop[1]: features[0].depends_on: dependency cycle: a -> b -> a"
     ]
 
 
 def test_schema_problem_after_set() -> None:
-    text = with_variants("v:", "  - {set: {teams.web.members: 3}}", "  - {set: {teams.web.members: -3}}")
+    text = with_variants(
+        "v:", "  - {set: {teams.web.members: 3}}", "  - {set: {teams.web.members: -3}}"
+    )
     assert problems(text) == [
         "s.yaml:14: variants.v[1]: teams[0].members: Input should be greater than or equal to 0 (got -3)"
     ]
@@ -106,18 +116,20 @@ def test_bad_set_paths_name_the_step() -> None:
         "           features..team: x}}]",
     )
     assert problems(text) == [
-        's.yaml:12: variants.v[0].set["features.paymnts.team"]: no feature \'paymnts\'',
+        "s.yaml:12: variants.v[0].set[\"features.paymnts.team\"]: no feature 'paymnts'",
         's.yaml:12: variants.v[0].set["teams.web.members.x"]: invalid path '
-        "'teams.web.members.x': 'teams.web.members' is a value, not a mapping",
+        "'teams.web.members.x': 'members' is a value, not a mapping",
         's.yaml:12: variants.v[0].set["teams.web.changes.4"]: invalid path '
         "'teams.web.changes.4': '4' is not an index of a list of 0",
-        's.yaml:13: variants.v[0].set["features..team"]: invalid path \'features..team\': empty part',
+        "s.yaml:13: variants.v[0].set[\"features..team\"]: invalid path 'features..team': empty part",
     ]
 
 
 def test_remove_unknown_id_suggests() -> None:
     text = with_variants("v:", "  - remove: {features: [bb]}")
-    assert problems(text) == ["s.yaml:13: variants.v[0].remove.features[0]: no feature 'bb' (did you mean 'b'?)"]
+    assert problems(text) == [
+        "s.yaml:13: variants.v[0].remove.features[0]: no feature 'bb' (did you mean 'b'?)"
+    ]
 
 
 def test_malformed_change() -> None:
@@ -143,7 +155,9 @@ def test_unknown_variant_lists_available() -> None:
 
 def test_validate_all_variants() -> None:
     assert validate_all_variants(load(ACME_YAML)) == []
-    text = with_variants("ok: [{set: {teams.web.members: 3}}]", "bad: [{set: {features.a.team: nope}}]")
+    text = with_variants(
+        "ok: [{set: {teams.web.members: 3}}]", "bad: [{set: {features.a.team: nope}}]"
+    )
     assert problems(text) == ["s.yaml:13: variants.bad[0]: features[0].team: unknown team 'nope'"]
 
 

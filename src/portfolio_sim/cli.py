@@ -41,7 +41,9 @@ class Command:
 
 def _configure_validate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="scenario file (.yaml, .yml or .toml)")
-    parser.add_argument("--variant", metavar="NAME", help="validate this variant applied to the base")
+    parser.add_argument(
+        "--variant", metavar="NAME", help="validate this variant applied to the base"
+    )
 
 
 def _run_validate(args: argparse.Namespace) -> int:
@@ -83,7 +85,9 @@ def _run_schema(args: argparse.Namespace) -> int:
 
 
 COMMANDS: list[Command] = [
-    Command("validate", "check a scenario file and summarise it", _configure_validate, _run_validate),
+    Command(
+        "validate", "check a scenario file and summarise it", _configure_validate, _run_validate
+    ),
     Command("schema", "print the JSON Schema of scenario files", _configure_schema, _run_schema),
 ]
 

@@ -47,12 +47,14 @@ def _duplicates(scenario: Scenario) -> list[Problem]:
         ("risk", scenario.risks),
     ):
         first: dict[str, int] = {}
-        for i, e in enumerate(entities):
-            if e.id in first:
-                where = format_path((kind + "s", first[e.id]))
-                out.append(_p((kind + "s", i, "id"), f"duplicate {kind} id {e.id!r} (also {where})"))
+        for i, eid in enumerate(e.id for e in entities):
+            if eid in first:
+                where = format_path((kind + "s", first[eid]))
+                out.append(
+                    _p((kind + "s", i, "id"), f"duplicate {kind} id {eid!r} (also {where})")
+                )
             else:
-                first[e.id] = i
+                first[eid] = i
     return out
 
 
@@ -79,7 +81,9 @@ def _references(scenario: Scenario) -> list[Problem]:
     out: list[Problem] = []
     for i, f in enumerate(scenario.features):
         if f.team not in teams:
-            out.append(_p(("features", i, "team"), f"unknown team {f.team!r}{suggest(f.team, teams)}"))
+            out.append(
+                _p(("features", i, "team"), f"unknown team {f.team!r}{suggest(f.team, teams)}")
+            )
         out += _ref_list(("features", i, "depends_on"), f.depends_on, features, f.id)
     for i, r in enumerate(scenario.risks):
         out += _ref_list(("risks", i, "affects"), r.affects, features, None)
@@ -161,7 +165,9 @@ def _cycles(scenario: Scenario) -> list[Problem]:
     for comp in sorted(comps, key=lambda c: min(order[n] for n in c)):
         start = min(comp, key=order.__getitem__)
         cycle = _shortest_cycle(graph, start, set(comp))
-        out.append(_p(("features", order[start], "depends_on"), "dependency cycle: " + " -> ".join(cycle)))
+        out.append(
+            _p(("features", order[start], "depends_on"), "dependency cycle: " + " -> ".join(cycle))
+        )
     return out
 
 
@@ -191,10 +197,24 @@ def _teams(scenario: Scenario) -> list[Problem]:
             top = _max_draw(t.throughput)
             if top is not None and top < 0.5:
                 kind = t.throughput.kind
-                what = "all throughput samples are 0" if kind == "samples" else "every throughput draw rounds to 0"
-                out.append(_p(("teams", i, "throughput", kind), f"team {t.id!r}: {what}, so its features can never finish"))
+                what = (
+                    "all throughput samples are 0"
+                    if kind == "samples"
+                    else "every throughput draw rounds to 0"
+                )
+                out.append(
+                    _p(
+                        ("teams", i, "throughput", kind),
+                        f"team {t.id!r}: {what}, so its features can never finish",
+                    )
+                )
         elif t.id in used and max([t.members, *(c.members for c in t.changes)]) == 0:
-            out.append(_p(("teams", i, "members"), f"team {t.id!r} has no members: its features can never finish"))
+            out.append(
+                _p(
+                    ("teams", i, "members"),
+                    f"team {t.id!r} has no members: its features can never finish",
+                )
+            )
     return out
 
 
@@ -218,19 +238,22 @@ def _sizes_and_impacts(scenario: Scenario) -> list[Problem]:
                 )
             )
     features = {f.id: f for f in scenario.features}
-    wrong = {"extra_effort": ("throughput", "extra_items"), "extra_items": ("effort", "extra_effort")}
+    wrong = {
+        "extra_effort": ("throughput", "extra_items"),
+        "extra_items": ("effort", "extra_effort"),
+    }
     for i, r in enumerate(scenario.risks):
         if r.impact_kind not in wrong:
             continue
         bad_kind, instead = wrong[r.impact_kind]
         for fid in r.affects:
-            f = features.get(fid)
-            if f is not None and kinds.get(f.team) == bad_kind:
+            hit = features.get(fid)
+            if hit is not None and kinds.get(hit.team) == bad_kind:
                 out.append(
                     _p(
                         ("risks", i, r.impact_kind),
                         f"risk {r.id!r} has {r.impact_kind} but affects feature {fid!r} of "
-                        f"{bad_kind} team {f.team!r} (use {instead})",
+                        f"{bad_kind} team {hit.team!r} (use {instead})",
                     )
                 )
     return out
@@ -241,7 +264,12 @@ def _dates(scenario: Scenario) -> list[Problem]:
     start, horizon = scenario.start, scenario.horizon_date
     for i, f in enumerate(scenario.features):
         if f.deadline is not None and f.deadline < start:
-            out.append(_p(("features", i, "deadline"), f"deadline ({f.deadline}) is before the start ({start})"))
+            out.append(
+                _p(
+                    ("features", i, "deadline"),
+                    f"deadline ({f.deadline}) is before the start ({start})",
+                )
+            )
         elif f.deadline is not None and f.not_before is not None and f.deadline < f.not_before:
             out.append(
                 _p(

@@ -61,15 +61,23 @@ def load(path: str | os.PathLike[str], variant: str | None = None) -> Scenario:
     except FileNotFoundError:
         raise ScenarioError(Problem(path="", reason="file not found", file=filename)) from None
     except IsADirectoryError:
-        raise ScenarioError(Problem(path="", reason="is a directory, not a file", file=filename)) from None
+        raise ScenarioError(
+            Problem(path="", reason="is a directory, not a file", file=filename)
+        ) from None
     except UnicodeDecodeError as err:
-        raise ScenarioError(Problem(path="", reason=f"not UTF-8 text ({err.reason})", file=filename)) from None
+        raise ScenarioError(
+            Problem(path="", reason=f"not UTF-8 text ({err.reason})", file=filename)
+        ) from None
     except OSError as err:
-        raise ScenarioError(Problem(path="", reason=f"cannot read: {err.strerror or err}", file=filename)) from None
+        raise ScenarioError(
+            Problem(path="", reason=f"cannot read: {err.strerror or err}", file=filename)
+        ) from None
     return load_text(text, fmt, filename, variant=variant)
 
 
-def load_text(text: str, fmt: str, filename: str = "<string>", variant: str | None = None) -> Scenario:
+def load_text(
+    text: str, fmt: str, filename: str = "<string>", variant: str | None = None
+) -> Scenario:
     """Like :func:`load` for text already in memory; ``fmt`` is ``"yaml"`` or ``"toml"``."""
     fmt = {"yml": "yaml"}.get(fmt.lower().lstrip("."), fmt.lower().lstrip("."))
     if fmt == "yaml":
@@ -77,7 +85,9 @@ def load_text(text: str, fmt: str, filename: str = "<string>", variant: str | No
     elif fmt == "toml":
         data, locate = _parse_toml(text, filename)
     else:
-        raise ScenarioError(Problem(path="", reason=f"unknown format {fmt!r}: use yaml or toml", file=filename))
+        raise ScenarioError(
+            Problem(path="", reason=f"unknown format {fmt!r}: use yaml or toml", file=filename)
+        )
 
     scenario, problems = validate_data(data)
     if scenario is not None:
@@ -98,7 +108,10 @@ def load_text(text: str, fmt: str, filename: str = "<string>", variant: str | No
 
 
 def _located(problems: list[Problem], locate: Locator, filename: str) -> list[Problem]:
-    return [Problem(path=p.path, reason=p.reason, file=filename, line=locate(parse_path(p.path))) for p in problems]
+    return [
+        Problem(path=p.path, reason=p.reason, file=filename, line=locate(parse_path(p.path)))
+        for p in problems
+    ]
 
 
 # --- plain data ------------------------------------------------------------------------
@@ -119,7 +132,9 @@ def _plain(value: Any, budget: _Budget, depth: int = 0) -> Any:
     """ruamel/tomllib objects -> plain dict, list, str, int, float, bool, date, None."""
     budget.nodes += 1
     if budget.nodes > _MAX_NODES:
-        raise budget.fail(f"the document is too large (over {_MAX_NODES} values after expanding aliases)")
+        raise budget.fail(
+            f"the document is too large (over {_MAX_NODES} values after expanding aliases)"
+        )
     if depth > _MAX_DEPTH:
         raise budget.fail(f"the document is nested too deeply (over {_MAX_DEPTH} levels)")
     if isinstance(value, dict):
@@ -164,12 +179,21 @@ def _parse_yaml(text: str, filename: str) -> tuple[Any, Locator]:
         reason = " ".join(str(x) for x in (err.context, err.problem) if x)
         reason = re.sub(r"\s+", " ", reason).strip() or "syntax error"
         raise ScenarioError(
-            Problem(path="", reason=f"invalid YAML: {reason}", file=filename, line=mark.line + 1 if mark else None)
+            Problem(
+                path="",
+                reason=f"invalid YAML: {reason}",
+                file=filename,
+                line=mark.line + 1 if mark else None,
+            )
         ) from None
     except RecursionError:
-        raise ScenarioError(Problem(path="", reason="invalid YAML: nested too deeply", file=filename)) from None
+        raise ScenarioError(
+            Problem(path="", reason="invalid YAML: nested too deeply", file=filename)
+        ) from None
     except Exception as err:  # ruamel raises ValueError etc. for e.g. 2027-02-30
-        raise ScenarioError(Problem(path="", reason=f"invalid YAML: {err}", file=filename)) from None
+        raise ScenarioError(
+            Problem(path="", reason=f"invalid YAML: {err}", file=filename)
+        ) from None
     return _plain(tree, _Budget(filename)), lambda loc: _yaml_line(tree, loc)
 
 
@@ -202,9 +226,13 @@ def _parse_toml(text: str, filename: str) -> tuple[Any, Locator]:
         m = re.search(r"\(at line (\d+), column \d+\)", msg)
         line = int(m.group(1)) if m else None
         reason = re.sub(r"\s*\(at line \d+, column \d+\)|\s*\(at end of document\)", "", msg)
-        raise ScenarioError(Problem(path="", reason=f"invalid TOML: {reason}", file=filename, line=line)) from None
+        raise ScenarioError(
+            Problem(path="", reason=f"invalid TOML: {reason}", file=filename, line=line)
+        ) from None
     except (ValueError, RecursionError) as err:
-        raise ScenarioError(Problem(path="", reason=f"invalid TOML: {err}", file=filename)) from None
+        raise ScenarioError(
+            Problem(path="", reason=f"invalid TOML: {err}", file=filename)
+        ) from None
     lines = text.splitlines()
     return _plain(data, _Budget(filename)), lambda loc: _toml_line(lines, loc)
 
@@ -237,7 +265,11 @@ def _toml_line(lines: list[str], loc: Sequence[str | int]) -> int | None:
             return None
         start = found[0]
     end = next(
-        (i for i in range(start + 1, len(lines)) if re.match(r"\s*\[", lines[i]) and not re.match(rf"\s*\[\[?\s*{head}\.", lines[i])),
+        (
+            i
+            for i in range(start + 1, len(lines))
+            if re.match(r"\s*\[", lines[i]) and not re.match(rf"\s*\[\[?\s*{head}\.", lines[i])
+        ),
         len(lines),
     )
     line, pos = start, start

@@ -95,10 +95,7 @@ def _union_member(tp: Any, tag: object) -> Any:
     """The member of a union that pydantic's loc ``tag`` names (``Tag`` or type name)."""
     for member in get_args(tp):
         tags = [m.tag for m in get_args(member)[1:] if isinstance(m, Tag)]
-        if get_origin(member) is Annotated:
-            bare = get_args(member)[0]
-        else:
-            bare = member
+        bare = get_args(member)[0] if get_origin(member) is Annotated else member
         if tag in tags or getattr(bare, "__name__", None) == tag:
             return bare
     return None
@@ -166,10 +163,16 @@ def _reason(err: Any, loc: list[str | int], parent: type[BaseModel] | None) -> s
         name = loc[-1] if loc else "?"
         hint = suggest(name, _field_names(parent)) if parent is not None else ""
         return f"unknown field {name!r}{hint}"
+    ctx = err.get("ctx") or {}
+    if kind == "too_short" and "min_length" in ctx:
+        need = ctx["min_length"]
+        return f"needs at least {need} item{'s' if need != 1 else ''}, got {ctx.get('actual_length', 0)}"
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             return msg[len(prefix) :]
-    msg = re.sub(r"Input should be a valid dictionary or instance of \w+", "expected a mapping", msg)
+    msg = re.sub(
+        r"Input should be a valid dictionary or instance of \w+", "expected a mapping", msg
+    )
     msg = re.sub(r"^Input should be a valid dictionary", "expected a mapping", msg)
     if isinstance(value, _SCALARS):
         shown = repr(value)

@@ -27,6 +27,7 @@ from pydantic.json_schema import SkipJsonSchema
 from portfolio_sim.distributions import KINDS, check_params
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_MON_TO_FRI: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
 
 class _Model(BaseModel):
@@ -135,7 +136,7 @@ Holiday = Annotated[
 
 
 class Calendar(_Model):
-    workdays: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    workdays: list[Weekday] = Field(default_factory=lambda: list(_MON_TO_FRI))
     holidays: list[Holiday] = Field(default_factory=list)
 
     @field_validator("workdays")
@@ -249,7 +250,7 @@ class Risk(_Model):
     def impact_kind(self) -> Literal["extra_effort", "extra_items", "delay"]:
         for k in ("extra_effort", "extra_items", "delay"):
             if getattr(self, k) is not None:
-                return k  # type: ignore[return-value]
+                return k
         raise AssertionError("validated risk has an impact")
 
     @property

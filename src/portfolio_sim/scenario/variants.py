@@ -46,42 +46,50 @@ def _ids(entities: Any) -> list[str]:
     return [e["id"] for e in entities if isinstance(e, dict) and isinstance(e.get("id"), str)]
 
 
-def _find_entity(entities: list[Any], parts: list[str]) -> tuple[dict[str, Any], int] | None:
-    """Entity whose id is ``parts[:n]`` joined by dots: longest id that leaves a field."""
-    by_id = {e["id"]: e for e in entities if isinstance(e, dict) and isinstance(e.get("id"), str)}
-    matches = [n for n in range(1, len(parts) + 1) if ".".join(parts[:n]) in by_id]
-    if not matches:
-        return None
-    inner = [n for n in matches if n < len(parts)]
-    n = max(inner) if inner else max(matches)
-    return by_id[".".join(parts[:n])], n
+def _split_entity(entities: list[Any], rest: str) -> tuple[int, str | None] | None:
+    """Find the entity that ``rest`` (``ID`` or ``ID.field...``) addresses.
+
+    Ids may contain dots: the longest id followed by a field wins, else an exact id.
+    Returns (index in ``entities``, remaining path or None for the whole entity).
+    """
+    ids = [
+        (i, e["id"])
+        for i, e in enumerate(entities)
+        if isinstance(e, dict) and isinstance(e.get("id"), str)
+    ]
+    inner = [(len(eid), i, eid) for i, eid in ids if rest.startswith(eid + ".")]
+    if inner:
+        _, i, eid = max(inner)
+        return i, rest[len(eid) + 1 :]
+    exact = [i for i, eid in ids if eid == rest]
+    return (exact[0], None) if exact else None
 
 
 def _set(data: dict[str, Any], path: str, value: Any) -> str | None:
     """Set ``path`` to ``value`` in ``data``; return why it cannot be done, or None."""
-    parts = path.split(".")
+    node: Any = data
+    kind, _, rest = path.partition(".")
+    if kind in ENTITY_KINDS and rest:
+        entities = data.get(kind)
+        entities = entities if isinstance(entities, list) else []
+        found = _split_entity(entities, rest)
+        if found is None:
+            wanted = rest.split(".")[0]
+            if not wanted:
+                return f"invalid path {path!r}: empty part"
+            return f"no {kind[:-1]} {wanted!r}{suggest(wanted, _ids(entities))}"
+        index, field_path = found
+        if field_path is None:  # replace the whole entity
+            entities[index] = copy.deepcopy(value)
+            return None
+        node, path_left = entities[index], field_path
+    else:
+        path_left = path
+    parts = path_left.split(".")
     if any(p == "" for p in parts):
         return f"invalid path {path!r}: empty part"
-    node: Any = data
-    i = 0
-    while i < len(parts):
-        part = parts[i]
+    for i, part in enumerate(parts):
         last = i == len(parts) - 1
-        if node is data and part in ENTITY_KINDS and not last:
-            entities = data.get(part)
-            found = _find_entity(entities if isinstance(entities, list) else [], parts[i + 1 :])
-            if found is None:
-                wanted = parts[i + 1]
-                kind = part[:-1]
-                return f"no {kind} {wanted!r}{suggest(wanted, _ids(entities))}"
-            entity, n = found
-            if i + 1 + n == len(parts):  # replace the whole entity
-                assert isinstance(entities, list)
-                slot = next(k for k, e in enumerate(entities) if e is entity)
-                entities[slot] = copy.deepcopy(value)
-                return None
-            node, i = entity, i + 1 + n
-            continue
         if isinstance(node, dict):
             if last:
                 node[part] = copy.deepcopy(value)
@@ -97,9 +105,7 @@ def _set(data: dict[str, Any], path: str, value: Any) -> str | None:
                 return None
             node = node[int(part)]
         else:
-            done = ".".join(parts[:i])
-            return f"invalid path {path!r}: {done!r} is a value, not a mapping"
-        i += 1
+            return f"invalid path {path!r}: {parts[i - 1]!r} is a value, not a mapping"
     return None  # pragma: no cover - the loop always returns
 
 
@@ -109,7 +115,11 @@ def _remove(data: dict[str, Any], kind: str, ids: list[str]) -> list[tuple[int, 
     if not isinstance(entities, list):
         entities = []
     present = _ids(entities)
-    errors = [(j, f"no {kind[:-1]} {x!r}{suggest(x, present)}") for j, x in enumerate(ids) if x not in present]
+    errors = [
+        (j, f"no {kind[:-1]} {x!r}{suggest(x, present)}")
+        for j, x in enumerate(ids)
+        if x not in present
+    ]
     gone = set(ids)
     data[kind] = [e for e in entities if not (isinstance(e, dict) and e.get("id") in gone)]
     if kind == "features":
@@ -129,7 +139,9 @@ def _remove(data: dict[str, Any], kind: str, ids: list[str]) -> list[tuple[int, 
     return errors
 
 
-def _apply_step(data: dict[str, Any], step: VariantChange, loc: tuple[str | int, ...]) -> list[Problem]:
+def _apply_step(
+    data: dict[str, Any], step: VariantChange, loc: tuple[str | int, ...]
+) -> list[Problem]:
     problems: list[Problem] = []
     if step.set is not None:
         for path, value in step.set.items():
