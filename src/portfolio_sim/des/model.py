@@ -1,0 +1,432 @@
+"""The SimPy reference model of one trial (MODEL.md §1-§5, §10).
+
+An independent, readable statement of the schedule semantics, used to check the fast
+Numba engine trial by trial (both draw from the same keyed streams, see sampling.py).
+It shares no code with ``portfolio_sim.kernels``.
+
+Semantics, as modelled here:
+
+* **Clock.** ``env.now`` is the continuous clock in working days; work on working day d
+  covers ``[d, d + 1)``. Events after the horizon (clock time > ``horizon_days``) are
+  never processed: the trial is *censored* there and unfinished features are "not done"
+  (done time ``inf``).
+* **Features are processes.** Each waits for its dependencies' *done* events (logging
+  ``blocked`` / ``unblocked``), then until it is *ready*: ``ready = max(last dependency
+  done, not_before) + risk delay`` (without dependencies ``not_before + delay``). A delay
+  risk that fired is logged (``risk_fired``) when its delay begins. At the ready time the
+  feature *arrives* at its team, which wakes up.
+* **Effort teams** have capacity rate ``focus x effective members(t)`` (staffing changes
+  and linear ramp-ups), held as the piecewise-quadratic cumulative capacity ``C(t)``
+  (:class:`Capacity`). The k features in progress share it equally: between two events
+  each receives ``(C(t2) - C(t1)) / k``. The team process keeps every in-progress
+  feature's remaining work and sleeps until the next completion, ``C^-1(C(now) + k x
+  min remaining)``; an arrival wakes it early, and the timer is re-armed after every
+  change of the in-progress set. Staffing changes need no re-arming: ``C^-1`` already
+  follows the capacity's changes (they are logged as ``staffing_change``).
+* **Start rule.** While a team has fewer than ``wip_limit`` features in progress it
+  starts the highest-priority (priority, then file order) feature that is ready. Starts
+  happen in a *start phase* that SimPy processes after every other event at the same
+  clock time (priority ``LOW``), so all completions at time t, on all teams, are applied
+  before any start at t.
+* **Throughput teams** draw one period at a time (periods are blocks of ``L`` working
+  days from day 0). At the end of period q (time ``(q + 1) L``) the period's items go, in
+  priority order, to features not done whose ready time is <= ``qL``; a feature starts at
+  the start of the first period in which it got items and is done at the end of the
+  period in which its remaining items reach 0. Items left once every eligible feature is
+  served are lost. Periods without an eligible feature are skipped (their draw unused).
+* **Ties.** Clock times within :data:`EPS` count as equal (ready <= now + EPS; remaining
+  work within ``EPS x (1 + size)`` counts as done).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import simpy
+from simpy.events import Event
+
+from portfolio_sim.calendar import done_day
+from portfolio_sim.des.sampling import TrialDraws, period_items, sample_trial
+from portfolio_sim.scenario.compile import EFFORT, RISK_DELAY, CompiledScenario
+
+EPS = 1e-9
+INF = math.inf
+#: SimPy event priority of the start phase (URGENT = 0 and NORMAL = 1 come first).
+LOW: Any = 2
+
+WAITING, ACTIVE, DONE = 0, 1, 2
+
+
+class LogEntry(NamedTuple):
+    """One line of a trial's event log. ``feature`` is None for team-level events."""
+
+    time: float
+    team: str
+    feature: str | None
+    event: str  # start | finish | blocked | unblocked | ready | risk_fired | staffing_change
+
+
+class StartPhase(Event):
+    """An event processed after every ordinary event at the current clock time."""
+
+    def __init__(self, env: simpy.Environment) -> None:
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        env.schedule(self, LOW)
+
+
+class Capacity:
+    """Cumulative capacity ``C(t)`` of an effort team from segments of a linear rate.
+
+    Segment k starts at ``t[k]`` with rate ``rate[k]`` (person-days per working day,
+    focus included) growing by ``slope[k]`` per working day (ramp-ups).
+    """
+
+    def __init__(self, t: list[float], rate: list[float], slope: list[float]) -> None:
+        self.t, self.rate, self.slope = t, rate, slope
+        self.cum = [0.0]
+        for k in range(len(t) - 1):
+            d = t[k + 1] - t[k]
+            self.cum.append(self.cum[-1] + rate[k] * d + 0.5 * slope[k] * d * d)
+
+    def at(self, t: float) -> float:
+        """Person-days available from clock time 0 to ``t``."""
+        k = max(bisect_right(self.t, t) - 1, 0)
+        d = t - self.t[k]
+        return self.cum[k] + self.rate[k] * d + 0.5 * self.slope[k] * d * d
+
+    def rate_at(self, t: float) -> float:
+        """The capacity rate (person-days per working day) at clock time ``t``."""
+        k = max(bisect_right(self.t, t) - 1, 0)
+        return self.rate[k] + self.slope[k] * (t - self.t[k])
+
+    def time_for(self, target: float) -> float:
+        """The earliest clock time with ``C(t) >= target`` (inf if it never gets there)."""
+        k = max(bisect_left(self.cum, target) - 1, 0)
+        while True:
+            rem = target - self.cum[k]
+            if rem <= 0.0:
+                return self.t[k]
+            r, s = self.rate[k], self.slope[k]
+            if r <= 0.0 and s <= 0.0:  # no capacity in this segment: try the next one
+                if k + 1 == len(self.t):
+                    return INF
+                k += 1
+                continue
+            # rem = r d + s d^2 / 2, solved in the form that is stable for s -> 0
+            return self.t[k] + 2.0 * rem / (r + math.sqrt(r * r + 2.0 * s * rem))
+
+
+@dataclass
+class TrialResult:
+    """Outcome of one trial. Clock times in working days; ``inf`` = not done by horizon."""
+
+    done: list[float]
+    start: list[float]
+    size: list[float]
+    work: list[float]  # per team: person-days (effort) or items (throughput) done
+    paid: list[float]  # per team: capacity paid (person-days; 0 for throughput teams)
+    busy: list[float]  # per team: clock time with work in progress (until it finished)
+    idle: list[float]  # per team: clock time without work in progress (until it finished)
+    events: int = 0
+    fired: list[str] = field(default_factory=list)  # ids of the risks that fired
+    log: list[LogEntry] = field(default_factory=list)
+
+
+class DesModel:
+    """The static part of a compiled scenario, shaped for the simulation (built once)."""
+
+    def __init__(self, m: CompiledScenario) -> None:
+        self.m = m
+        self.horizon = float(m.horizon_days)
+        n_t, n_f = m.n_teams, m.n_features
+        self.effort = [int(m.team_kind[j]) == EFFORT for j in range(n_t)]
+        self.team_feats = [
+            [int(f) for f in m.team_feat_idx[m.team_feat_ptr[j] : m.team_feat_ptr[j + 1]]]
+            for j in range(n_t)
+        ]
+        self.deps = [
+            [int(d) for d in m.dep_idx[m.dep_ptr[f] : m.dep_ptr[f + 1]]] for f in range(n_f)
+        ]
+        self.feat_team = [int(j) for j in m.feat_team]
+        self.not_before = [float(x) for x in m.feat_not_before]
+        self.capacity: list[Capacity | None] = []
+        for j in range(n_t):
+            lo, hi = int(m.cap_ptr[j]), int(m.cap_ptr[j + 1])
+            seg = (m.cap_t[lo:hi].tolist(), m.cap_rate[lo:hi].tolist(), m.cap_slope[lo:hi].tolist())
+            self.capacity.append(Capacity(*seg) if self.effort[j] else None)
+        self.changes = [
+            [float(t) for t in m.pay_t[m.pay_ptr[j] + 1 : m.pay_ptr[j + 1]]] for j in range(n_t)
+        ]
+
+    def run(self, trial: int, log: bool = False) -> TrialResult:
+        """Simulate ``trial`` (draws from the keyed streams); ``log`` records an event log."""
+        return _Trial(self, trial, sample_trial(self.m, trial), log).run()
+
+    def run_draws(self, trial: int, draws: TrialDraws, log: bool = False) -> TrialResult:
+        """Simulate with given draws (``trial`` still keys the throughput periods)."""
+        return _Trial(self, trial, draws, log).run()
+
+
+class _Team:
+    """Mutable state of one team within a trial."""
+
+    def __init__(self, j: int, cap: Capacity | None) -> None:
+        self.j = j
+        self.cap = cap
+        self.wake: Event | None = None  # succeeds when a feature arrives
+        self.arrived: list[int] = []
+        self.active: dict[int, float] = {}  # feature -> remaining work (effort teams)
+        self.t_sync = 0.0
+        self.c_sync = 0.0
+        self.work = 0.0
+        self.busy = 0.0
+
+    def sync(self, now: float) -> None:
+        """Share the capacity since the last sync equally among the features in progress."""
+        assert self.cap is not None
+        c = self.cap.at(now)
+        if self.active:
+            share = (c - self.c_sync) / len(self.active)
+            for f in self.active:
+                self.active[f] -= share
+            self.busy += now - self.t_sync
+        self.t_sync, self.c_sync = now, c
+
+
+class _Trial:
+    """One trial: a SimPy environment with a process per feature and per team."""
+
+    def __init__(self, model: DesModel, trial: int, draws: TrialDraws, log: bool) -> None:
+        self.model, self.m, self.trial = model, model.m, trial
+        self.size, self.delay = draws.size, draws.delay
+        self.fired = draws.fired
+        self.env = simpy.Environment()
+        n_f = self.m.n_features
+        self.state = [WAITING] * n_f
+        self.ready = [INF] * n_f
+        self.done = [INF] * n_f
+        self.start = [INF] * n_f
+        self.done_ev = [self.env.event() for _ in range(n_f)]
+        self.teams = [_Team(j, model.capacity[j]) for j in range(self.m.n_teams)]
+        self.log: list[LogEntry] | None = [] if log else None
+
+    # -- bookkeeping ---------------------------------------------------------------
+    def _log(self, t: float, f: int | None, event: str, team: int | None = None) -> None:
+        if self.log is None:
+            return
+        j = self.model.feat_team[f] if f is not None else team
+        assert j is not None
+        feat = self.m.feature_ids[f] if f is not None else None
+        self.log.append(LogEntry(t, self.m.team_ids[j], feat, event))
+
+    def _start(self, f: int, t: float) -> None:
+        self.state[f] = ACTIVE
+        self.start[f] = t
+        self._log(t, f, "start")
+
+    def _finish(self, f: int, t: float) -> None:
+        self.state[f] = DONE
+        self.done[f] = t
+        self._log(t, f, "finish")
+        self.done_ev[f].succeed()
+
+    # -- processes -----------------------------------------------------------------
+    def _feature(self, f: int) -> Any:
+        """Wait for dependencies, not_before and risk delays; then arrive at the team."""
+        env = self.env
+        deps = self.model.deps[f]
+        base = self.model.not_before[f]
+        if deps:
+            self._log(env.now, f, "blocked")
+            yield simpy.AllOf(env, [self.done_ev[d] for d in deps])
+            self._log(env.now, f, "unblocked")
+            base = max(max(self.done[d] for d in deps), base)
+        self.ready[f] = base + self.delay[f]
+        if self.delay[f] > 0.0:
+            if base > env.now:
+                yield env.timeout(base - env.now)
+            self._log(env.now, f, "risk_fired")
+        if self.ready[f] > env.now:
+            yield env.timeout(self.ready[f] - env.now)
+        self._log(env.now, f, "ready")
+        team = self.teams[self.model.feat_team[f]]
+        team.arrived.append(f)
+        if team.wake is not None and not team.wake.triggered:
+            team.wake.succeed()
+
+    def _effort_team(self, team: _Team) -> Any:
+        """Start ready features in the start phase; sleep until the next completion."""
+        env = self.env
+        cap = team.cap
+        assert cap is not None
+        wip = int(self.m.team_wip[team.j])
+        feats = self.model.team_feats[team.j]
+        while True:
+            yield StartPhase(env)
+            now = env.now
+            team.sync(now)
+            for f in feats:
+                if len(team.active) >= wip:
+                    break
+                if self.state[f] == WAITING and self.ready[f] <= now + EPS:
+                    self._start(f, now)
+                    team.active[f] = self.size[f]
+            tc = INF
+            if team.active:
+                k = len(team.active)
+                rmin = min(team.active.values())
+                tc = now if rmin <= 0.0 else max(cap.time_for(team.c_sync + rmin * k), now)
+            team.wake = env.event()
+            if tc < INF:
+                yield env.timeout(tc - now) | team.wake
+            else:
+                yield team.wake
+            team.wake = None
+            now = env.now
+            team.sync(now)
+            for f in feats:
+                rem = team.active.get(f)
+                if rem is not None and rem <= EPS * (1.0 + self.size[f]):
+                    del team.active[f]
+                    team.work += self.size[f]
+                    self._finish(f, now)
+
+    def _next_period(self, team: _Team, length: float) -> int | None:
+        """The next period that has an eligible feature (None: nothing has arrived)."""
+        rmin = min((self.ready[f] for f in team.arrived if self.state[f] != DONE), default=INF)
+        if rmin == INF:
+            return None
+        return max(math.floor(self.env.now / length + EPS), math.ceil(rmin / length - EPS))
+
+    def _throughput_team(self, team: _Team) -> Any:
+        """Sleep until the end of the next eligible period; hand out its items."""
+        env = self.env
+        length = float(self.m.tp_period[team.j])
+        feats = self.model.team_feats[team.j]
+        while True:
+            q = self._next_period(team, length)
+            team.wake = env.event()
+            if q is None:
+                yield team.wake
+                continue
+            end = (q + 1) * length
+            if end > env.now:
+                yield env.timeout(end - env.now) | team.wake
+            if env.now < end - EPS:  # an arrival woke us early: the period may change
+                continue
+            team.wake = None
+            p_start = q * length
+            n = period_items(self.m, team.j, self.trial, q)
+            team.busy += length
+            for f in feats:
+                if n <= 0.0:
+                    break
+                if self.state[f] == DONE or self.ready[f] > p_start + EPS:
+                    continue
+                if self.state[f] == WAITING:
+                    self._start(f, p_start)
+                    team.active[f] = self.size[f]
+                take = min(n, team.active[f])
+                team.active[f] -= take
+                n -= take
+                team.work += take
+                if team.active[f] <= 0.0:
+                    del team.active[f]
+                    self._finish(f, end)
+
+    def _staffing(self, j: int) -> Any:
+        """Log staffing changes (capacity itself follows C(t), nothing to re-arm)."""
+        for t in self.model.changes[j]:
+            if t > self.env.now:
+                yield self.env.timeout(t - self.env.now)
+            self._log(self.env.now, None, "staffing_change", team=j)
+
+    # -- driver --------------------------------------------------------------------
+    def run(self) -> TrialResult:
+        env, m, model = self.env, self.m, self.model
+        horizon = model.horizon
+        if self.log is not None:
+            for r in self.fired:
+                if m.risk_kind[r] != RISK_DELAY:
+                    for f in m.risk_idx[m.risk_ptr[r] : m.risk_ptr[r + 1]]:
+                        self._log(0.0, int(f), "risk_fired")
+            for j in range(m.n_teams):
+                if model.changes[j]:
+                    env.process(self._staffing(j))
+        for team in self.teams:
+            if model.effort[team.j]:
+                env.process(self._effort_team(team))
+            else:
+                env.process(self._throughput_team(team))
+        for f in range(m.n_features):
+            env.process(self._feature(f))
+        events = 0
+        while env.peek() <= horizon:
+            env.step()
+            events += 1
+        return self._result(events)
+
+    def _result(self, events: int) -> TrialResult:
+        m, model, horizon = self.m, self.model, self.model.horizon
+        n_t = m.n_teams
+        work, paid, busy, idle = [0.0] * n_t, [0.0] * n_t, [0.0] * n_t, [0.0] * n_t
+        finish = [0.0] * n_t
+        for f in range(m.n_features):
+            j = model.feat_team[f]
+            finish[j] = max(finish[j], self.done[f])
+        for team in self.teams:
+            j = team.j
+            end = min(finish[j], horizon)
+            if model.effort[j]:
+                cap = team.cap
+                assert cap is not None
+                if team.active:  # censored: count the work done so far
+                    team.sync(horizon)
+                    team.work += sum(self.size[f] - rem for f, rem in team.active.items())
+                to = horizon
+                if finish[j] <= horizon and not m.team_release_horizon[j]:
+                    to = min(float(done_day(finish[j]) + 1), horizon)
+                paid[j] = cap.at(to)
+            work[j] = team.work
+            busy[j] = min(team.busy, end)
+            idle[j] = max(end - busy[j], 0.0)
+        log = sorted(self.log, key=lambda e: e.time) if self.log is not None else []
+        return TrialResult(
+            done=self.done,
+            start=self.start,
+            size=list(self.size),
+            work=work,
+            paid=paid,
+            busy=busy,
+            idle=idle,
+            events=events,
+            fired=[m.risk_ids[r] for r in self.fired],
+            log=log,
+        )
+
+
+def simulate_trial(m: CompiledScenario, trial: int, log: bool = False) -> TrialResult:
+    """One trial of ``m`` (see the module docstring); ``log`` records an event log."""
+    return DesModel(m).run(trial, log=log)
+
+
+def trace(m: CompiledScenario, trial: int) -> list[LogEntry]:
+    """The event log of one trial, in time order (ties in the order they happened)."""
+    return simulate_trial(m, trial, log=True).log
+
+
+__all__ = [
+    "EPS",
+    "Capacity",
+    "DesModel",
+    "LogEntry",
+    "StartPhase",
+    "TrialResult",
+    "simulate_trial",
+    "trace",
+]
