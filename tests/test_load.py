@@ -225,3 +225,27 @@ def test_extension_is_case_insensitive_and_yml_works(tmp_path: Path) -> None:
 def test_unknown_format() -> None:
     with pytest.raises(ScenarioError, match="unknown format 'json'"):
         load_text("{}", "json")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "members: 2",
+            "members: true",
+            "s.yaml:5: teams[0].members: expected a number, got a boolean (true)",
+        ),
+        (
+            "effort: {fixed: 5}}",
+            "effort: {uniform: [false, 5]}}",
+            "s.yaml:8: features[0].effort.uniform: expected a number, got a boolean ([false, 5])",
+        ),
+    ],
+)
+def test_booleans_are_not_numbers(old: str, new: str, expected: str) -> None:
+    assert problems(BASE.replace(old, new, 1)) == [expected]
+
+
+def test_boolean_fields_still_take_booleans() -> None:
+    s = valid(BASE.replace("effort: {fixed: 5}}", "effort: {fixed: 5}, capitalizable: true}", 1))
+    assert s.features[0].capitalizable is True

@@ -143,7 +143,8 @@ def corrupt(data: dict[str, Any], draw: st.DrawFn) -> None:
             feats = [f for f in data["features"] if isinstance(f, dict)]
             if feats:
                 first, last = feats[0], feats[-1]
-                first["depends_on"] = [last.get("id"), *first.get("depends_on", [])]
+                deps = first.get("depends_on")
+                first["depends_on"] = [last.get("id"), *(deps if isinstance(deps, list) else [])]
 
 
 def must_be_scenario_or_error(text: str, fmt: str = "yaml") -> Scenario | None:

@@ -10,7 +10,8 @@ Field names follow MODEL.md; extensions are documented in ``docs/scenario-format
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+import json
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -30,9 +31,38 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _MON_TO_FRI: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
 
+def _mentions(tp: Any, wanted: tuple[Any, ...]) -> bool:
+    """Whether a type is, or has anywhere inside it, one of ``wanted``."""
+    if any(tp is w for w in wanted):
+        return True
+    return any(_mentions(arg, wanted) for arg in get_args(tp))
+
+
+def _has_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, list | tuple):
+        return any(isinstance(v, bool) for v in value)
+    if isinstance(value, dict):
+        return any(isinstance(v, bool) for v in value.values())
+    return False
+
+
 class _Model(BaseModel):
     # NaN and infinities are never meaningful in a scenario: reject them at the door.
     model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """Booleans are not numbers: ``members: true`` is an error, not 1."""
+        if info.field_name is None or not _has_bool(value):
+            return value
+        annotation = cls.model_fields[info.field_name].annotation
+        if _mentions(annotation, (float, int)) and not _mentions(annotation, (bool, Any)):
+            shown = json.dumps(value, default=str)
+            raise ValueError(f"expected a number, got a boolean ({shown[:40]})")
+        return value
 
 
 class Distribution(_Model):
