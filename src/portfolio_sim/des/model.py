@@ -40,6 +40,7 @@ Semantics, as modelled here:
 
 from __future__ import annotations
 
+import contextlib
 import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ import simpy
 from simpy.events import Event
 
 from portfolio_sim.calendar import done_day
-from portfolio_sim.des.sampling import TrialDraws, period_items, sample_trial
+from portfolio_sim.des.sampling import Sampler, TrialDraws
 from portfolio_sim.scenario.compile import EFFORT, RISK_DELAY, CompiledScenario
 
 EPS = 1e-9
@@ -142,6 +143,7 @@ class DesModel:
 
     def __init__(self, m: CompiledScenario) -> None:
         self.m = m
+        self.sampler = Sampler(m)
         self.horizon = float(m.horizon_days)
         n_t, n_f = m.n_teams, m.n_features
         self.effort = [int(m.team_kind[j]) == EFFORT for j in range(n_t)]
@@ -165,7 +167,7 @@ class DesModel:
 
     def run(self, trial: int, log: bool = False) -> TrialResult:
         """Simulate ``trial`` (draws from the keyed streams); ``log`` records an event log."""
-        return _Trial(self, trial, sample_trial(self.m, trial), log).run()
+        return _Trial(self, trial, self.sampler.trial(trial), log).run()
 
     def run_draws(self, trial: int, draws: TrialDraws, log: bool = False) -> TrialResult:
         """Simulate with given draws (``trial`` still keys the throughput periods)."""
@@ -175,11 +177,15 @@ class DesModel:
 class _Team:
     """Mutable state of one team within a trial."""
 
-    def __init__(self, j: int, cap: Capacity | None) -> None:
+    def __init__(self, j: int, cap: Capacity | None, wip: int, length: float) -> None:
         self.j = j
-        self.cap = cap
-        self.wake: Event | None = None  # succeeds when a feature arrives
-        self.arrived: list[int] = []
+        self.cap = cap  # None for a throughput team
+        self.wip = wip
+        self.length = length  # working days per throughput period
+        self.proc: simpy.Process | None = None
+        self.sleeping = False  # waiting for a completion or a period end (interruptible)
+        self.pending: int | None = None  # the period a throughput team is waiting for
+        self.arrived: list[int] = []  # ready features (throughput: not yet done)
         self.active: dict[int, float] = {}  # feature -> remaining work (effort teams)
         self.t_sync = 0.0
         self.c_sync = 0.0
@@ -212,7 +218,10 @@ class _Trial:
         self.done = [INF] * n_f
         self.start = [INF] * n_f
         self.done_ev = [self.env.event() for _ in range(n_f)]
-        self.teams = [_Team(j, model.capacity[j]) for j in range(self.m.n_teams)]
+        self.teams = [
+            _Team(j, model.capacity[j], int(self.m.team_wip[j]), float(self.m.tp_period[j]))
+            for j in range(self.m.n_teams)
+        ]
         self.log: list[LogEntry] | None = [] if log else None
 
     # -- bookkeeping ---------------------------------------------------------------
@@ -254,24 +263,42 @@ class _Trial:
         if self.ready[f] > env.now:
             yield env.timeout(self.ready[f] - env.now)
         self._log(env.now, f, "ready")
+        self._arrive(f)
+
+    def _arrive(self, f: int) -> None:
+        """Feature f is ready: wake its team if that can change what the team does next."""
         team = self.teams[self.model.feat_team[f]]
         team.arrived.append(f)
-        if team.wake is not None and not team.wake.triggered:
-            team.wake.succeed()
+        if not team.sleeping:
+            return  # it will look at the arrivals before it sleeps again
+        if team.cap is not None:
+            if len(team.active) >= team.wip:
+                return  # no free slot: the next completion will look
+        elif team.pending is not None and self._period_of(team, self.ready[f]) >= team.pending:
+            return  # it is already waiting for an earlier period
+        team.sleeping = False
+        assert team.proc is not None
+        team.proc.interrupt()
+
+    def _sleep(self, team: _Team, delay: float) -> Any:
+        """Sleep ``delay`` (inf: until woken); an arrival may interrupt the sleep."""
+        team.sleeping = True
+        with contextlib.suppress(simpy.Interrupt):
+            yield self.env.timeout(delay) if delay < INF else self.env.event()
+        team.sleeping = False
 
     def _effort_team(self, team: _Team) -> Any:
         """Start ready features in the start phase; sleep until the next completion."""
         env = self.env
         cap = team.cap
         assert cap is not None
-        wip = int(self.m.team_wip[team.j])
         feats = self.model.team_feats[team.j]
         while True:
             yield StartPhase(env)
             now = env.now
             team.sync(now)
             for f in feats:
-                if len(team.active) >= wip:
+                if len(team.active) >= team.wip:
                     break
                 if self.state[f] == WAITING and self.ready[f] <= now + EPS:
                     self._start(f, now)
@@ -281,12 +308,7 @@ class _Trial:
                 k = len(team.active)
                 rmin = min(team.active.values())
                 tc = now if rmin <= 0.0 else max(cap.time_for(team.c_sync + rmin * k), now)
-            team.wake = env.event()
-            if tc < INF:
-                yield env.timeout(tc - now) | team.wake
-            else:
-                yield team.wake
-            team.wake = None
+            yield from self._sleep(team, tc - now)
             now = env.now
             team.sync(now)
             for f in feats:
@@ -296,32 +318,31 @@ class _Trial:
                     team.work += self.size[f]
                     self._finish(f, now)
 
-    def _next_period(self, team: _Team, length: float) -> int | None:
-        """The next period that has an eligible feature (None: nothing has arrived)."""
-        rmin = min((self.ready[f] for f in team.arrived if self.state[f] != DONE), default=INF)
-        if rmin == INF:
-            return None
-        return max(math.floor(self.env.now / length + EPS), math.ceil(rmin / length - EPS))
+    def _period_of(self, team: _Team, ready: float) -> int:
+        """The first period, from the current one, whose start is at or after ``ready``."""
+        length = team.length
+        return max(math.floor(self.env.now / length + EPS), math.ceil(ready / length - EPS))
 
     def _throughput_team(self, team: _Team) -> Any:
         """Sleep until the end of the next eligible period; hand out its items."""
         env = self.env
-        length = float(self.m.tp_period[team.j])
+        length = team.length
         feats = self.model.team_feats[team.j]
         while True:
-            q = self._next_period(team, length)
-            team.wake = env.event()
-            if q is None:
-                yield team.wake
+            team.arrived = [f for f in team.arrived if self.state[f] != DONE]
+            if not team.arrived:
+                team.pending = None
+                yield from self._sleep(team, INF)
                 continue
+            q = self._period_of(team, min(self.ready[f] for f in team.arrived))
+            team.pending = q
             end = (q + 1) * length
             if end > env.now:
-                yield env.timeout(end - env.now) | team.wake
+                yield from self._sleep(team, end - env.now)
             if env.now < end - EPS:  # an arrival woke us early: the period may change
                 continue
-            team.wake = None
             p_start = q * length
-            n = period_items(self.m, team.j, self.trial, q)
+            n = self.model.sampler.period_items(team.j, self.trial, q)
             team.busy += length
             for f in feats:
                 if n <= 0.0:
@@ -360,9 +381,9 @@ class _Trial:
                     env.process(self._staffing(j))
         for team in self.teams:
             if model.effort[team.j]:
-                env.process(self._effort_team(team))
+                team.proc = env.process(self._effort_team(team))
             else:
-                env.process(self._throughput_team(team))
+                team.proc = env.process(self._throughput_team(team))
         for f in range(m.n_features):
             env.process(self._feature(f))
         events = 0

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from portfolio_sim.rng import draw, uniform
+from portfolio_sim.rng import draw as _rng_draw
+from portfolio_sim.rng import uniform as _rng_uniform
 from portfolio_sim.scenario.compile import (
     NO_DIST,
     RISK_DELAY,
@@ -49,52 +51,80 @@ class TrialDraws:
     fired: list[int]  # risk indices that fired in this trial, in file order
 
 
-def _sample(m: CompiledScenario, ref: np.ndarray, key: np.uint64, trial: int, slot: int) -> float:
-    """One draw of the distribution ``ref = (code, off, n)`` from ``key``'s ``slot``."""
-    return float(
-        draw(
-            np.int64(ref[0]),
-            m.pool,
-            np.int64(ref[1]),
-            np.int64(ref[2]),
-            key,
-            np.int64(trial),
-            np.int64(slot),
-        )
-    )
+#: The Numba dispatchers, called with plain ints (fast dispatch; typed loosely for mypy).
+draw: Any = _rng_draw
+uniform: Any = _rng_uniform
+
+Ref = tuple[int, int, int]  # (code, offset, length) of a distribution in the pool
+
+
+def _ref(row: np.ndarray) -> Ref:
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+class Sampler:
+    """The draws of a compiled scenario, trial by trial.
+
+    Holds the scenario's distribution references as plain ints and its stream keys as
+    ``np.uint64`` scalars: Numba dispatches those in about a microsecond, while numpy
+    integer scalars or Python ints above 2**63 cost tens of microseconds a call.
+    """
+
+    def __init__(self, m: CompiledScenario) -> None:
+        self.pool = np.ascontiguousarray(m.pool, dtype=np.float64)
+        self.feat_key = list(m.feat_key.astype(np.uint64))
+        self.feat_size = [_ref(r) for r in m.feat_size]
+        self.feat_growth = [_ref(r) if r[0] != NO_DIST else None for r in m.feat_growth]
+        self.feat_items = [bool(x) for x in m.feat_items]
+        self.risk_key = list(m.risk_key.astype(np.uint64))
+        self.risk_prob = [float(p) for p in m.risk_prob]
+        self.risk_dist = [_ref(r) for r in m.risk_dist]
+        self.risk_delay = [int(k) == RISK_DELAY for k in m.risk_kind]
+        self.risk_feats = [
+            [int(f) for f in m.risk_idx[m.risk_ptr[r] : m.risk_ptr[r + 1]]]
+            for r in range(m.n_risks)
+        ]
+        self.team_key = list(m.team_key.astype(np.uint64))
+        self.tp_dist = [_ref(r) for r in m.tp_dist]
+
+    def _draw(self, ref: Ref, key: np.uint64, trial: int, slot: int) -> float:
+        """One draw of the distribution ``ref`` from ``key``'s ``slot`` in ``trial``."""
+        return float(draw(ref[0], self.pool, ref[1], ref[2], key, trial, slot))
+
+    def trial(self, trial: int) -> TrialDraws:
+        """Draw every feature's size (growth, rounding, risk extras) and start delay."""
+        trial = int(trial)
+        size: list[float] = []
+        for f, key in enumerate(self.feat_key):
+            s = self._draw(self.feat_size[f], key, trial, SLOT_SIZE)
+            growth = self.feat_growth[f]
+            if growth is not None:
+                s *= self._draw(growth, key, trial, SLOT_GROWTH)
+            if self.feat_items[f]:
+                s = float(math.ceil(s - ROUND_EPS))
+            size.append(max(s, 0.0))
+        delay = [0.0] * len(size)
+        fired: list[int] = []
+        for r, key in enumerate(self.risk_key):
+            if not float(uniform(key, trial, SLOT_FIRES)) < self.risk_prob[r]:
+                continue
+            fired.append(r)
+            x = max(self._draw(self.risk_dist[r], key, trial, SLOT_IMPACT), 0.0)
+            for f in self.risk_feats[r]:
+                if self.risk_delay[r]:
+                    delay[f] += x
+                elif self.feat_items[f]:
+                    size[f] += float(math.ceil(x - ROUND_EPS))
+                else:
+                    size[f] += x
+        return TrialDraws(size=size, delay=delay, fired=fired)
+
+    def period_items(self, team: int, trial: int, period: int) -> float:
+        """Items throughput team ``team`` completes in ``period`` of ``trial`` (whole, >= 0)."""
+        n = self._draw(self.tp_dist[team], self.team_key[team], int(trial), int(period))
+        return max(float(math.floor(n + 0.5)), 0.0)
 
 
 def sample_trial(m: CompiledScenario, trial: int) -> TrialDraws:
-    """Draw every feature's size (growth, rounding, risk extras) and start delay."""
-    size: list[float] = []
-    delay: list[float] = []
-    for f in range(m.n_features):
-        key = m.feat_key[f]
-        s = _sample(m, m.feat_size[f], key, trial, SLOT_SIZE)
-        if m.feat_growth[f, 0] != NO_DIST:
-            s *= _sample(m, m.feat_growth[f], key, trial, SLOT_GROWTH)
-        if m.feat_items[f]:
-            s = float(math.ceil(s - ROUND_EPS))
-        size.append(max(s, 0.0))
-        delay.append(0.0)
-    fired: list[int] = []
-    for r in range(m.n_risks):
-        key = m.risk_key[r]
-        if not float(uniform(key, np.int64(trial), np.int64(SLOT_FIRES))) < m.risk_prob[r]:
-            continue
-        fired.append(r)
-        x = max(_sample(m, m.risk_dist[r], key, trial, SLOT_IMPACT), 0.0)
-        for f in m.risk_idx[m.risk_ptr[r] : m.risk_ptr[r + 1]]:
-            if m.risk_kind[r] == RISK_DELAY:
-                delay[f] += x
-            elif m.feat_items[f]:
-                size[f] += float(math.ceil(x - ROUND_EPS))
-            else:
-                size[f] += x
-    return TrialDraws(size=size, delay=delay, fired=fired)
-
-
-def period_items(m: CompiledScenario, team: int, trial: int, period: int) -> float:
-    """Items a throughput team completes in period ``period`` of ``trial`` (whole, >= 0)."""
-    n = _sample(m, m.tp_dist[team], m.team_key[team], trial, period)
-    return max(float(math.floor(n + 0.5)), 0.0)
+    """Draw every feature's size and start delay in ``trial`` (see :class:`Sampler`)."""
+    return Sampler(m).trial(trial)
