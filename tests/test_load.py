@@ -249,3 +249,18 @@ def test_booleans_are_not_numbers(old: str, new: str, expected: str) -> None:
 def test_boolean_fields_still_take_booleans() -> None:
     s = valid(BASE.replace("effort: {fixed: 5}}", "effort: {fixed: 5}, capitalizable: true}", 1))
     assert s.features[0].capitalizable is True
+
+
+def test_yaml_11_directive_rejected() -> None:
+    assert problems("%YAML 1.1\n---\n" + BASE) == [
+        "s.yaml:1: scenario files are YAML 1.2: remove the %YAML 1.1 directive"
+    ]
+    assert valid("%YAML 1.2\n---\n" + BASE).name == "Small"
+
+
+def test_toml_variant_problem_line() -> None:
+    text = ACME_TOML.read_text().replace('"teams.web.members" = 8', '"teams.web.members" = -8')
+    assert problems(text, "toml", "acme.toml") == [
+        "acme.toml:59: variants.hire-two[0]: teams[0].members: "
+        "Input should be greater than or equal to 0 (got -8)"
+    ]

@@ -170,6 +170,17 @@ def _plain_key(key: Any) -> Any:
 
 
 def _parse_yaml(text: str, filename: str) -> tuple[Any, Locator]:
+    old = re.search(r"^%YAML[ \t]+1\.[01]\b", text, re.MULTILINE)
+    if old:  # ruamel would switch to YAML 1.1 (NO -> false): the contract is YAML 1.2
+        line = text.count("\n", 0, old.start()) + 1
+        raise ScenarioError(
+            Problem(
+                path="",
+                reason="scenario files are YAML 1.2: remove the %YAML 1.1 directive",
+                file=filename,
+                line=line,
+            )
+        )
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
