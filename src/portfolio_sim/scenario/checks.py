@@ -50,9 +50,7 @@ def _duplicates(scenario: Scenario) -> list[Problem]:
         for i, eid in enumerate(e.id for e in entities):
             if eid in first:
                 where = format_path((kind + "s", first[eid]))
-                out.append(
-                    _p((kind + "s", i, "id"), f"duplicate {kind} id {eid!r} (also {where})")
-                )
+                out.append(_p((kind + "s", i, "id"), f"duplicate {kind} id {eid!r} (also {where})"))
             else:
                 first[eid] = i
     return out
