@@ -26,7 +26,7 @@ TIME_SCALE = float(1 << 20)
 WORK_SCALE = float(1 << 16)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def done_day(t):
     """MODEL.md §1: work ending at clock time t is done on working day ceil(t) - 1."""
     d = math.ceil(t - EPS) - 1.0
@@ -60,8 +60,16 @@ def run_trials(
     inf if not done by the horizon) and, if their first axis is ``n``, per-trial
     ``keep_done`` / ``keep_start`` / ``keep_size`` [n, F].
     """
-    n_f = m.feat_team.shape[0]
-    n_t = m.team_kind.shape[0]
+    FEAT_TEAM_ = m.feat_team
+    TEAM_KIND_ = m.team_kind
+    TEAM_RELEASE_HORIZON_ = m.team_release_horizon
+    CAP_PTR_ = m.cap_ptr
+    CAP_T_ = m.cap_t
+    CAP_CUM_ = m.cap_cum
+    CAP_RATE_ = m.cap_rate
+    CAP_SLOPE_ = m.cap_slope
+    n_f = FEAT_TEAM_.shape[0]
+    n_t = TEAM_KIND_.shape[0]
     horizon = m.horizon
     n_bins = feat_hist.shape[2]
     keep = keep_done.shape[0] == n
@@ -83,6 +91,9 @@ def run_trials(
         team_next = np.empty(n_t)
         team_t = np.empty(n_t)
         dirty = np.empty(n_t, dtype=np.bool_)
+        tp_q = np.empty(n_t, dtype=np.int64)
+        tp_cache = np.empty((n_t, n_bins))
+        tp_stamp = np.full((n_t, n_bins), -1, dtype=np.int64)
         for i in range(lo, hi):
             trial = first_trial + i
             sample_trial(m, trial, size, delay)
@@ -103,13 +114,16 @@ def run_trials(
                 team_c,
                 team_next,
                 dirty,
+                tp_q,
+                tp_cache,
+                tp_stamp,
             )
             last = 0.0
             for j in range(n_t):
                 team_t[j] = 0.0
             for f in range(n_f):
                 d = done[f]
-                j = m.feat_team[f]
+                j = FEAT_TEAM_[f]
                 if d <= horizon:
                     feat_hist[w, f, done_day(d)] += 1
                     feat_tsum[w, f] += np.int64(round(d * TIME_SCALE))
@@ -126,11 +140,16 @@ def run_trials(
                     team_hist[w, j, done_day(d)] += 1
                 else:
                     team_hist[w, j, n_bins - 1] += 1
-                if m.team_kind[j] == 0:
+                if TEAM_KIND_[j] == 0:
                     paid_to = horizon
-                    if d <= horizon and not m.team_release_horizon[j]:
+                    if d <= horizon and not TEAM_RELEASE_HORIZON_[j]:
                         paid_to = min(float(done_day(d) + 1), horizon)
-                    team_cap[w, j] += np.int64(round(cap_at(m, j, paid_to) * WORK_SCALE))
+                    team_cap[w, j] += np.int64(
+                        round(
+                            cap_at(CAP_PTR_, CAP_T_, CAP_CUM_, CAP_RATE_, CAP_SLOPE_, j, paid_to)
+                            * WORK_SCALE
+                        )
+                    )
                 team_work[w, j] += np.int64(round(work[j] * WORK_SCALE))
             if keep:
                 for f in range(n_f):

@@ -1,0 +1,170 @@
+"""Throughput teams (MODEL.md §2): items per period, served in priority order.
+
+Periods are consecutive blocks of ``L`` working days from clock 0. At the end of period
+q (clock ``(q + 1) L``) the period's items go, in priority order, to the features not yet
+done whose ready time is at or before the period's start ``q L``; what is left over once
+a feature is done carries to the next eligible feature; what is left after all of them
+is lost. A feature *starts* at the start of the first period that gives it items and is
+*done* at the end of the period in which its remaining items reach zero. Periods with no
+eligible feature are skipped (their draws are never used).
+
+To avoid one global event per period, a team's next event is its next *completion*:
+:func:`tp_next_completion` rolls periods forward (only the head of the queue can finish
+first) and :func:`tp_commit` applies periods for real once the clock reaches them.
+Period draws are memoised per trial (``stamp``) so each is drawn once.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from portfolio_sim.rng import draw
+
+EPS = 1e-9
+INF = np.inf
+WAITING, ACTIVE, DONE = 0, 1, 2
+
+
+@njit(cache=True, inline="always")
+def tp_items(code, off, n, pool, key, q, trial, cache, stamp, j):
+    """Items team j completes in period q of ``trial`` (rounded half up, never below 0)."""
+    if q < cache.shape[1] and stamp[j, q] == trial:
+        return cache[j, q]
+    x = draw(code, pool, off, n, key, trial, q)
+    x = max(math.floor(x + 0.5), 0.0)
+    if q < cache.shape[1]:
+        cache[j, q] = x
+        stamp[j, q] = trial
+    return x
+
+
+@njit(cache=True, inline="always")
+def _first_period(lo, hi, fidx, L, q, ready, state):
+    """The first period >= q with an eligible feature (-1 if none will ever be)."""
+    rmin = INF
+    for i in range(lo, hi):
+        f = fidx[i]
+        if state[f] != DONE and ready[f] < rmin:
+            rmin = ready[f]
+    if rmin == INF:
+        return np.int64(-1)
+    return max(q, np.int64(math.ceil(rmin / L - EPS)))
+
+
+@njit(cache=True)
+def tp_next_completion(
+    lo,
+    hi,
+    fidx,
+    L,
+    horizon,
+    code,
+    off,
+    n,
+    pool,
+    key,
+    j,
+    q0,
+    trial,
+    ready,
+    state,
+    remaining,
+    cache,
+    stamp,
+):
+    """Clock time of team j's next completion, rolling forward from period q0 (no state
+    changes); a time beyond the horizon if none happens before it. Team j's features are
+    ``fidx[lo:hi]`` in priority order; its periods are L working days; its items per
+    period are the distribution ``(code, pool[off:off+n])`` on stream ``key``."""
+    q = q0
+    prev = -1
+    rem = 0.0
+    while True:
+        q = _first_period(lo, hi, fidx, L, q, ready, state)
+        if q < 0:
+            return INF
+        start = q * L
+        if start >= horizon:
+            return (q + 1) * L
+        head = -1
+        change = INF  # next time a not-yet-eligible feature becomes eligible
+        for i in range(lo, hi):
+            f = fidx[i]
+            if state[f] == DONE:
+                continue
+            if ready[f] <= start + EPS:
+                if head < 0:
+                    head = f
+            elif ready[f] < change:
+                change = ready[f]
+        if head != prev:  # a new head of the queue (or the first): its own remaining
+            prev = head
+            rem = remaining[head]
+        while True:
+            rem -= tp_items(code, off, n, pool, key, q, trial, cache, stamp, j)
+            if rem <= 0.0:
+                return (q + 1) * L
+            q += 1
+            if q * L >= horizon:
+                return (q + 1) * L
+            if q * L + EPS >= change:
+                break  # the queue may get a new head: look again
+
+
+@njit(cache=True)
+def tp_commit(
+    lo,
+    hi,
+    fidx,
+    L,
+    code,
+    off,
+    n_par,
+    pool,
+    key,
+    j,
+    t,
+    q0,
+    trial,
+    ready,
+    state,
+    remaining,
+    start,
+    done,
+    work,
+    cache,
+    stamp,
+):
+    """Apply team j's periods from q0 that end at or before clock t. Returns the next
+    uncommitted period. Features finishing are marked done at their period end; the
+    caller releases their successors."""
+    q = q0
+    while (q + 1) * L <= t + EPS:
+        q = _first_period(lo, hi, fidx, L, q, ready, state)
+        if q < 0 or (q + 1) * L > t + EPS:
+            break
+        p_start = q * L
+        n = tp_items(code, off, n_par, pool, key, q, trial, cache, stamp, j)
+        for i in range(lo, hi):
+            if n <= 0.0:
+                break
+            f = fidx[i]
+            if state[f] == DONE or ready[f] > p_start + EPS:
+                continue
+            if state[f] == WAITING:
+                state[f] = ACTIVE
+                start[f] = p_start
+            take = min(n, remaining[f])
+            remaining[f] -= take
+            n -= take
+            work[j] += take
+            if remaining[f] <= 0.0:
+                state[f] = DONE
+                done[f] = (q + 1) * L
+        q += 1
+    if q < 0:
+        q = np.int64(math.floor(t / L + EPS))
+    return q
