@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,14 +173,21 @@ class Forecast:
             "provenance": dict(self.meta),
         }
 
-    def to_json(self, path: str | None = None, indent: int = 2) -> str:
-        """The JSON text; written atomically to ``path`` when given."""
+    def to_json(self, path: str | None = None, indent: int = 2, protect: Sequence[str] = ()) -> str:
+        """The JSON text; written atomically to ``path`` when given (never over a file in
+        ``protect``, e.g. the scenario)."""
         text = json.dumps(self.to_dict(), indent=indent, allow_nan=False)
         if path is not None:
             from portfolio_sim.results.io import write_text_atomic
 
-            write_text_atomic(path, text + "\n")
+            write_text_atomic(path, text + "\n", protect)
         return text
+
+    def to_text(self) -> str:
+        """A readable summary for the terminal."""
+        from portfolio_sim.results.text import forecast_text
+
+        return forecast_text(self)
 
     def _repr_html_(self) -> str:
         head = f"<h4>{self.scenario}" + (f" / {self.variant}" if self.variant else "") + "</h4>"

@@ -15,6 +15,13 @@ from pathlib import Path
 from portfolio_sim.errors import InputError
 
 
+def check_writable(
+    path: str | os.PathLike[str], protect: Iterable[str | os.PathLike[str]] = ()
+) -> None:
+    """Raise InputError if ``path`` can't be written or is one of ``protect``."""
+    _check_target(Path(path), protect)
+
+
 def _check_target(path: Path, protect: Iterable[str | os.PathLike[str]]) -> None:
     for p in protect:
         try:

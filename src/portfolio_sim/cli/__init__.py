@@ -1,8 +1,9 @@
 """``portfolio-sim``: the command-line face of the API; no logic of its own.
 
-Each subcommand is two small functions registered in :data:`COMMANDS`:
-``configure(parser)`` adds its arguments and ``run(args) -> int`` calls the API and
-prints. To add a subcommand, write both and append a :class:`Command`.
+Each subcommand is two small functions registered in a ``COMMANDS`` list of one of the
+modules of this package (``scenario_cmds``: validate, schema; ``forecast_cmds``: forecast,
+warmup, ...): ``configure(parser)`` adds its arguments and ``run(args) -> int`` calls the
+API and prints. To add a subcommand, write both and append a :class:`Command`.
 
 Heavy modules (numba kernels, pandas, matplotlib) are imported inside ``run`` functions,
 never at the top of this module: ``validate`` must start fast and not import numba.
@@ -14,7 +15,6 @@ Exit codes: 0 success, 2 invalid input (one line per problem on stderr,
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,63 +36,13 @@ class Command:
     run: Callable[[argparse.Namespace], int]
 
 
-# --- validate ----------------------------------------------------------------------------
+def _all_commands() -> list[Command]:
+    from portfolio_sim.cli import forecast_cmds, scenario_cmds
+
+    return [*scenario_cmds.COMMANDS, *forecast_cmds.COMMANDS]
 
 
-def _configure_validate(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help="scenario file (.yaml, .yml or .toml)")
-    parser.add_argument(
-        "--variant", metavar="NAME", help="validate this variant applied to the base"
-    )
-
-
-def _run_validate(args: argparse.Namespace) -> int:
-    from portfolio_sim.scenario.load import load
-
-    scenario = load(args.file, variant=args.variant)
-    kinds = [t.kind for t in scenario.teams]
-    variants = list(scenario.variants)
-    lines = [
-        f"{args.file}: valid",
-        f"  scenario: {scenario.name}",
-    ]
-    if scenario.variant is not None:
-        lines.append(f"  variant:  {scenario.variant}")
-    lines += [
-        f"  teams:    {len(kinds)} ({kinds.count('effort')} effort, {kinds.count('throughput')} throughput)",
-        f"  features: {len(scenario.features)}",
-        f"  risks:    {len(scenario.risks)}",
-        f"  variants: {len(variants)}" + (f" ({', '.join(variants)})" if variants else ""),
-        f"  period:   {scenario.start} .. {scenario.horizon_date}",
-    ]
-    print("\n".join(lines))
-    return EXIT_OK
-
-
-# --- schema ------------------------------------------------------------------------------
-
-
-def _configure_schema(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--indent", type=int, default=2, help="JSON indentation (default 2)")
-
-
-def _run_schema(args: argparse.Namespace) -> int:
-    from portfolio_sim.scenario.schema import Scenario
-
-    schema = Scenario.model_json_schema(by_alias=True)
-    print(json.dumps(schema, indent=args.indent, ensure_ascii=False))
-    return EXIT_OK
-
-
-COMMANDS: list[Command] = [
-    Command(
-        "validate", "check a scenario file and summarise it", _configure_validate, _run_validate
-    ),
-    Command("schema", "print the JSON Schema of scenario files", _configure_schema, _run_schema),
-]
-
-
-def build_parser(commands: Sequence[Command] = tuple(COMMANDS)) -> argparse.ArgumentParser:
+def build_parser(commands: Sequence[Command] | None = None) -> argparse.ArgumentParser:
     """The argument parser with one subparser per command."""
     parser = argparse.ArgumentParser(
         prog="portfolio-sim",
@@ -100,7 +50,7 @@ def build_parser(commands: Sequence[Command] = tuple(COMMANDS)) -> argparse.Argu
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in commands:
+    for command in commands if commands is not None else _all_commands():
         p = sub.add_parser(command.name, help=command.help, description=command.help)
         command.configure(p)
         p.set_defaults(_run=command.run)
@@ -118,7 +68,7 @@ def _report(err: PortfolioSimError) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 2 invalid input)."""
-    parser = build_parser(COMMANDS)
+    parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, --version, usage errors
