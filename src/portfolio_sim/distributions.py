@@ -181,8 +181,8 @@ def quantile(kind: str, params: Any, q: float) -> float:
     if kind == "uniform":
         return vals[0] + q * (vals[1] - vals[0])
     if kind == "integers":
-        lo, hi = int(vals[0]), int(vals[1])
-        return float(lo + min(hi - lo, max(0, math.ceil(q * (hi - lo + 1) - 1e-9) - 1)))
+        ilo, ihi = int(vals[0]), int(vals[1])
+        return float(ilo + min(ihi - ilo, max(0, math.ceil(q * (ihi - ilo + 1) - 1e-9) - 1)))
     if kind == "triangular":
         lo, mode, hi = vals
         if hi == lo:

@@ -58,14 +58,14 @@ def stream_key(seed: int, kind: str, entity_id: str) -> int:
 
 
 @njit(cache=True, inline="always")
-def _mix(x: np.uint64) -> np.uint64:
+def _mix(x):
     x = (x ^ (x >> _S30)) * _M1
     x = (x ^ (x >> _S27)) * _M2
     return x ^ (x >> _S31)
 
 
 @njit(cache=True)
-def uniform(key: np.uint64, trial: np.int64, index: np.int64) -> float:
+def uniform(key: int, trial: int, index: int) -> float:
     """The uniform in (0, 1) at ``index`` of ``key``'s stream in ``trial``."""
     x = _mix(np.uint64(key) + np.uint64(trial) * _G1)
     x = _mix(x ^ (np.uint64(index) * _G2 + _G1))
@@ -73,7 +73,7 @@ def uniform(key: np.uint64, trial: np.int64, index: np.int64) -> float:
 
 
 @njit(cache=True)
-def _beta_cheng_bb(a: float, b: float, key: np.uint64, trial: np.int64, base: np.int64) -> float:
+def _beta_cheng_bb(a: float, b: float, key: int, trial: int, base: int) -> float:
     """Beta(a, b) for a, b > 1 by Cheng's BB algorithm; uniforms from sub-index ``base``."""
     a0 = min(a, b)
     b0 = max(a, b)
@@ -106,13 +106,13 @@ def _beta_cheng_bb(a: float, b: float, key: np.uint64, trial: np.int64, base: np
 
 @njit(cache=True)
 def draw(
-    code: np.int64,
+    code: int,
     pool: np.ndarray,
-    off: np.int64,
-    n: np.int64,
-    key: np.uint64,
-    trial: np.int64,
-    slot: np.int64,
+    off: int,
+    n: int,
+    key: int,
+    trial: int,
+    slot: int,
 ) -> float:
     """A sample of the distribution ``(code, pool[off:off+n])`` from ``key``'s ``slot``."""
     base = slot * SUBSTREAM
@@ -152,9 +152,7 @@ def draw(
         z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
         return math.exp(pool[off] + pool[off + 1] * z)
     if code == SAMPLES:
-        i = np.int64(uniform(key, trial, base) * n)
-        if i >= n:
-            i = n - 1
+        i = min(int(uniform(key, trial, base) * n), n - 1)
         return pool[off + i]
     # INTEGERS
     lo = pool[off]

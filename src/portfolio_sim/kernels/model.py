@@ -47,10 +47,10 @@ class KernelModel(NamedTuple):
 
 def kernel_model(compiled: object) -> KernelModel:
     """Pick the kernel's arrays out of a compiled scenario (any object with those names)."""
-    values = {}
+    values: dict[str, object] = {}
     for name in KernelModel._fields:
         if name == "horizon":
             values[name] = float(compiled.horizon_days)  # type: ignore[attr-defined]
         else:
             values[name] = getattr(compiled, name)
-    return KernelModel(**values)
+    return KernelModel(**values)  # type: ignore[arg-type]

@@ -48,7 +48,7 @@ class Forecast:
 
     @property
     def variant(self) -> str | None:
-        return self.compiled.variant  # type: ignore[no-any-return]
+        return self.compiled.variant
 
     # -- dates -------------------------------------------------------------------------
     def _bin_dates(self, bins: np.ndarray) -> np.ndarray:
@@ -191,7 +191,7 @@ class Forecast:
 
     def _repr_html_(self) -> str:
         head = f"<h4>{self.scenario}" + (f" / {self.variant}" if self.variant else "") + "</h4>"
-        return head + self.portfolio._repr_html_() + self.features._repr_html_()  # type: ignore[operator]
+        return head + self.portfolio.to_html() + self.features.to_html()
 
     def __repr__(self) -> str:
         return (
