@@ -36,9 +36,12 @@ def run_fast(
     import numba
 
     from portfolio_sim.kernels.model import kernel_model
+    from portfolio_sim.kernels.money import money_model
     from portfolio_sim.kernels.run import run_trials
 
     model = kernel_model(compiled)
+    mm = money_model(compiled)
+    n_m = len(compiled.month_labels)
     n_f, n_t, h = compiled.n_features, compiled.n_teams, compiled.horizon_days
     w = int(workers or numba.get_num_threads())
     feat_hist = np.zeros((w, n_f, h + 1), dtype=np.int64)
@@ -48,6 +51,11 @@ def run_fast(
     team_cap = np.zeros((w, n_t), dtype=np.int64)
     events = np.zeros(w, dtype=np.int64)
     port_t = np.empty(trials, dtype=np.float64)
+    money = np.empty((trials, 8))
+    month_cost = np.empty((trials, n_m), dtype=np.float32)
+    month_capex = np.empty((trials, n_m), dtype=np.float32)
+    feat_value = np.zeros((w, n_f), dtype=np.int64)
+    feat_cost = np.zeros((w, n_f), dtype=np.int64)
     shape = (trials, n_f) if keep_trials else (0, n_f)
     done, start, size = np.empty(shape), np.empty(shape), np.empty(shape)
     step = int(batch or (BATCH if progress is not None else max(trials, 1)))
@@ -74,6 +82,12 @@ def run_fast(
             kd,
             ks,
             kz,
+            mm,
+            money[sl],
+            month_cost[sl],
+            month_capex[sl],
+            feat_value,
+            feat_cost,
         )
         first += n
         if progress is not None:
@@ -90,4 +104,9 @@ def run_fast(
         done=done if keep_trials else None,
         start=start if keep_trials else None,
         size=size if keep_trials else None,
+        money=money,
+        month_cost=month_cost,
+        month_capex=month_capex,
+        feat_value_sum=feat_value.sum(axis=0),
+        feat_cost_sum=feat_cost.sum(axis=0),
     )

@@ -18,12 +18,15 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from portfolio_sim.kernels.money import trial_money
 from portfolio_sim.kernels.schedule import EPS, cap_at, sample_trial, simulate_trial
 
 #: Fixed-point scale for sums of clock times (2**-20 working days resolution).
 TIME_SCALE = float(1 << 20)
 #: Fixed-point scale for sums of work and capacity (2**-16 person-days resolution).
 WORK_SCALE = float(1 << 16)
+#: Fixed-point scale for sums of money (1/256 of a currency unit).
+MONEY_SCALE = float(1 << 8)
 
 
 @njit(cache=True)
@@ -49,6 +52,12 @@ def run_trials(
     keep_done,
     keep_start,
     keep_size,
+    mm,
+    money_out,
+    month_cost,
+    month_capex,
+    feat_value_sum,
+    feat_cost_sum,
 ):
     """Simulate trials ``first_trial .. first_trial + n - 1``.
 
@@ -59,6 +68,11 @@ def run_trials(
     ``events[w]`` events processed. Writes ``port_t[i]`` (portfolio finish clock time,
     inf if not done by the horizon) and, if their first axis is ``n``, per-trial
     ``keep_done`` / ``keep_start`` / ``keep_size`` [n, F].
+
+    Money (kernels/money.py, model ``mm``): ``money_out[i]`` = cost, cost_pv, value,
+    value_pv, penalty_pv, npv, capex, budget spent day; ``month_cost[i]`` /
+    ``month_capex[i]`` [M] (float32); ``feat_value_sum[w, F]`` / ``feat_cost_sum[w, F]``
+    fixed-point sums of discounted value and one-off cost.
     """
     FEAT_TEAM_ = m.feat_team
     TEAM_KIND_ = m.team_kind
@@ -94,6 +108,14 @@ def run_trials(
         tp_q = np.empty(n_t, dtype=np.int64)
         tp_cache = np.empty((n_t, n_bins))
         tp_stamp = np.full((n_t, n_bins), -1, dtype=np.int64)
+        n_m = month_cost.shape[1]
+        m_cost = np.empty(n_m)
+        m_capex = np.empty(n_m)
+        f_value = np.empty(n_f)
+        f_cost = np.empty(n_f)
+        team_end = np.empty(n_t, dtype=np.int64)
+        evt = np.empty(2 * n_f + 1)
+        mout = np.empty(8)
         for i in range(lo, hi):
             trial = first_trial + i
             sample_trial(m, trial, size, delay)
@@ -151,6 +173,28 @@ def run_trials(
                         )
                     )
                 team_work[w, j] += np.int64(round(work[j] * WORK_SCALE))
+            trial_money(
+                mm,
+                trial,
+                done,
+                start,
+                team_t,
+                m_cost,
+                m_capex,
+                f_value,
+                f_cost,
+                team_end,
+                evt,
+                mout,
+            )
+            for k in range(8):
+                money_out[i, k] = mout[k]
+            for k in range(n_m):
+                month_cost[i, k] = m_cost[k]
+                month_capex[i, k] = m_capex[k]
+            for f in range(n_f):
+                feat_value_sum[w, f] += np.int64(round(f_value[f] * MONEY_SCALE))
+                feat_cost_sum[w, f] += np.int64(round(f_cost[f] * MONEY_SCALE))
             if keep:
                 for f in range(n_f):
                     keep_done[i, f] = done[f]

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from portfolio_sim.results import money
 from portfolio_sim.results.percentiles import DATE_PERCENTILES, hist_percentiles
 from portfolio_sim.results.raw import TIME_SCALE, WORK_SCALE, EngineOutput
 
@@ -92,6 +93,9 @@ class Forecast:
         df["deadline"] = pd.to_datetime(np.where(has_deadline, dl_dates, np.datetime64("NaT")))
         df["deadline_probability"] = np.where(has_deadline, met / raw.trials, np.nan)
         df["not_done_share"] = not_done / raw.trials
+        if raw.feat_value_sum is not None:
+            for k, v in money.feature_value_columns(c, raw).items():
+                df[k] = v
         return df
 
     @property
@@ -108,7 +112,49 @@ class Forecast:
         work = raw.team_work / WORK_SCALE
         util = np.where((c.team_kind == 0) & (cap > 0), work / np.where(cap > 0, cap, 1), np.nan)
         df["utilization"] = util
+        if raw.money is not None:
+            costs = money.team_cost_table(c, raw)
+            for col in costs.columns[1:]:
+                df[col] = costs[col].to_numpy()
         return df
+
+    @property
+    def months(self) -> pd.DataFrame:
+        """Per calendar month: cost, capex, opex and cumulative cost (mean, P10/P50/P90)."""
+        return money.months_table(self.compiled, self.raw)
+
+    @property
+    def team_months(self) -> pd.DataFrame:
+        """Per team and month: people cost P10/P50/P90 (long format)."""
+        return money.team_months_table(self.compiled, self.raw)
+
+    @property
+    def budget(self) -> dict[str, Any]:
+        """Budget overrun probabilities, spent-date percentiles and contingency."""
+        return money.budget_summary(self.compiled, self.raw)
+
+    def joint_confidence(
+        self, budgets: Sequence[float] | None = None, dates: Sequence[Any] | None = None
+    ) -> pd.DataFrame:
+        """P(cost <= budget and portfolio done by date) over a grid (joint confidence).
+
+        Defaults: budgets at the cost P50/P80/P90 (and the budget), dates at the finish
+        P50/P85/P95."""
+        port = self.portfolio
+        if budgets is None:
+            cost = port.loc["cost"]
+            budgets = sorted(
+                {float(cost["p50"]), float(cost["p80"]), float(cost["p90"])}
+                | (
+                    {float(self.compiled.budget_total)}
+                    if self.compiled.budget_total is not None
+                    else set()
+                )
+            )
+        if dates is None:
+            fin = port.loc["finish"]
+            dates = [fin[f"p{p}"] for p in (50, 85, 95) if not pd.isna(fin[f"p{p}"])]
+        return money.joint_confidence(self.compiled, self.raw, list(budgets), list(dates))
 
     @property
     def portfolio(self) -> pd.DataFrame:
@@ -122,7 +168,11 @@ class Forecast:
         for k, v in self._finish_columns(hist).items():
             row[k] = pd.Timestamp(v[0]) if not np.isnat(v[0]) else pd.NaT
         row["not_done_share"] = float(hist[0, h] / self.raw.trials)
-        return pd.DataFrame([row]).set_index("metric")
+        rows = [row]
+        if self.raw.money is not None:
+            for name, stats in money.portfolio_money(self.raw).items():
+                rows.append({"metric": name, **stats})
+        return pd.DataFrame(rows).set_index("metric")
 
     # -- exports -----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -138,7 +188,7 @@ class Forecast:
         def num(x: Any) -> float | None:
             return None if x is None or pd.isna(x) else float(x)
 
-        return {
+        doc: dict[str, Any] = {
             "scenario": self.scenario,
             "variant": self.variant,
             "trials": int(self.trials),
@@ -172,6 +222,61 @@ class Forecast:
             },
             "provenance": dict(self.meta),
         }
+        if self.raw.money is not None:
+            self._add_money(doc)
+        return doc
+
+    def _add_money(self, doc: dict[str, Any]) -> None:
+        """The money keys of MODEL.md §9 (and extensions) into the JSON document."""
+
+        def num(x: Any) -> float | None:
+            return None if x is None or pd.isna(x) else float(x)
+
+        feats = self.features
+        for item, r in zip(doc["features"], feats.itertuples(index=False), strict=True):
+            item["value_pv_mean"] = num(r.value_pv_mean)
+            item["oneoff_cost_mean"] = num(r.oneoff_cost_mean)
+            item["cost_of_delay"] = (
+                None
+                if pd.isna(r.cost_of_delay_per_month)
+                else {
+                    "per_month": float(r.cost_of_delay_per_month),
+                    "per_week": float(r.cost_of_delay_per_week),
+                }
+            )
+        teams = self.teams
+        for item, r in zip(doc["teams"], teams.itertuples(index=False), strict=True):
+            item["cost"] = {
+                "mean": float(r.cost_mean),
+                **{f"p{p}": float(getattr(r, f"cost_p{p}")) for p in (10, 50, 80, 90)},
+            }
+        months = self.months
+        doc["months"] = [
+            {
+                "month": r["month"],
+                **{
+                    name: {f"p{p}": float(r[f"{name}_p{p}"]) for p in (10, 50, 90)}
+                    for name in ("cost", "capex", "opex", "cumulative")
+                },
+            }
+            for r in months.to_dict("records")
+        ]
+        pm = money.portfolio_money(self.raw)
+        budget = self.budget
+        doc["portfolio"].update(
+            {
+                "cost": pm["cost"],
+                "npv": pm["npv"],
+                "value_pv": pm["value_pv"],
+                "cost_pv": pm["cost_pv"],
+                "capex": pm["capex"],
+                "roi": pm["roi"]["mean"],
+                "expected_value": pm["npv"]["mean"],
+                "budget_overrun_probability": budget["overrun_probability"],
+                "budget": budget,
+            }
+        )
+        doc["currency"] = self.compiled.currency
 
     def to_json(self, path: str | None = None, indent: int = 2, protect: Sequence[str] = ()) -> str:
         """The JSON text; written atomically to ``path`` when given (never over a file in

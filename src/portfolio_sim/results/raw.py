@@ -13,6 +13,10 @@ import numpy as np
 #: Fixed-point scales of the integer sums (see kernels/run.py).
 TIME_SCALE = float(1 << 20)
 WORK_SCALE = float(1 << 16)
+MONEY_SCALE = float(1 << 8)
+
+#: Columns of ``EngineOutput.money`` (one row per trial).
+MONEY_COLUMNS = ("cost", "cost_pv", "value", "value_pv", "penalty_pv", "npv", "capex", "spent_day")
 
 
 @dataclass
@@ -35,6 +39,13 @@ class EngineOutput:
     done: np.ndarray | None = None
     start: np.ndarray | None = None
     size: np.ndarray | None = None
+    #: Per-trial money [trials, 8] (MONEY_COLUMNS) and monthly cost/capex [trials, M].
+    money: np.ndarray | None = None
+    month_cost: np.ndarray | None = None
+    month_capex: np.ndarray | None = None
+    #: Fixed-point sums over trials of each feature's discounted value and one-off cost.
+    feat_value_sum: np.ndarray | None = None
+    feat_cost_sum: np.ndarray | None = None
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod

@@ -109,7 +109,14 @@ class CompiledScenario:
     risk_idx: np.ndarray
     pool: np.ndarray  # float64 distribution parameters
     seed: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: Money arrays (see kernels/money.py MoneyModel): cost per day, months, discounting.
+    money: dict[str, Any] = field(default_factory=dict)
+    #: Month labels "YYYY-MM" from the start's month through the horizon's month.
+    month_labels: list[str] = field(default_factory=list)
+    currency: str = "EUR"
+    budget_total: float | None = None
+    budget_quarters: dict[str, float] = field(default_factory=dict)
+    feature_has_value: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def n_teams(self) -> int:
@@ -305,6 +312,8 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
     tf_ptr, tf_idx = _csr(team_feats)
     risk_ptr, risk_idx = _csr([[feat_index[a] for a in r.affects] for r in scn.risks])
 
+    money = _money_arrays(scn, cal, pay_lists, team_feats, feat_deadline)
+
     def keys(kind: str, ids: list[str]) -> np.ndarray:
         return np.array([stream_key(seed, kind, i) for i in ids], dtype=np.uint64)
 
@@ -360,4 +369,67 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
         risk_idx=risk_idx,
         pool=np.array(pool.values if pool.values else [0.0], dtype=np.float64),
         seed=int(seed),
+        money=money,
+        month_labels=cal.month_labels(cal.n_months),
+        currency=scn.currency,
+        budget_total=scn.budget.total if scn.budget is not None else None,
+        budget_quarters=dict(scn.budget.quarters) if scn.budget is not None else {},
+        feature_has_value=np.array([f.value is not None for f in scn.features], dtype=np.bool_),
     )
+
+
+def _money_arrays(
+    scn: Scenario,
+    cal: WorkCalendar,
+    pay_lists: list[list[tuple[int, float]]],
+    team_feats: list[list[int]],
+    feat_deadline: np.ndarray,
+) -> dict[str, Any]:
+    """Calendar and cost arrays for kernels/money.py (everything but per-feature draws)."""
+    h = int(cal.horizon_days)
+    n_m = int(cal.n_months)
+    n_t = len(scn.teams)
+    cum = np.zeros((n_t, h + 1))
+    days = np.arange(h, dtype=np.int64)
+    for j, team in enumerate(scn.teams):
+        members = np.zeros(h)
+        for when, count in pay_lists[j]:
+            members[min(when, h) :] = count
+        cum[j, 1:] = np.cumsum(members * team.cost_per_member_day)
+    day_month = (
+        np.asarray(cal.days_in_month_index(h), dtype=np.int64)
+        if h > 0
+        else np.zeros(0, dtype=np.int64)
+    )
+    month_first_day = np.searchsorted(day_month, np.arange(n_m + 1), side="left").astype(np.int64)
+    month_first_day[n_m] = h
+    start = np.datetime64(scn.start, "D")
+    first_month = start.astype("datetime64[M]")
+    month_starts = (first_month + np.arange(n_m + 1)).astype("datetime64[D]")
+    month_start_off = (month_starts - start).astype(np.int64)
+    horizon_off = int((np.datetime64(scn.horizon_date, "D") - start).astype(np.int64))
+    month_start_off[n_m] = horizon_off + 1
+    cal_off = (
+        np.asarray(cal.calendar_days_since_start(days), dtype=np.int64).reshape(h)
+        if h > 0
+        else np.zeros(0, dtype=np.int64)
+    )
+    disc = (1.0 + scn.discount_rate) ** (-(np.arange(n_m) + 1.0) / 12.0)
+    penalty_month = np.zeros(len(scn.features), dtype=np.int64)
+    for i, f in enumerate(scn.features):
+        if f.deadline is not None:
+            penalty_month[i] = min(max(int(cal.month_index_of(f.deadline)), 0), n_m - 1)
+    total = scn.budget.total if scn.budget is not None and scn.budget.total is not None else -1.0
+    return {
+        "horizon_days": h,
+        "team_cost_cum": cum,
+        "team_has_work": np.array([len(x) > 0 for x in team_feats], dtype=np.bool_),
+        "day_month": day_month,
+        "month_first_day": month_first_day,
+        "cal_off": cal_off,
+        "month_start_off": month_start_off,
+        "horizon_off": horizon_off,
+        "disc": disc,
+        "budget_total": float(total),
+        "feat_penalty_month": penalty_month,
+    }

@@ -1,0 +1,200 @@
+"""Money tables of a forecast: months, team cost, budget, value (MODEL.md §6, §8, §9).
+
+Everything here follows the percentile rule of :mod:`.percentiles`. Team people cost is
+a non-decreasing function of the day the team finishes, so its percentiles are computed
+exactly from the team's finish-day histogram (no per-trial storage needed). Portfolio and
+monthly totals come from the per-trial arrays the engine keeps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from portfolio_sim.results.percentiles import hist_percentiles, sample_percentiles
+from portfolio_sim.results.raw import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
+
+COST_PS = (10, 50, 80, 90)
+BAND_PS = (10, 50, 90)
+
+
+def _col(raw: EngineOutput, name: str) -> np.ndarray:
+    assert raw.money is not None
+    return raw.money[:, MONEY_COLUMNS.index(name)]
+
+
+def team_cost_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
+    """Per team people cost: mean and P10/P50/P80/P90 (exact, from finish histograms)."""
+    money = compiled.money
+    cum = money["team_cost_cum"]
+    h = compiled.horizon_days
+    rows = []
+    for j, team_id in enumerate(compiled.team_ids):
+        hist = raw.team_hist[j]
+        # cost if the team's finish falls in bin b: paid through that day (or the horizon)
+        bins = np.arange(h + 1)
+        if compiled.team_release_horizon[j]:
+            cost_of_bin = np.full(h + 1, cum[j, h])
+        elif not money["team_has_work"][j]:
+            cost_of_bin = np.zeros(h + 1)
+        else:
+            cost_of_bin = cum[j, np.minimum(bins + 1, h)]
+        pb = hist_percentiles(hist, COST_PS)
+        row: dict[str, Any] = {"id": team_id, "cost_mean": float(hist @ cost_of_bin / raw.trials)}
+        for k, p in enumerate(COST_PS):
+            row[f"cost_p{p}"] = float(cost_of_bin[pb[k]])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def months_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
+    """Per month: total cost, capex, opex and cumulative cost bands (P10/P50/P90)."""
+    assert raw.month_cost is not None and raw.month_capex is not None
+    cost = raw.month_cost.astype(np.float64)
+    capex = raw.month_capex.astype(np.float64)
+    opex = cost - capex
+    cumulative = np.cumsum(cost, axis=1)
+    df = pd.DataFrame({"month": compiled.month_labels})
+    for name, arr in (("cost", cost), ("capex", capex), ("opex", opex), ("cumulative", cumulative)):
+        q = sample_percentiles(arr.T, BAND_PS)
+        for k, p in enumerate(BAND_PS):
+            df[f"{name}_p{p}"] = q[:, k]
+        df[f"{name}_mean"] = arr.mean(axis=0)
+    return df
+
+
+def team_months_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
+    """Per team per month people cost P10/P50/P90 (long format: team, month, ...).
+
+    A team's cost in a month is non-decreasing in its finish day, so the exact bands come
+    from its finish histogram."""
+    money = compiled.money
+    cum = money["team_cost_cum"]
+    mfd = money["month_first_day"]
+    h = compiled.horizon_days
+    rows = []
+    for j, team_id in enumerate(compiled.team_ids):
+        if compiled.team_release_horizon[j]:
+            ends = np.full(h + 1, h)
+        elif not money["team_has_work"][j]:
+            ends = np.zeros(h + 1, dtype=np.int64)
+        else:
+            ends = np.minimum(np.arange(h + 1) + 1, h)
+        pb = hist_percentiles(raw.team_hist[j], BAND_PS)
+        for k, label in enumerate(compiled.month_labels):
+            lo, hi = mfd[k], mfd[k + 1]
+            vals = [float(cum[j, min(max(ends[b], lo), hi)] - cum[j, lo]) for b in pb]
+            rows.append(
+                {
+                    "team": team_id,
+                    "month": label,
+                    **{f"cost_p{p}": v for p, v in zip(BAND_PS, vals, strict=True)},
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _quarter_months(labels: list[str], quarter: str) -> list[int]:
+    year = int(quarter[:4])
+    q = int(quarter[-1])
+    wanted = {f"{year}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)}
+    return [k for k, label in enumerate(labels) if label in wanted]
+
+
+def budget_summary(compiled: Any, raw: EngineOutput) -> dict[str, Any]:
+    """Budget overrun probabilities (total and per quarter), spent-date percentiles and
+    contingency (P80/P90 cost minus P50) next to the budget."""
+    cost = _col(raw, "cost")
+    out: dict[str, Any] = {"total": compiled.budget_total}
+    qs = sample_percentiles(cost, (50, 80, 90))
+    out["contingency"] = {
+        "p80_minus_p50": float(qs[1] - qs[0]),
+        "p90_minus_p50": float(qs[2] - qs[0]),
+    }
+    if compiled.budget_total is not None:
+        out["overrun_probability"] = float(np.mean(cost > compiled.budget_total))
+        h = compiled.horizon_days
+        spent = _col(raw, "spent_day").astype(np.int64)
+        hist = np.bincount(np.minimum(spent, h), minlength=h + 1)
+        pb = hist_percentiles(hist, (10, 50, 85, 95))
+        out["spent_date"] = {
+            f"p{p}": (None if b >= h else str(compiled.calendar.date_of(int(b))))
+            for p, b in zip((10, 50, 85, 95), pb, strict=True)
+        }
+        out["never_spent_share"] = float(hist[h] / raw.trials)
+    else:
+        out["overrun_probability"] = None
+    quarters = []
+    assert raw.month_cost is not None
+    for quarter, amount in sorted(compiled.budget_quarters.items()):
+        months = _quarter_months(compiled.month_labels, quarter)
+        qcost = raw.month_cost[:, months].astype(np.float64).sum(axis=1)
+        p = sample_percentiles(qcost, (50, 80, 90))
+        quarters.append(
+            {
+                "quarter": quarter,
+                "budget": float(amount),
+                "overrun_probability": float(np.mean(qcost > amount)),
+                "cost": {"p50": float(p[0]), "p80": float(p[1]), "p90": float(p[2])},
+            }
+        )
+    out["quarters"] = quarters
+    return out
+
+
+def feature_value_columns(compiled: Any, raw: EngineOutput) -> dict[str, np.ndarray]:
+    """Per feature: expected discounted value, one-off cost mean, cost of delay."""
+    assert raw.feat_value_sum is not None and raw.feat_cost_sum is not None
+    per_month = compiled.feat_value[:, 0]
+    return {
+        "value_pv_mean": raw.feat_value_sum / MONEY_SCALE / raw.trials,
+        "oneoff_cost_mean": raw.feat_cost_sum / MONEY_SCALE / raw.trials,
+        "cost_of_delay_per_month": np.where(compiled.feature_has_value, per_month, np.nan),
+        "cost_of_delay_per_week": np.where(compiled.feature_has_value, per_month * 12 / 52, np.nan),
+    }
+
+
+def portfolio_money(raw: EngineOutput) -> dict[str, dict[str, float]]:
+    """Mean and percentiles of cost, NPV, value and capex per trial."""
+    out: dict[str, dict[str, float]] = {}
+    for name, ps in (
+        ("cost", (10, 50, 80, 90)),
+        ("npv", (10, 50, 90)),
+        ("value_pv", (10, 50, 90)),
+        ("cost_pv", (10, 50, 90)),
+        ("capex", (10, 50, 90)),
+    ):
+        x = _col(raw, name)
+        q = sample_percentiles(x, ps)
+        out[name] = {
+            "mean": float(x.mean()),
+            **{f"p{p}": float(v) for p, v in zip(ps, q, strict=True)},
+        }
+    cost_pv = _col(raw, "cost_pv")
+    npv = _col(raw, "npv")
+    out["roi"] = {"mean": float(npv.sum() / cost_pv.sum()) if cost_pv.sum() > 0 else float("nan")}
+    out["npv"]["positive_probability"] = float(np.mean(npv > 0))
+    return out
+
+
+def joint_confidence(
+    compiled: Any, raw: EngineOutput, budgets: list[float], dates: list[Any]
+) -> pd.DataFrame:
+    """P(cost <= budget and portfolio done by date) on a grid (NASA-style JCL).
+
+    Rows are budgets, columns dates (ISO strings). A trial not done by the horizon is
+    never "done by" a date."""
+    cost = _col(raw, "cost")
+    t = raw.port_t
+    done_day = np.where(
+        np.isfinite(t), np.maximum(np.ceil(np.where(np.isfinite(t), t, 0) - 1e-9) - 1, 0), np.inf
+    )
+    cal = compiled.calendar
+    table = {}
+    for d in dates:
+        limit = cal.index_on_or_before(d)
+        ok_date = done_day <= limit
+        table[str(np.datetime64(d, "D"))] = [float(np.mean(ok_date & (cost <= b))) for b in budgets]
+    return pd.DataFrame(table, index=pd.Index([float(b) for b in budgets], name="budget"))
