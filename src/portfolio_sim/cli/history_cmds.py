@@ -1,0 +1,212 @@
+"""Subcommands on real history: ``calibrate``, ``backtest`` and ``how-many``.
+
+``how-many FILE --by DATE`` answers "how many items by this date" for throughput teams.
+:func:`add_how_many_option` and :func:`print_how_many` let another command (``forecast
+--how-many-by DATE``) offer the same answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from portfolio_sim.cli import EXIT_OK, Command
+from portfolio_sim.errors import InputError
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def _history_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("history", metavar="HISTORY.csv", help="work-item export (CSV)")
+    g = parser.add_argument_group("columns (default: common Jira / Azure DevOps names)")
+    for role in ("team", "done", "started", "created", "key", "type"):
+        g.add_argument(f"--{role}-column", metavar="NAME", help=f"header of the {role} column")
+    parser.add_argument("--team", metavar="ID", help="all rows belong to this team")
+    parser.add_argument(
+        "--type", dest="types", action="append", metavar="TYPE", help="keep only this type"
+    )
+    parser.add_argument("--per", choices=["week", "day"], default="week", help="default week")
+    parser.add_argument("--since", metavar="DATE", help="ignore items done before DATE")
+    parser.add_argument("--until", metavar="DATE", help="export date (default: last done date)")
+    parser.add_argument("--dayfirst", action="store_true", help="read 3/4/2024 as 3 April")
+
+
+def _calibrate_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "team_column": args.team_column,
+        "done_column": args.done_column,
+        "started_column": args.started_column,
+        "created_column": args.created_column,
+        "key_column": args.key_column,
+        "type_column": args.type_column,
+        "team": args.team,
+        "types": args.types,
+        "per": args.per,
+        "since": args.since,
+        "until": args.until,
+        "dayfirst": args.dayfirst,
+    }
+
+
+def _report_skipped(cal: Any) -> None:
+    if cal.skipped:
+        print(cal.skipped_text(), file=sys.stderr)
+        print(f"{len(cal.skipped)} rows skipped", file=sys.stderr)
+    for note in cal.notes:
+        print(f"note: {note}", file=sys.stderr)
+
+
+def _configure_calibrate(parser: argparse.ArgumentParser) -> None:
+    _history_args(parser)
+    parser.add_argument("--out", metavar="PATH", help="write the YAML snippet here")
+
+
+def _run_calibrate(args: argparse.Namespace) -> int:
+    from portfolio_sim.history import calibrate
+    from portfolio_sim.results.io import check_writable, write_text_atomic
+
+    if args.out:
+        check_writable(args.out, protect=[args.history])
+    cal = calibrate(args.history, **_calibrate_options(args))
+    _report_skipped(cal)
+    print(cal.summary().to_string(index=False, float_format=lambda x: f"{x:.1f}"), file=sys.stderr)
+    if args.out:
+        write_text_atomic(args.out, cal.to_yaml(), protect=[args.history])
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(cal.to_yaml())
+    return EXIT_OK
+
+
+def _configure_backtest(parser: argparse.ArgumentParser) -> None:
+    _history_args(parser)
+    parser.add_argument("--every", default="2w", help="spacing of cut dates (default 2w)")
+    parser.add_argument("--horizon", default="12w", help="forecast horizon (default 12w)")
+    parser.add_argument("--window", help="history used at each cut (default: all)")
+    parser.add_argument("--min-history", default="8w", help="least history (default 8w)")
+    parser.add_argument("--trials", type=_count, default=10_000, help="default 10000")
+    parser.add_argument("--seed", type=_count, default=0, help="default 0")
+    parser.add_argument("--html", metavar="PATH", help="write an HTML report here")
+    parser.add_argument("--csv", metavar="PATH", help="write the per-cut table here")
+
+
+def _run_backtest(args: argparse.Namespace) -> int:
+    from portfolio_sim.history import backtest, calibrate
+    from portfolio_sim.results.io import check_writable, write_text_atomic
+
+    for path in (args.html, args.csv):
+        if path:
+            check_writable(path, protect=[args.history])
+    cal = calibrate(args.history, **_calibrate_options(args))
+    _report_skipped(cal)
+    result = backtest(
+        cal,
+        every=args.every,
+        horizon=args.horizon,
+        window=args.window,
+        min_history=args.min_history,
+        trials=args.trials,
+        seed=args.seed,
+    )
+    if args.html:
+        result.to_html(args.html, protect=[args.history])
+    if args.csv:
+        write_text_atomic(args.csv, result.table.to_csv(index=False), protect=[args.history])
+    print(result.text())
+    return EXIT_OK
+
+
+_HOW_MANY_TITLE = (
+    "Items done by the end of each date (at least N: reached in that share of trials; "
+    "at most N: not exceeded)"
+)
+
+
+def add_how_many_option(parser: argparse.ArgumentParser, flag: str = "--how-many-by") -> None:
+    """Add a repeatable date option asking for "how many items by DATE"."""
+    parser.add_argument(
+        flag,
+        dest="how_many_by",
+        action="append",
+        metavar="DATE",
+        help="items each throughput team completes by DATE (repeatable)",
+    )
+
+
+def print_how_many(args: argparse.Namespace, file: str | None = None) -> None:
+    """Print the how-many table for ``args.how_many_by`` (nothing when not asked)."""
+    from portfolio_sim.history.howmany import how_many, how_many_text
+
+    if not getattr(args, "how_many_by", None):
+        return
+    if args.trials < 1:
+        raise InputError("--trials must be at least 1")
+    table = how_many(
+        file or args.file,
+        args.how_many_by,
+        trials=args.trials,
+        seed=args.seed,
+        variant=args.variant,
+    )
+    print(_HOW_MANY_TITLE)
+    print(how_many_text(table))
+
+
+def _configure_how_many(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="scenario file (.yaml, .yml or .toml)")
+    add_how_many_option(parser, "--by")
+    parser.add_argument("--variant", metavar="NAME", help="use this variant")
+    parser.add_argument("--trials", type=_count, default=10_000, help="default 10000")
+    parser.add_argument("--seed", type=_count, default=0, help="default 0")
+    parser.add_argument("--csv", metavar="PATH", help="write the table here")
+
+
+def _run_how_many(args: argparse.Namespace) -> int:
+    from portfolio_sim.history.howmany import how_many, how_many_text
+    from portfolio_sim.results.io import check_writable, write_text_atomic
+
+    if not args.how_many_by:
+        raise InputError("give at least one --by DATE")
+    if args.trials < 1:
+        raise InputError("--trials must be at least 1")
+    if args.csv:
+        check_writable(args.csv, protect=[args.file])
+    table = how_many(
+        args.file, args.how_many_by, trials=args.trials, seed=args.seed, variant=args.variant
+    )
+    if args.csv:
+        write_text_atomic(args.csv, table.to_csv(index=False), protect=[args.file])
+    print(_HOW_MANY_TITLE)
+    print(how_many_text(table))
+    return EXIT_OK
+
+
+COMMANDS: list[Command] = [
+    Command(
+        "calibrate",
+        "throughput samples and cycle times per team from a work-item export",
+        _configure_calibrate,
+        _run_calibrate,
+    ),
+    Command(
+        "backtest",
+        "how well would past forecasts have done? (calibration, reliability chart)",
+        _configure_backtest,
+        _run_backtest,
+    ),
+    Command(
+        "how-many",
+        "items each throughput team completes by given dates",
+        _configure_how_many,
+        _run_how_many,
+    ),
+]

@@ -1,0 +1,239 @@
+"""Backtest "how many" forecasts against what actually happened.
+
+Method
+    From a calibrated export (:func:`portfolio_sim.history.calibrate`), cut dates are the
+    starts of periods, every ``every`` periods, going back from the most recent period
+    whose ``horizon`` periods are all complete. At each cut, per team, the forecast sees
+    only the team's complete periods before the cut (all of them, or the last
+    ``window``), bootstraps them like a ``throughput: {samples: ...}`` team (one draw per
+    period, keyed streams of :mod:`portfolio_sim.rng`, ``trials`` trials), and forecasts
+    the items done in the next ``horizon`` periods. The actual is the number of items the
+    team finished in those periods. A cut is used only when the team has at least
+    ``min_history`` periods of history before it.
+
+Calibration measures (per team and over all teams)
+    ``share_le_p50`` / ``share_le_p85``: share of cuts whose actual is at or below the
+    forecast P50 / P85 (MODEL.md §8 rule); calibrated forecasts give about 0.50 / 0.85
+    (a little more for discrete counts). ``share_ge_at_least_85``: share whose actual
+    reached the forecast "at least, 85 %" number (:mod:`.howmany`); about 0.85.
+    ``se_85`` is the binomial standard error of an 0.85 share over the *effective*
+    number of cuts: when ``every < horizon`` the outcome windows overlap, so neighbouring
+    cuts share periods; we count ``cuts * every / horizon`` independent outcomes.
+    The reliability table gives, for nominal levels 5 %, 10 %, ..., 95 %, the observed
+    share of actuals at or below the forecast percentile at that level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from portfolio_sim.errors import InputError
+from portfolio_sim.history.calibrate import Calibration, calibrate
+from portfolio_sim.history.howmany import items_summary, simulate_items
+from portfolio_sim.results.percentiles import sample_percentiles
+from portfolio_sim.rng import SAMPLES, stream_key
+
+#: Nominal levels of the reliability chart (percent).
+LEVELS: tuple[int, ...] = tuple(range(5, 100, 5))
+
+
+def parse_span(text: str | int, per: str, workdays_per_week: int, what: str) -> int:
+    """``"12w"``, ``"10d"`` or a bare number of periods -> a number of periods.
+
+    With weekly periods a ``d`` span must be whole weeks of 7 calendar days; with daily
+    periods ``w`` counts ``workdays_per_week`` working days a week and ``d`` working days.
+    """
+    if isinstance(text, int):
+        n, unit = text, ""
+    else:
+        m = re.fullmatch(r"\s*(\d+)\s*([wWdD]?)\s*", str(text))
+        if m is None:
+            raise InputError(f"{what}: expected a span like 2w, 12w or 10d, got {text!r}")
+        n, unit = int(m[1]), m[2].lower()
+    if unit == "":
+        periods = n
+    elif per == "week":
+        if unit == "d" and n % 7:
+            raise InputError(f"{what}: {text} is not whole weeks (periods are weeks)")
+        periods = n if unit == "w" else n // 7
+    else:
+        periods = n * workdays_per_week if unit == "w" else n
+    if periods < 1:
+        raise InputError(f"{what}: must be at least one period, got {text!r}")
+    return periods
+
+
+@dataclass
+class BacktestResult:
+    """Per-cut forecasts and actuals (``table``), calibration (``summary``) and the
+    reliability curve (``reliability``); see the module docstring."""
+
+    source: str
+    per: str
+    every: int
+    horizon: int
+    window: int | None
+    min_history: int
+    trials: int
+    seed: int
+    table: pd.DataFrame
+    summary: pd.DataFrame
+    reliability: pd.DataFrame
+    skipped: list[Any]
+
+    def text(self) -> str:
+        """The summary for the terminal."""
+        unit = self.per
+        head = (
+            f"backtest of {self.source}: forecast the next {self.horizon} {unit}s every "
+            f"{self.every} {unit}s, history "
+            + (f"last {self.window} {unit}s" if self.window else "all before each cut")
+            + f", {self.trials:,} trials, seed {self.seed}"
+        )
+        shown = self.summary.copy()
+        for col in ("share_le_p50", "share_le_p85", "share_ge_at_least_85", "se_85"):
+            shown[col] = shown[col].map(lambda x: "" if pd.isna(x) else f"{x:.2f}")
+        return head + "\n\n" + shown.to_string(index=False)
+
+    def to_html(
+        self, path: str | os.PathLike[str], protect: Iterable[str | os.PathLike[str]] = ()
+    ) -> None:
+        """Write a self-contained HTML report (inline SVG reliability chart) atomically."""
+        from portfolio_sim.history.report import backtest_html
+        from portfolio_sim.results.io import write_text_atomic
+
+        write_text_atomic(path, backtest_html(self), protect)
+
+
+def _shares(group: pd.DataFrame, every: int, horizon: int) -> dict[str, Any]:
+    n = len(group)
+    actual = group["actual"].to_numpy()
+    eff = n * min(1.0, every / horizon)
+    return {
+        "cuts": n,
+        "share_le_p50": float((actual <= group["items_p50"]).mean()) if n else np.nan,
+        "share_le_p85": float((actual <= group["items_at_most_85"]).mean()) if n else np.nan,
+        "share_ge_at_least_85": (
+            float((actual >= group["items_at_least_85"]).mean()) if n else np.nan
+        ),
+        "se_85": float(np.sqrt(0.85 * 0.15 / eff)) if n else np.nan,
+    }
+
+
+def backtest(
+    history: Calibration | str | os.PathLike[str],
+    *,
+    every: str | int = "2w",
+    horizon: str | int = "12w",
+    window: str | int | None = None,
+    min_history: str | int = "8w",
+    trials: int = 10_000,
+    seed: int = 0,
+    teams: Sequence[str] | None = None,
+    **calibrate_options: Any,
+) -> BacktestResult:
+    """Backtest throughput forecasts on a work-item export (or a :class:`Calibration`).
+
+    Args:
+        history: a CSV export (read with :func:`calibrate` and ``calibrate_options``) or
+            the result of :func:`calibrate`.
+        every: spacing of the cut dates (``"2w"``, ``"10d"`` or periods).
+        horizon: how far each forecast looks ahead.
+        window: use only this much history before each cut (default: all of it).
+        min_history: cuts with less history than this (per team) are not used.
+        trials, seed: Monte Carlo trials per forecast and the seed of the keyed streams
+            (the stream of team T at cut period g is ``("backtest", "T@g")``).
+        teams: backtest only these teams (default: all).
+
+    Returns:
+        A :class:`BacktestResult`. Raises InputError when no cut fits in the history.
+    """
+    cal = history if isinstance(history, Calibration) else calibrate(history, **calibrate_options)
+    if trials < 1:
+        raise InputError("trials must be at least 1")
+    wpw = cal.calendar.workdays_per_week
+    every_p = parse_span(every, cal.per, wpw, "every")
+    horizon_p = parse_span(horizon, cal.per, wpw, "horizon")
+    window_p = None if window is None else parse_span(window, cal.per, wpw, "window")
+    min_p = parse_span(min_history, cal.per, wpw, "min_history")
+    chosen = cal.teams if teams is None else list(teams)
+    unknown = [t for t in chosen if t not in cal.counts]
+    if unknown:
+        raise InputError(f"no history for team(s): {', '.join(unknown)}")
+
+    cuts = list(range(cal.n_periods - horizon_p, -1, -every_p))[::-1]
+    rows: list[dict[str, Any]] = []
+    level_rows: list[np.ndarray] = []
+    for team in chosen:
+        counts, first = cal.counts[team], cal.first[team]
+        for g in cuts:
+            s = g - first
+            lo = 0 if window_p is None else max(0, s - window_p)
+            if s - lo < min_p or s < min_p:
+                continue
+            past = counts[lo:s].astype(np.float64)
+            key = stream_key(seed, "backtest", f"{team}@{g}")
+            totals = simulate_items(SAMPLES, 0, len(past), past, key, [horizon_p], trials)
+            summ = items_summary(totals)
+            row: dict[str, Any] = {
+                "team": team,
+                "cut": cal.period_start(g),
+                "history_periods": int(s - lo),
+                "actual": int(counts[s : s + horizon_p].sum()),
+            }
+            row.update({k: v[0].item() for k, v in summ.items()})
+            rows.append(row)
+            level_rows.append(np.asarray(sample_percentiles(totals[:, 0], LEVELS)))
+    if not rows:
+        raise InputError(
+            f"no cut date fits: {cal.n_periods} complete {cal.per}s of history, need at "
+            f"least {min_p} before a cut and {horizon_p} after it"
+        )
+    table = pd.DataFrame(rows)
+    summary = pd.DataFrame(
+        [
+            {"team": t, **_shares(g, every_p, horizon_p)}
+            for t, g in table.groupby("team", sort=False)
+        ]
+        + [{"team": "(all)", **_shares(table, every_p, horizon_p)}]
+    )
+    levels = np.vstack(level_rows)  # [cuts, len(LEVELS)]
+    below = table["actual"].to_numpy()[:, None] <= levels
+    n = len(table)
+    eff = n * min(1.0, every_p / horizon_p)
+    lv = np.array(LEVELS) / 100.0
+    reliability = pd.DataFrame(
+        {
+            "level": lv,
+            "observed": below.mean(axis=0),
+            "cuts": n,
+            "se": np.sqrt(lv * (1 - lv) / eff),
+        }
+    )
+    return BacktestResult(
+        source=cal.source,
+        per=cal.per,
+        every=every_p,
+        horizon=horizon_p,
+        window=window_p,
+        min_history=min_p,
+        trials=trials,
+        seed=seed,
+        table=table,
+        summary=summary,
+        reliability=reliability,
+        skipped=list(cal.skipped),
+    )
+
+
+def cut_dates(result: BacktestResult) -> list[dt.date]:
+    """The distinct cut dates of a backtest, in order."""
+    return sorted(set(result.table["cut"]))

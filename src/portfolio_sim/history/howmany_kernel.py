@@ -1,0 +1,46 @@
+"""Numba kernel behind "how many" forecasts and backtests: cumulative items per trial.
+
+Arrays in, arrays out; imports only numpy, numba and :mod:`portfolio_sim.rng`, so a
+throughput team's items in period q of trial i are exactly the engine's
+(``kernels/throughput.py::tp_items``): ``max(floor(draw(code, pool, off, n, key, i, q)
++ 0.5), 0)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from portfolio_sim.rng import draw
+
+
+@njit(cache=True, parallel=True)
+def cumulative_items(code, off, n, pool, key, trials, first_trial, counts):
+    """Items completed in the first ``counts[k]`` periods, for every trial and every k.
+
+    ``counts`` must be non-decreasing. Returns int64 ``[trials, len(counts)]``; row r is
+    trial ``first_trial + r`` of stream ``key`` (so a run split in chunks gives the same
+    numbers). Each trial is independent of the others: the result does not depend on the
+    number of threads.
+    """
+    m = counts.shape[0]
+    out = np.zeros((trials, m), dtype=np.int64)
+    top = np.int64(0)
+    for k in range(m):
+        if counts[k] > top:
+            top = counts[k]
+    for r in prange(trials):
+        trial = first_trial + r
+        total = np.int64(0)
+        k = 0
+        while k < m and counts[k] <= 0:
+            k += 1
+        for q in range(top):
+            x = draw(code, pool, off, n, key, trial, q)
+            total += np.int64(max(math.floor(x + 0.5), 0.0))
+            while k < m and counts[k] == q + 1:
+                out[r, k] = total
+                k += 1
+    return out
