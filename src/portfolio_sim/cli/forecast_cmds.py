@@ -56,6 +56,8 @@ def _configure_forecast(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=_positive_int, default=0, help="default 0")
     parser.add_argument("--engine", choices=["fast", "des"], default="fast")
     parser.add_argument("--json", metavar="PATH", help="write the JSON result here")
+    parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
+    parser.add_argument("--csv", metavar="DIR", help="write one CSV file per table here")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
 
 
@@ -66,7 +68,7 @@ def _run_forecast(args: argparse.Namespace) -> int:
 
     if args.trials < 1:
         raise InputError("--trials must be at least 1")
-    outputs = [p for p in (args.json,) if p]
+    outputs = [p for p in (args.json, args.html) if p]
     for path in outputs:
         check_writable(path, protect=[args.file])
     result = forecast(
@@ -79,6 +81,10 @@ def _run_forecast(args: argparse.Namespace) -> int:
     )
     if args.json:
         result.to_json(args.json, protect=[args.file])
+    if args.html:
+        result.to_html(args.html, protect=[args.file])
+    if args.csv:
+        result.to_csv(args.csv, protect=[args.file])
     if not args.quiet:
         print(forecast_text(result))
     return EXIT_OK

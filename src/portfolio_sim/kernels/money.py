@@ -232,9 +232,9 @@ def trial_money(
                 value += vtmp[0]
                 value_pv += vtmp[1]
                 feat_value[f] = vtmp[1]
-        if mm.feat_penalty[f] > 0.0 and mm.feat_deadline_day[f] < h + 1:
-            if done[f] > h or _done_day(done[f]) > mm.feat_deadline_day[f]:
-                penalty_pv += mm.feat_penalty[f] * disc[mm.feat_penalty_month[f]]
+        late = done[f] > h or _done_day(done[f]) > mm.feat_deadline_day[f]
+        if mm.feat_penalty[f] > 0.0 and mm.feat_deadline_day[f] < h + 1 and late:
+            penalty_pv += mm.feat_penalty[f] * disc[mm.feat_penalty_month[f]]
     cost = 0.0
     cost_pv = 0.0
     capex = 0.0

@@ -288,6 +288,39 @@ class Forecast:
             write_text_atomic(path, text + "\n", protect)
         return text
 
+    def to_html(self, path: str | None = None, protect: Sequence[str] = ()) -> str:
+        """A self-contained HTML report; written atomically to ``path`` when given."""
+        from portfolio_sim.report.html import forecast_html
+
+        text = forecast_html(self)
+        if path is not None:
+            from portfolio_sim.results.io import write_text_atomic
+
+            write_text_atomic(path, text, protect)
+        return text
+
+    def to_csv(self, folder: str, protect: Sequence[str] = ()) -> list[str]:
+        """One CSV file per table in ``folder`` (created if missing); returns the paths."""
+        import os
+
+        from portfolio_sim.results.io import write_text_atomic
+
+        os.makedirs(folder, exist_ok=True)
+        tables = {
+            "features": self.features,
+            "teams": self.teams,
+            "portfolio": self.portfolio.reset_index(),
+        }
+        if self.raw.money is not None:
+            tables["months"] = self.months
+            tables["team_months"] = self.team_months
+        paths = []
+        for name, df in tables.items():
+            path = os.path.join(folder, f"{name}.csv")
+            write_text_atomic(path, df.to_csv(index=False), protect)
+            paths.append(path)
+        return paths
+
     def to_text(self) -> str:
         """A readable summary for the terminal."""
         from portfolio_sim.results.text import forecast_text

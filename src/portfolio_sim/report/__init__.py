@@ -1,0 +1,1 @@
+"""Reports: matplotlib charts as inline SVG and one self-contained, offline HTML file."""

@@ -1,0 +1,125 @@
+"""Charts of a forecast, drawn with matplotlib (Agg) and returned as inline SVG text.
+
+Every chart is a pure function of DataFrames from the results layer; the HTML report
+puts each next to its data table.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def _figure(width: float, height: float) -> tuple[Any, Any]:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["svg.fonttype"] = "none"  # text stays text: searchable, small
+    plt.rcParams["svg.hashsalt"] = "portfolio-sim"  # stable ids: same input, same SVG
+    fig, ax = plt.subplots(figsize=(width, height), dpi=96)
+    return fig, ax
+
+
+def _svg(fig: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
+
+
+def feature_dates_svg(features: pd.DataFrame) -> str:
+    """Per feature: a bar from P10 to P95 with P50 and P85 marks, and the deadline."""
+    df = features.iloc[::-1]
+    fig, ax = _figure(9, max(2.0, 0.28 * len(df) + 1))
+    y = np.arange(len(df))
+    for i, r in enumerate(df.itertuples(index=False)):
+        if pd.isna(r.p10):
+            continue
+        end = r.p95 if not pd.isna(r.p95) else r.p85
+        if pd.isna(end):
+            end = r.p50 if not pd.isna(r.p50) else r.p10
+        ax.plot([r.p10, end], [i, i], color="#9ab", lw=6, solid_capstyle="butt")
+        if not pd.isna(r.p50):
+            ax.plot([r.p50], [i], "|", color="#135", ms=12, mew=2)
+        if not pd.isna(r.p85):
+            ax.plot([r.p85], [i], "|", color="#c60", ms=12, mew=2)
+        if not pd.isna(r.deadline):
+            ax.plot([r.deadline], [i], "v", color="#c00", ms=7)
+    ax.set_yticks(y, list(df["id"]))
+    ax.tick_params(axis="y", labelsize=7)
+    ax.set_title("Done dates: P10-P95 bar, P50 (dark) and P85 (orange) marks, deadline (red)")
+    ax.grid(axis="x", alpha=0.3)
+    fig.autofmt_xdate()
+    return _svg(fig)
+
+
+def cost_fan_svg(months: pd.DataFrame, budget: float | None) -> str:
+    """Cumulative cost by month: P10-P90 band, P50 line, and the total budget line."""
+    fig, ax = _figure(9, 3.6)
+    x = pd.to_datetime(months["month"])
+    ax.fill_between(
+        x,
+        months["cumulative_p10"],
+        months["cumulative_p90"],
+        color="#9ab",
+        alpha=0.6,
+        label="P10-P90",
+    )
+    ax.plot(x, months["cumulative_p50"], color="#135", label="P50")
+    if budget is not None:
+        ax.axhline(budget, color="#c00", ls="--", label="budget")
+    ax.set_title("Cumulative cost by month")
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(alpha=0.3)
+    return _svg(fig)
+
+
+def monthly_cost_svg(months: pd.DataFrame) -> str:
+    """Monthly cost bands and the capex share (P50)."""
+    fig, ax = _figure(9, 3.0)
+    x = pd.to_datetime(months["month"])
+    ax.fill_between(
+        x,
+        months["cost_p10"],
+        months["cost_p90"],
+        color="#9ab",
+        alpha=0.6,
+        label="cost P10-P90",
+        step="mid",
+    )
+    ax.step(x, months["cost_p50"], where="mid", color="#135", label="cost P50")
+    ax.step(x, months["capex_p50"], where="mid", color="#c60", label="capex P50")
+    ax.set_title("Cost per month")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.grid(alpha=0.3)
+    return _svg(fig)
+
+
+def npv_svg(npv: np.ndarray) -> str:
+    """Histogram of NPV over trials, with P10/P50/P90 lines."""
+    fig, ax = _figure(6, 3.0)
+    ax.hist(npv, bins=60, color="#9ab")
+    for p, color in ((10, "#c60"), (50, "#135"), (90, "#c60")):
+        ax.axvline(np.percentile(npv, p, method="inverted_cdf"), color=color, ls="--")
+    ax.set_title("NPV over trials (P10, P50, P90 dashed)")
+    ax.grid(alpha=0.3)
+    return _svg(fig)
+
+
+def utilisation_svg(teams: pd.DataFrame) -> str:
+    """Share of paid capacity spent on features, per effort team."""
+    df = teams[teams["kind"] == "effort"]
+    fig, ax = _figure(6, max(1.8, 0.3 * len(df) + 0.8))
+    ax.barh(list(df["id"])[::-1], list((df["utilization"] * 100).fillna(0))[::-1], color="#9ab")
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of paid capacity")
+    ax.set_title("Team utilisation")
+    return _svg(fig)
