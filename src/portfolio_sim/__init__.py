@@ -15,13 +15,36 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "load": "portfolio_sim.scenario.load",
     "ScenarioError": "portfolio_sim.errors",
+    "InputError": "portfolio_sim.errors",
+    "PortfolioSimError": "portfolio_sim.errors",
+    "Scenario": "portfolio_sim.scenario.schema",
+    "apply_variant": "portfolio_sim.scenario.variants",
+    "forecast": "portfolio_sim.forecast",
+    "Forecast": "portfolio_sim.results.forecast",
+    "warmup": "portfolio_sim.warmup",
 }
 
-__all__ = ["ScenarioError", "__version__", "load"]
+__all__ = [
+    "Forecast",
+    "InputError",
+    "PortfolioSimError",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "apply_variant",
+    "forecast",
+    "load",
+    "warmup",
+]
 
 if TYPE_CHECKING:
-    from portfolio_sim.errors import ScenarioError
+    from portfolio_sim.errors import InputError, PortfolioSimError, ScenarioError
+    from portfolio_sim.forecast import forecast
+    from portfolio_sim.results.forecast import Forecast
     from portfolio_sim.scenario.load import load
+    from portfolio_sim.scenario.schema import Scenario
+    from portfolio_sim.scenario.variants import apply_variant
+    from portfolio_sim.warmup import warmup
 
 
 def __getattr__(name: str) -> Any:
