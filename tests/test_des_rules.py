@@ -426,3 +426,14 @@ def test_trace_and_model_reuse_agree() -> None:
     for trial in range(3):
         assert model.run(trial, log=True).log == trace(m, trial)
         assert model.run(trial).log == []
+
+
+def test_reference_engine_never_imports_the_kernels() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, portfolio_sim.des, portfolio_sim.engines.des\n"
+        "assert not [m for m in sys.modules if m.startswith('portfolio_sim.kernels')]\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
