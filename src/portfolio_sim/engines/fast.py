@@ -17,6 +17,28 @@ from portfolio_sim.scenario.compile import CompiledScenario
 BATCH = 1 << 16
 
 
+def _run_parallel(kernel: Callable[..., None], workers: int, n: int, *args: object) -> None:
+    """Run ``kernel`` on ``workers`` contiguous blocks of ``n`` trials, one thread each.
+
+    The kernel is compiled with ``nogil=True``, so the threads run in parallel; each writes
+    only its own accumulator slice and its own rows of the per-trial arrays."""
+    model, first, keep, *rest = args
+    blocks = [((n * w) // workers, (n * (w + 1)) // workers) for w in range(workers)]
+    if workers == 1:
+        kernel(model, first, 0, n, 0, keep, *rest)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [
+            pool.submit(kernel, model, first, lo, hi, w, keep, *rest)
+            for w, (lo, hi) in enumerate(blocks)
+            if hi > lo
+        ]
+        for future in futures:
+            future.result()
+
+
 def run_fast(
     compiled: CompiledScenario,
     trials: int,
@@ -37,7 +59,7 @@ def run_fast(
 
     from portfolio_sim.kernels.model import kernel_model
     from portfolio_sim.kernels.money import money_model
-    from portfolio_sim.kernels.run import run_trials
+    from portfolio_sim.kernels.run import run_block
 
     model = kernel_model(compiled)
     mm = money_model(compiled)
@@ -67,11 +89,13 @@ def run_fast(
             kd, ks, kz = done[sl], start[sl], size[sl]
         else:
             kd = ks = kz = np.empty((0, n_f))
-        run_trials(
+        _run_parallel(
+            run_block,
+            w,
+            n,
             model,
             first,
-            n,
-            w,
+            keep_trials,
             feat_hist,
             feat_tsum,
             team_hist,

@@ -1,7 +1,8 @@
 """Run many trials in parallel and aggregate without trials x features memory.
 
-Trials are split into ``n_workers`` contiguous blocks run under ``prange``; each block
-adds into its own slice of integer accumulators (day-resolution histograms, fixed-point
+Trials are split into contiguous blocks, one per worker thread (the kernel releases the
+GIL; threads are started by engines/fast.py, which avoids Numba's slow-to-compile parfor
+machinery); each block adds into its own slice of integer accumulators (day-resolution histograms, fixed-point
 sums), which are summed afterwards. Integer addition is associative, so the totals are
 identical whatever the number of threads, workers or batches: the reproducibility
 guarantee of MODEL.md §8 holds bit for bit.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from portfolio_sim.kernels.money import trial_money
 from portfolio_sim.kernels.schedule import EPS, cap_at, sample_trial, simulate_trial
@@ -36,12 +37,14 @@ def done_day(t):
     return np.int64(d) if d > 0.0 else np.int64(0)
 
 
-@njit(cache=True, parallel=True)
-def run_trials(
+@njit(cache=True, nogil=True)
+def run_block(
     m,
     first_trial,
-    n,
-    n_workers,
+    lo,
+    hi,
+    w,
+    keep,
     feat_hist,
     feat_tsum,
     team_hist,
@@ -59,14 +62,15 @@ def run_trials(
     feat_value_sum,
     feat_cost_sum,
 ):
-    """Simulate trials ``first_trial .. first_trial + n - 1``.
+    """Simulate trials ``first_trial + lo .. first_trial + hi - 1`` as worker ``w``.
 
-    Accumulates into (summed over the leading worker axis afterwards):
+    Per-trial outputs are indexed ``i`` in ``lo .. hi - 1`` (relative to ``first_trial``).
+    Accumulates into worker w's slice (summed over the worker axis afterwards):
     ``feat_hist[w, F, H+1]`` / ``team_hist[w, T, H+1]`` done-day counts,
     ``feat_tsum[w, F]`` fixed-point sums of done clock times (done trials only),
     ``team_work[w, T]`` / ``team_cap[w, T]`` fixed-point work done and capacity paid,
     ``events[w]`` events processed. Writes ``port_t[i]`` (portfolio finish clock time,
-    inf if not done by the horizon) and, if their first axis is ``n``, per-trial
+    inf if not done by the horizon) and, if ``keep``, per-trial
     ``keep_done`` / ``keep_start`` / ``keep_size`` [n, F].
 
     Money (kernels/money.py, model ``mm``): ``money_out[i]`` = cost, cost_pv, value,
@@ -86,117 +90,113 @@ def run_trials(
     n_t = TEAM_KIND_.shape[0]
     horizon = m.horizon
     n_bins = feat_hist.shape[2]
-    keep = keep_done.shape[0] == n
-    for w in prange(n_workers):
-        lo = (n * w) // n_workers
-        hi = (n * (w + 1)) // n_workers
-        size = np.empty(n_f)
-        delay = np.empty(n_f)
-        done = np.empty(n_f)
-        start = np.empty(n_f)
-        ready = np.empty(n_f)
-        finish_v = np.empty(n_f)
-        deps_left = np.empty(n_f, dtype=np.int64)
-        state = np.empty(n_f, dtype=np.int64)
-        work = np.empty(n_t)
-        team_k = np.empty(n_t, dtype=np.int64)
-        team_v = np.empty(n_t)
-        team_c = np.empty(n_t)
-        team_next = np.empty(n_t)
-        team_t = np.empty(n_t)
-        dirty = np.empty(n_t, dtype=np.bool_)
-        tp_q = np.empty(n_t, dtype=np.int64)
-        tp_cache = np.empty((n_t, n_bins))
-        tp_stamp = np.full((n_t, n_bins), -1, dtype=np.int64)
-        n_m = month_cost.shape[1]
-        m_cost = np.empty(n_m)
-        m_capex = np.empty(n_m)
-        f_value = np.empty(n_f)
-        f_cost = np.empty(n_f)
-        team_end = np.empty(n_t, dtype=np.int64)
-        evt = np.empty(2 * n_f + 1)
-        mout = np.empty(8)
-        for i in range(lo, hi):
-            trial = first_trial + i
-            sample_trial(m, trial, size, delay)
-            events[w] += simulate_trial(
-                m,
-                trial,
-                size,
-                delay,
-                done,
-                start,
-                work,
-                ready,
-                deps_left,
-                state,
-                finish_v,
-                team_k,
-                team_v,
-                team_c,
-                team_next,
-                dirty,
-                tp_q,
-                tp_cache,
-                tp_stamp,
-            )
-            last = 0.0
-            for j in range(n_t):
-                team_t[j] = 0.0
-            for f in range(n_f):
-                d = done[f]
-                j = FEAT_TEAM_[f]
-                if d <= horizon:
-                    feat_hist[w, f, done_day(d)] += 1
-                    feat_tsum[w, f] += np.int64(round(d * TIME_SCALE))
-                else:
-                    feat_hist[w, f, n_bins - 1] += 1
-                if d > team_t[j]:
-                    team_t[j] = d
-                if d > last:
-                    last = d
-            port_t[i] = last
-            for j in range(n_t):
-                d = team_t[j]
-                if d <= horizon:
-                    team_hist[w, j, done_day(d)] += 1
-                else:
-                    team_hist[w, j, n_bins - 1] += 1
-                if TEAM_KIND_[j] == 0:
-                    paid_to = horizon
-                    if d <= horizon and not TEAM_RELEASE_HORIZON_[j]:
-                        paid_to = min(float(done_day(d) + 1), horizon)
-                    team_cap[w, j] += np.int64(
-                        round(
-                            cap_at(CAP_PTR_, CAP_T_, CAP_CUM_, CAP_RATE_, CAP_SLOPE_, j, paid_to)
-                            * WORK_SCALE
-                        )
+    size = np.empty(n_f)
+    delay = np.empty(n_f)
+    done = np.empty(n_f)
+    start = np.empty(n_f)
+    ready = np.empty(n_f)
+    finish_v = np.empty(n_f)
+    deps_left = np.empty(n_f, dtype=np.int64)
+    state = np.empty(n_f, dtype=np.int64)
+    work = np.empty(n_t)
+    team_k = np.empty(n_t, dtype=np.int64)
+    team_v = np.empty(n_t)
+    team_c = np.empty(n_t)
+    team_next = np.empty(n_t)
+    team_t = np.empty(n_t)
+    dirty = np.empty(n_t, dtype=np.bool_)
+    tp_q = np.empty(n_t, dtype=np.int64)
+    tp_cache = np.empty((n_t, n_bins))
+    tp_stamp = np.full((n_t, n_bins), -1, dtype=np.int64)
+    n_m = month_cost.shape[1]
+    m_cost = np.empty(n_m)
+    m_capex = np.empty(n_m)
+    f_value = np.empty(n_f)
+    f_cost = np.empty(n_f)
+    team_end = np.empty(n_t, dtype=np.int64)
+    evt = np.empty(2 * n_f + 1)
+    mout = np.empty(8)
+    for i in range(lo, hi):
+        trial = first_trial + i
+        sample_trial(m, trial, size, delay)
+        events[w] += simulate_trial(
+            m,
+            trial,
+            size,
+            delay,
+            done,
+            start,
+            work,
+            ready,
+            deps_left,
+            state,
+            finish_v,
+            team_k,
+            team_v,
+            team_c,
+            team_next,
+            dirty,
+            tp_q,
+            tp_cache,
+            tp_stamp,
+        )
+        last = 0.0
+        for j in range(n_t):
+            team_t[j] = 0.0
+        for f in range(n_f):
+            d = done[f]
+            j = FEAT_TEAM_[f]
+            if d <= horizon:
+                feat_hist[w, f, done_day(d)] += 1
+                feat_tsum[w, f] += np.int64(round(d * TIME_SCALE))
+            else:
+                feat_hist[w, f, n_bins - 1] += 1
+            if d > team_t[j]:
+                team_t[j] = d
+            if d > last:
+                last = d
+        port_t[i] = last
+        for j in range(n_t):
+            d = team_t[j]
+            if d <= horizon:
+                team_hist[w, j, done_day(d)] += 1
+            else:
+                team_hist[w, j, n_bins - 1] += 1
+            if TEAM_KIND_[j] == 0:
+                paid_to = horizon
+                if d <= horizon and not TEAM_RELEASE_HORIZON_[j]:
+                    paid_to = min(float(done_day(d) + 1), horizon)
+                team_cap[w, j] += np.int64(
+                    round(
+                        cap_at(CAP_PTR_, CAP_T_, CAP_CUM_, CAP_RATE_, CAP_SLOPE_, j, paid_to)
+                        * WORK_SCALE
                     )
-                team_work[w, j] += np.int64(round(work[j] * WORK_SCALE))
-            trial_money(
-                mm,
-                trial,
-                done,
-                start,
-                team_t,
-                m_cost,
-                m_capex,
-                f_value,
-                f_cost,
-                team_end,
-                evt,
-                mout,
-            )
-            for k in range(8):
-                money_out[i, k] = mout[k]
-            for k in range(n_m):
-                month_cost[i, k] = m_cost[k]
-                month_capex[i, k] = m_capex[k]
+                )
+            team_work[w, j] += np.int64(round(work[j] * WORK_SCALE))
+        trial_money(
+            mm,
+            trial,
+            done,
+            start,
+            team_t,
+            m_cost,
+            m_capex,
+            f_value,
+            f_cost,
+            team_end,
+            evt,
+            mout,
+        )
+        for k in range(8):
+            money_out[i, k] = mout[k]
+        for k in range(n_m):
+            month_cost[i, k] = m_cost[k]
+            month_capex[i, k] = m_capex[k]
+        for f in range(n_f):
+            feat_value_sum[w, f] += np.int64(round(f_value[f] * MONEY_SCALE))
+            feat_cost_sum[w, f] += np.int64(round(f_cost[f] * MONEY_SCALE))
+        if keep:
             for f in range(n_f):
-                feat_value_sum[w, f] += np.int64(round(f_value[f] * MONEY_SCALE))
-                feat_cost_sum[w, f] += np.int64(round(f_cost[f] * MONEY_SCALE))
-            if keep:
-                for f in range(n_f):
-                    keep_done[i, f] = done[f]
-                    keep_start[i, f] = start[f]
-                    keep_size[i, f] = size[f]
+                keep_done[i, f] = done[f]
+                keep_start[i, f] = start[f]
+                keep_size[i, f] = size[f]
