@@ -251,6 +251,11 @@ class Forecast:
                 **{f"p{p}": float(getattr(r, f"cost_p{p}")) for p in (10, 50, 80, 90)},
             }
         months = self.months
+        per_team: dict[str, dict[str, dict[str, float]]] = {}
+        for r in self.team_months.to_dict("records"):
+            per_team.setdefault(r["month"], {})[r["team"]] = {
+                f"p{p}": float(r[f"cost_p{p}"]) for p in (10, 50, 90)
+            }
         doc["months"] = [
             {
                 "month": r["month"],
@@ -258,6 +263,7 @@ class Forecast:
                     name: {f"p{p}": float(r[f"{name}_p{p}"]) for p in (10, 50, 90)}
                     for name in ("cost", "capex", "opex", "cumulative")
                 },
+                "teams": per_team.get(r["month"], {}),
             }
             for r in months.to_dict("records")
         ]
