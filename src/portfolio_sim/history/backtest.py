@@ -37,7 +37,7 @@ import pandas as pd
 
 from portfolio_sim.errors import InputError
 from portfolio_sim.history.calibrate import Calibration, calibrate
-from portfolio_sim.history.howmany import items_summary, simulate_items
+from portfolio_sim.history.howmany import items_summary
 from portfolio_sim.results.percentiles import sample_percentiles
 from portfolio_sim.rng import SAMPLES, stream_key
 
@@ -128,6 +128,28 @@ def _shares(group: pd.DataFrame, every: int, horizon: int) -> dict[str, Any]:
     }
 
 
+def _forecast_totals(
+    pasts: list[np.ndarray], keys: list[int], horizon: int, trials: int
+) -> np.ndarray:
+    """Bootstrapped items over ``horizon`` periods, one row of ``trials`` per history."""
+    from portfolio_sim.history.howmany_kernel import batch_totals
+
+    ns = np.array([len(p) for p in pasts], dtype=np.int64)
+    offs = np.zeros(len(pasts), dtype=np.int64)
+    offs[1:] = np.cumsum(ns)[:-1]
+    return np.asarray(
+        batch_totals(
+            np.int64(SAMPLES),
+            np.concatenate(pasts),
+            offs,
+            ns,
+            np.array(keys, dtype=np.uint64),
+            np.full(len(pasts), horizon, dtype=np.int64),
+            np.int64(trials),
+        )
+    )
+
+
 def backtest(
     history: Calibration | str | os.PathLike[str],
     *,
@@ -171,7 +193,8 @@ def backtest(
 
     cuts = list(range(cal.n_periods - horizon_p, -1, -every_p))[::-1]
     rows: list[dict[str, Any]] = []
-    level_rows: list[np.ndarray] = []
+    pasts: list[np.ndarray] = []
+    keys: list[int] = []
     for team in chosen:
         counts, first = cal.counts[team], cal.first[team]
         for g in cuts:
@@ -179,25 +202,25 @@ def backtest(
             lo = 0 if window_p is None else max(0, s - window_p)
             if s - lo < min_p or s < min_p:
                 continue
-            past = counts[lo:s].astype(np.float64)
-            key = stream_key(seed, "backtest", f"{team}@{g}")
-            totals = simulate_items(SAMPLES, 0, len(past), past, key, [horizon_p], trials)
-            summ = items_summary(totals)
-            row: dict[str, Any] = {
-                "team": team,
-                "cut": cal.period_start(g),
-                "history_periods": int(s - lo),
-                "actual": int(counts[s : s + horizon_p].sum()),
-            }
-            row.update({k: v[0].item() for k, v in summ.items()})
-            rows.append(row)
-            level_rows.append(np.asarray(sample_percentiles(totals[:, 0], LEVELS)))
+            pasts.append(counts[lo:s].astype(np.float64))
+            keys.append(stream_key(seed, "backtest", f"{team}@{g}"))
+            rows.append(
+                {
+                    "team": team,
+                    "cut": cal.period_start(g),
+                    "history_periods": int(s - lo),
+                    "actual": int(counts[s : s + horizon_p].sum()),
+                }
+            )
     if not rows:
         raise InputError(
             f"no cut date fits: {cal.n_periods} complete {cal.per}s of history, need at "
             f"least {min_p} before a cut and {horizon_p} after it"
         )
+    totals = _forecast_totals(pasts, keys, horizon_p, trials)  # [cuts, trials]
     table = pd.DataFrame(rows)
+    for col, values in items_summary(totals.T).items():
+        table[col] = values
     summary = pd.DataFrame(
         [
             {"team": t, **_shares(g, every_p, horizon_p)}
@@ -205,7 +228,7 @@ def backtest(
         ]
         + [{"team": "(all)", **_shares(table, every_p, horizon_p)}]
     )
-    levels = np.vstack(level_rows)  # [cuts, len(LEVELS)]
+    levels = np.asarray(sample_percentiles(totals, LEVELS))  # [cuts, len(LEVELS)]
     below = table["actual"].to_numpy()[:, None] <= levels
     n = len(table)
     eff = n * min(1.0, every_p / horizon_p)

@@ -38,6 +38,9 @@ def reliability_svg(result: Any) -> str:
     return text[text.index("<svg") :]
 
 
+#: Per-cut rows shown in the page (the CSV output has them all).
+MAX_TABLE_ROWS = 300
+
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:60em}
 table{border-collapse:collapse;font-size:0.9em;margin:1em 0}
@@ -51,7 +54,12 @@ def backtest_html(result: Any) -> str:
     """The whole page as one string."""
     title = f"Backtest: {html.escape(str(result.source))}"
     summary = result.summary.to_html(index=False, float_format=lambda x: f"{x:.3f}")
-    table = result.table.to_html(index=False, float_format=lambda x: f"{x:.1f}")
+    rows = result.table
+    note = ""
+    if len(rows) > MAX_TABLE_ROWS:
+        note = f"<p>The last {MAX_TABLE_ROWS} of {len(rows)} forecasts (all of them: --csv).</p>"
+        rows = rows.sort_values("cut", kind="stable").tail(MAX_TABLE_ROWS)
+    table = note + rows.to_html(index=False, float_format=lambda x: f"{x:.1f}")
     window = f"last {result.window} {result.per}s" if result.window else "all periods before it"
     skipped = (
         f"<p>{len(result.skipped)} rows of the export were skipped (see the calibrate report).</p>"
