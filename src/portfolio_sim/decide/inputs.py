@@ -1,0 +1,242 @@
+"""The uncertain inputs of a scenario and how to hold one of them at its P10 or P90.
+
+An *input* is one source of randomness of the model (MODEL.md §2-§6):
+
+========== ==================================== ============================================
+kind       what                                 held at "P10" / "P90"
+========== ==================================== ============================================
+size       a feature's ``effort`` or ``items``  ``{fixed: q}``, q its 10 % / 90 % quantile
+growth     a feature's ``growth`` multiplier    same
+cost       a feature's one-off ``cost``         same
+success    a feature's value success (0<p<1)    fails (p = 0) / succeeds (p = 1)
+risk       whether a risk fires                 does not fire (p = 0) / fires (p = 1)
+risk_impact  a risk's extra effort/items/delay  ``{fixed: q}`` (the risk itself stays random)
+throughput a throughput team's items per period ``{fixed: q}`` every period (see below)
+staffing   a dated staffing change              ``ramp_days`` x 0.5 / x 1.5 (no ramp: skipped)
+========== ==================================== ============================================
+
+Holding an input builds a modified :class:`~portfolio_sim.scenario.schema.Scenario`
+(a deep copy with one field replaced). Random streams are keyed by (seed, entity id)
+(MODEL.md §7), so every other input keeps exactly its draws: common random numbers.
+
+Quantiles: closed forms from :func:`portfolio_sim.distributions.quantile`; Beta-PERT has
+none, so :func:`pert_quantile` inverts the Beta CDF integrated numerically on a fine grid
+(Beta-PERT with lambda = 4 has shape parameters >= 1, a bounded density, so a 20,001-point
+cumulative trapezoid plus linear interpolation is accurate to ~1e-8 of the range).
+
+A staffing change has no distribution: its date and head count are decisions, not
+estimates. Its uncertain part is how fast joiners become productive, so it is swung by
+``ramp_days`` x 0.5 (the optimistic end) and x 1.5. A change without ramp is skipped.
+
+Throughput is held at the per-period quantile of its history. Where that rounds to 0
+items (a history with zeros), a team at 0 items every period would never finish (and the
+model rejects it), so the smallest positive value of the distribution's support within
+the history is used instead and the row says so in its ``note``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from portfolio_sim.distributions import pert_shape, quantile
+from portfolio_sim.scenario.schema import Distribution, Scenario, Throughput
+
+InputKind = Literal[
+    "size", "growth", "cost", "success", "risk", "risk_impact", "throughput", "staffing"
+]
+Side = Literal["low", "high"]
+
+#: The quantiles an input is held at ("low" side, "high" side).
+LOW_Q, HIGH_Q = 0.1, 0.9
+#: Staffing ramp multipliers ("low" side, "high" side).
+RAMP_LOW, RAMP_HIGH = 0.5, 1.5
+
+
+def pert_quantile(low: float, mode: float, high: float, q: float, grid: int = 20_001) -> float:
+    """The q-quantile of the Beta-PERT on [low, high] with the given mode (lambda = 4).
+
+    Numeric inversion without scipy: the Beta density is integrated with the trapezoid
+    rule on ``grid`` points and the cumulative curve is inverted by linear interpolation.
+    """
+    if high <= low:
+        return float(low)
+    q = min(max(float(q), 0.0), 1.0)
+    a, b = pert_shape(low, mode, high)
+    x = np.linspace(0.0, 1.0, grid)
+    with np.errstate(divide="ignore"):
+        logpdf = (a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x)
+    pdf = np.exp(np.where(np.isfinite(logpdf), logpdf, -np.inf))
+    cdf = np.concatenate([[0.0], np.cumsum((pdf[1:] + pdf[:-1]) * 0.5 * (x[1] - x[0]))])
+    cdf /= cdf[-1]
+    return float(low + (high - low) * np.interp(q, cdf, x))
+
+
+def dist_quantile(dist: Distribution, q: float) -> float:
+    """The q-quantile of a scenario distribution (any kind, PERT included)."""
+    if dist.kind == "pert":
+        lo, mode, hi = (float(v) for v in dist.params)
+        return pert_quantile(lo, mode, hi, q)
+    return quantile(dist.kind, dist.params, q)
+
+
+def _is_uncertain(dist: Distribution | None) -> bool:
+    if dist is None or dist.kind == "fixed":
+        return False
+    if dist.kind == "samples":
+        return len(set(dist.params)) > 1
+    if dist.kind == "lognormal":
+        return True
+    vals = [float(v) for v in dist.params]
+    return min(vals) < max(vals)
+
+
+@dataclass(frozen=True)
+class UncertainInput:
+    """One uncertain input: ``key`` is a stable, readable name (``features.X.effort``)."""
+
+    key: str
+    kind: InputKind
+    entity: str
+    #: Index of a staffing change within its team's ``changes``.
+    index: int = 0
+
+    def describe(self, scenario: Scenario, side: Side) -> tuple[str, str]:
+        """(held value as text, note) for one side."""
+        _, text, note = _held_value(self, scenario, side)
+        return text, note
+
+
+def uncertain_inputs(scenario: Scenario) -> list[UncertainInput]:
+    """Every uncertain input of ``scenario`` in file order (features, teams, risks)."""
+    out: list[UncertainInput] = []
+    for f in scenario.features:
+        size_field = "effort" if f.effort is not None else "items"
+        if _is_uncertain(f.size):
+            out.append(UncertainInput(f"features.{f.id}.{size_field}", "size", f.id))
+        if _is_uncertain(f.growth):
+            out.append(UncertainInput(f"features.{f.id}.growth", "growth", f.id))
+        if _is_uncertain(f.cost):
+            out.append(UncertainInput(f"features.{f.id}.cost", "cost", f.id))
+        if f.value is not None and 0.0 < f.value.success_probability < 1.0 and f.value.per_month:
+            out.append(UncertainInput(f"features.{f.id}.value.success", "success", f.id))
+    for t in scenario.teams:
+        if t.throughput is not None and _is_uncertain(t.throughput):
+            out.append(UncertainInput(f"teams.{t.id}.throughput", "throughput", t.id))
+        for k, change in enumerate(t.changes):
+            if change.ramp_days > 0:
+                out.append(
+                    UncertainInput(f"teams.{t.id}.changes.{k}.ramp_days", "staffing", t.id, k)
+                )
+    for r in scenario.risks:
+        if 0.0 < r.probability < 1.0:
+            out.append(UncertainInput(f"risks.{r.id}", "risk", r.id))
+        if r.probability > 0.0 and _is_uncertain(r.impact):
+            out.append(UncertainInput(f"risks.{r.id}.{r.impact_kind}", "risk_impact", r.id))
+    return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _throughput_value(dist: Distribution, q: float) -> tuple[float, str]:
+    value = dist_quantile(dist, q)
+    if round(value) >= 1:  # Python rounds half to even, as numpy does in the kernels
+        return value, ""
+    if dist.kind == "samples":
+        positive = sorted(v for v in dist.params if round(v) >= 1)
+        fallback = float(positive[0]) if positive else 1.0
+    else:
+        fallback = 1.0
+    return fallback, f"per-period P{round(q * 100)} is 0 items; held at {_fmt(fallback)}"
+
+
+def _held_value(inp: UncertainInput, scn: Scenario, side: Side) -> tuple[Any, str, str]:
+    """(value to store, text, note) for one side of an input."""
+    q = LOW_Q if side == "low" else HIGH_Q
+    if inp.kind in ("size", "growth", "cost"):
+        f = scn.feature(inp.entity)
+        dist = {"size": f.size, "growth": f.growth, "cost": f.cost}[inp.kind]
+        assert dist is not None
+        v = dist_quantile(dist, q)
+        return v, f"P{round(q * 100)} = {_fmt(v)}", ""
+    if inp.kind == "success":
+        p = 0.0 if side == "low" else 1.0
+        return p, "fails" if side == "low" else "succeeds", ""
+    if inp.kind == "risk":
+        p = 0.0 if side == "low" else 1.0
+        return p, "does not fire" if side == "low" else "fires", ""
+    if inp.kind == "risk_impact":
+        r = next(r for r in scn.risks if r.id == inp.entity)
+        v = dist_quantile(r.impact, q)
+        return v, f"P{round(q * 100)} = {_fmt(v)}", ""
+    if inp.kind == "throughput":
+        tp = scn.team(inp.entity).throughput
+        assert tp is not None
+        v, note = _throughput_value(tp, q)
+        return v, f"P{round(q * 100)} = {_fmt(v)}/{tp.per}", note
+    if inp.kind == "staffing":
+        change = scn.team(inp.entity).changes[inp.index]
+        factor = RAMP_LOW if side == "low" else RAMP_HIGH
+        v = change.ramp_days * factor
+        return v, f"ramp {_fmt(v)} days", ""
+    raise ValueError(f"unknown input kind {inp.kind!r}")  # pragma: no cover
+
+
+def hold(scenario: Scenario, inp: UncertainInput, side: Side) -> Scenario:
+    """A copy of ``scenario`` with ``inp`` held at its ``side`` (see the module table)."""
+    value, _, _ = _held_value(inp, scenario, side)
+    scn = scenario.model_copy(deep=True)
+    if inp.kind in ("size", "growth", "cost"):
+        f = scn.feature(inp.entity)
+        fixed = Distribution(fixed=value)
+        if inp.kind == "size":
+            if f.effort is not None:
+                f.effort = fixed
+            else:
+                f.items = fixed
+        elif inp.kind == "growth":
+            f.growth = fixed
+        else:
+            f.cost = fixed
+    elif inp.kind == "success":
+        f = scn.feature(inp.entity)
+        assert f.value is not None
+        f.value = f.value.model_copy(update={"success_probability": value})
+    elif inp.kind == "risk":
+        r = next(r for r in scn.risks if r.id == inp.entity)
+        r.probability = value
+    elif inp.kind == "risk_impact":
+        r = next(r for r in scn.risks if r.id == inp.entity)
+        setattr(r, r.impact_kind, Distribution(fixed=value))
+    elif inp.kind == "throughput":
+        t = scn.team(inp.entity)
+        assert t.throughput is not None
+        t.throughput = Throughput(fixed=value, per=t.throughput.per)
+    elif inp.kind == "staffing":
+        t = scn.team(inp.entity)
+        t.changes[inp.index] = t.changes[inp.index].model_copy(update={"ramp_days": value})
+    return scn
+
+
+def held_texts(scenario: Scenario, inp: UncertainInput) -> dict[str, str]:
+    """Readable held values and notes of both sides of an input."""
+    lo_text, lo_note = inp.describe(scenario, "low")
+    hi_text, hi_note = inp.describe(scenario, "high")
+    note = "; ".join(n for n in (lo_note, hi_note) if n)
+    return {"held_low": lo_text, "held_high": hi_text, "note": note}
+
+
+__all__ = [
+    "HIGH_Q",
+    "LOW_Q",
+    "UncertainInput",
+    "dist_quantile",
+    "hold",
+    "held_texts",
+    "pert_quantile",
+    "uncertain_inputs",
+]

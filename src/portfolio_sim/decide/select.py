@@ -1,0 +1,303 @@
+"""Portfolio selection under a budget: which features to fund (MODEL.md §6 money).
+
+One forecast of the whole scenario gives per-feature estimates (the approximation):
+
+* **cost** of a feature (counted against the budget) = its expected one-off cost + its
+  share of its team's expected people cost, split over the team's features in proportion
+  to their expected size (mean size x mean growth). Teams with ``release: horizon`` are
+  paid whatever is funded: their cost is a fixed overhead taken off the budget first.
+* **NPV contribution** = expected discounted value (``value_pv_mean``) - cost x (portfolio
+  cost_pv / cost: the average discount of cost) - expected deadline penalty, discounted
+  the same way.
+* **variance** of the contribution: the success lottery only, p(1-p)(value/p)^2; the
+  NPV of a set is taken as normal with the summed mean and variance (for the ``p10`` and
+  ``positive`` objectives).
+* **capacity** (optional): per team, the expected size of the funded features must fit the
+  team's capacity through the horizon (person-days for effort teams, mean items per period
+  x periods for throughput teams).
+
+Contributions are additive in this approximation; in reality unfunding a feature moves
+others earlier (and changes team cost). So every chosen set is **verified** with a
+forecast of the scenario without the unfunded features (same seed: common random
+numbers), and the verified numbers are reported next to the estimates.
+The optimiser is :func:`portfolio_sim.decide.optimise.optimise` (exact branch-and-bound
+up to 25 features, greedy above).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from portfolio_sim.decide.optimise import OBJECTIVES, Choice, optimise
+from portfolio_sim.distributions import mean as dist_mean
+from portfolio_sim.errors import InputError
+from portfolio_sim.scenario.schema import Scenario, VariantChange
+
+
+@dataclass
+class Selection:
+    """The efficient frontier (one row per budget), per-feature estimates, the best set."""
+
+    frontier: pd.DataFrame
+    items: pd.DataFrame
+    objective: str
+    budget: float | None
+    chosen: list[str]
+    trials: int
+    seed: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_text(self) -> str:
+        """The frontier and the chosen set at each budget, as plain text."""
+        cols = [
+            "budget",
+            "objective_estimate",
+            "cost_estimate",
+            "npv_mean",
+            "npv_p10",
+            "npv_positive_probability",
+            "n_funded",
+        ]
+        lines = [f"Efficient frontier (objective: {self.objective}):"]
+        lines.append(self.frontier[cols].to_string(index=False, float_format=_money))
+        lines.append("")
+        for r in self.frontier.itertuples(index=False):
+            lines.append(f"budget {_money(r.budget)}: {', '.join(r.funded) or '(nothing)'}")
+        if self.budget is not None:
+            lines += ["", f"At the budget {_money(self.budget)} fund: {', '.join(self.chosen)}"]
+        return "\n".join(lines)
+
+
+def _money(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.3f}"
+
+
+def _expected_size(f: Any) -> float:
+    size = dist_mean(f.size.kind, f.size.params)
+    if f.growth is not None:
+        size *= dist_mean(f.growth.kind, f.growth.params)
+    return float(size)
+
+
+def _capacity_to_horizon(c: Any, j: int) -> float:
+    """Person-days (effort team) or expected items (throughput team) through the horizon."""
+    h = float(c.horizon_days)
+    if c.team_kind[j] == 1:
+        code, off, n = c.tp_dist[j]
+        from portfolio_sim.distributions import KINDS
+
+        kind = next(k for k, v in KINDS.items() if v == code)
+        params: Any = list(c.pool[off : off + n])
+        if kind == "fixed":
+            params = params[0]
+        elif kind == "lognormal":
+            return np.inf  # kernel stores (mu, sigma); unbounded mean is not a constraint
+        elif kind == "pert":
+            params = params[:3]
+        return float(dist_mean(kind, params)) * h / float(c.tp_period[j])
+    lo, hi = c.cap_ptr[j], c.cap_ptr[j + 1]
+    k = lo + int(np.searchsorted(c.cap_t[lo:hi], h, side="right")) - 1
+    d = h - c.cap_t[k]
+    return float(c.cap_cum[k] + c.cap_rate[k] * d + 0.5 * c.cap_slope[k] * d * d)
+
+
+def feature_estimates(scn: Scenario, fc: Any) -> tuple[pd.DataFrame, float]:
+    """Per-feature cost, NPV contribution and variance from a forecast of ``scn``, and the
+    fixed overhead (cost of teams paid to the horizon)."""
+    feats = fc.features
+    teams = fc.teams
+    port = fc.portfolio
+    c = fc.compiled
+    cost_mean = float(port.loc["cost", "mean"])
+    cost_pv = float(port.loc["cost_pv", "mean"])
+    disc = cost_pv / cost_mean if cost_mean > 0 else 1.0
+    sizes = np.array([_expected_size(f) for f in scn.features])
+    team_of = np.asarray(c.feat_team)
+    fixed = 0.0
+    share = np.zeros(len(sizes))
+    for j in range(c.n_teams):
+        members = team_of == j
+        team_cost = float(teams["cost_mean"].iloc[j])
+        if c.team_release_horizon[j]:
+            fixed += team_cost
+            continue
+        total = sizes[members].sum()
+        if total > 0:
+            share[members] = team_cost * sizes[members] / total
+    oneoff = feats["oneoff_cost_mean"].to_numpy(float)
+    value = feats["value_pv_mean"].to_numpy(float)
+    cost = share + oneoff
+    p_miss = 1.0 - feats["deadline_probability"].fillna(1.0).to_numpy(float)
+    penalty = np.array([f.deadline_penalty for f in scn.features]) * p_miss * disc
+    contribution = value - cost * disc - penalty
+    p_success = np.array([f.value.success_probability if f.value else 1.0 for f in scn.features])
+    cond = np.where(p_success > 0, value / np.maximum(p_success, 1e-12), 0.0)
+    variance = p_success * (1 - p_success) * cond**2
+    df = pd.DataFrame(
+        {
+            "id": c.feature_ids,
+            "team": [c.team_ids[j] for j in team_of],
+            "depends_on": [list(f.depends_on) for f in scn.features],
+            "expected_size": sizes,
+            "cost": cost,
+            "value_pv": value,
+            "npv_contribution": contribution,
+            "sd": np.sqrt(variance),
+        }
+    )
+    return df, fixed
+
+
+def without(scn: Scenario, drop: Sequence[str]) -> Scenario:
+    """``scn`` without the features ``drop`` (dependencies and risks cleaned up)."""
+    from portfolio_sim.scenario.variants import apply_variant
+
+    if not drop:
+        return scn
+    copy = scn.model_copy(deep=True)
+    copy.variants = {"unfunded": [VariantChange(remove={"features": list(drop)})]}
+    out = apply_variant(copy, "unfunded")
+    out.variants = {}
+    return out
+
+
+def _verify(
+    scn: Scenario, funded: list[str], trials: int, seed: int, fixed: float, disc: float
+) -> dict[str, float]:
+    """Forecast the funded set (same seed); funding nothing costs only the fixed overhead."""
+    from portfolio_sim.forecast import forecast
+
+    if not funded:
+        npv = -fixed * disc
+        return {
+            "npv_mean": npv,
+            "npv_p10": npv,
+            "npv_positive_probability": float(npv > 0),
+            "cost_mean": fixed,
+            "cost_p80": fixed,
+        }
+    drop = [f.id for f in scn.features if f.id not in set(funded)]
+    fc = forecast(without(scn, drop), trials=trials, seed=seed)
+    port = fc.portfolio
+    npv = port.loc["npv"]
+    return {
+        "npv_mean": float(npv["mean"]),
+        "npv_p10": float(npv["p10"]),
+        "npv_positive_probability": float(npv["positive_probability"]),
+        "cost_mean": float(port.loc["cost", "mean"]),
+        "cost_p80": float(port.loc["cost", "p80"]),
+    }
+
+
+def select(
+    scenario: Scenario | str | os.PathLike[str],
+    budget: float | None = None,
+    trials: int = 2_000,
+    seed: int = 0,
+    variant: str | None = None,
+    *,
+    objective: str = "mean",
+    budgets: Sequence[float] | int = 8,
+    capacity: bool = True,
+    verify: bool = True,
+) -> Selection:
+    """Choose features to fund under ``budget`` (default: the scenario's ``budget.total``)
+    maximising ``objective`` (``mean`` NPV, NPV ``p10``, or probability ``positive``), and
+    the efficient frontier over ``budgets`` (a list, or a number of evenly spaced points up
+    to the cost of everything). See the module docstring for the approximation."""
+    from portfolio_sim.forecast import _resolve, forecast
+
+    if objective not in OBJECTIVES:
+        raise InputError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    scn, _ = _resolve(scenario, variant)
+    if budget is None and scn.budget is not None:
+        budget = scn.budget.total
+    fc = forecast(scn, trials=trials, seed=seed)
+    items, fixed = feature_estimates(scn, fc)
+    index = {fid: i for i, fid in enumerate(items["id"])}
+    deps = [[index[d] for d in ds] for ds in items["depends_on"]]
+    uses: list[list[float]] = []
+    limits: list[float] = []
+    if capacity:
+        c = fc.compiled
+        for j in range(c.n_teams):
+            sizes = zip(items["expected_size"], c.feat_team, strict=True)
+            uses.append([float(s) if t == j else 0.0 for s, t in sizes])
+            limits.append(_capacity_to_horizon(c, j))
+    disc = _disc(fc)
+    total = float(items["cost"].sum()) + fixed
+    if isinstance(budgets, int):
+        grid = list(np.linspace(fixed, total, max(budgets, 2)))
+    else:
+        grid = [float(b) for b in budgets]
+    if budget is not None:
+        grid.append(float(budget))
+    grid = sorted(set(grid))
+
+    def solve(b: float) -> Choice:
+        return optimise(
+            items["cost"].tolist(),
+            items["npv_contribution"].tolist(),
+            b - fixed,
+            depends_on=deps,
+            variances=(items["sd"] ** 2).tolist(),
+            objective=objective,
+            uses=uses,
+            limits=limits,
+            offset=-fixed * disc,
+        )
+
+    rows: list[dict[str, Any]] = []
+    best: Choice | None = None
+    verified: dict[tuple[int, ...], dict[str, float]] = {}
+    for b in grid:
+        choice = solve(b) if b >= fixed else None
+        if choice is not None and best is not None and best.objective > choice.objective:
+            choice = best  # greedy only: keep the frontier monotone
+        if choice is not None:
+            best = choice
+        funded = [items["id"].iloc[i] for i in choice.items] if choice is not None else []
+        row: dict[str, Any] = {
+            "budget": b,
+            "objective_estimate": choice.objective if choice is not None else np.nan,
+            "npv_estimate": choice.mean if choice is not None else np.nan,
+            "cost_estimate": (choice.cost + fixed) if choice is not None else np.nan,
+            "exact": bool(choice.exact) if choice is not None else False,
+            "n_funded": len(funded),
+            "funded": funded,
+        }
+        if verify:
+            key = choice.items if choice is not None else ()
+            if key not in verified:
+                verified[key] = _verify(scn, funded, trials, seed, fixed, disc)
+            row.update(verified[key])
+        rows.append(row)
+    frontier = pd.DataFrame(rows)
+    for col in ("npv_mean", "npv_p10", "npv_positive_probability", "cost_mean", "cost_p80"):
+        if col not in frontier:
+            frontier[col] = np.nan
+    chosen: list[str] = []
+    if budget is not None:
+        chosen = list(frontier.loc[frontier["budget"] == float(budget), "funded"].iloc[0])
+    return Selection(
+        frontier=frontier,
+        items=items,
+        objective=objective,
+        budget=budget,
+        chosen=chosen,
+        trials=trials,
+        seed=seed,
+        meta=dict(fc.meta),
+    )
+
+
+def _disc(fc: Any) -> float:
+    port = fc.portfolio
+    cost = float(port.loc["cost", "mean"])
+    return float(port.loc["cost_pv", "mean"]) / cost if cost > 0 else 1.0

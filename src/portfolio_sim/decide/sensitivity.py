@@ -1,0 +1,306 @@
+"""Sensitivity (tornado) and criticality of a scenario.
+
+**Tornado.** For every uncertain input (see :mod:`.inputs`) the scenario is forecast twice
+more, with that input held at its P10 and at its P90 while everything else stays random.
+Streams are keyed by (seed, entity id), so all other inputs keep their draws (common
+random numbers) and the difference between the two runs is the input's *swing*: of the
+portfolio's P85 done date (in working days) and of the mean NPV. Rows are ranked by the
+finish swing (then the NPV swing), largest first.
+
+**Criticality.** The criticality index of a feature is the share of trials in which it
+lies on the chain that determines the portfolio's last done date. Per trial the chain is
+walked back from the feature done last (in a trial not done by the horizon: the first
+feature, in file order, not done) by this rule, with clock times compared to 1e-6:
+
+1. if the feature started the moment its latest dependency was done, that dependency;
+2. else, if a feature of the same team was done the moment it started (it waited for its
+   team), that feature (the lowest index if several);
+3. else, if it started at its ``not_before``, the chain ends;
+4. else, if it has dependencies (it was held by a risk delay after they were done), the
+   latest of them;
+5. else the chain ends (it started at time 0 or after a risk delay alone).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from portfolio_sim.decide.inputs import UncertainInput, held_texts, hold, uncertain_inputs
+from portfolio_sim.scenario.schema import Scenario
+
+EPS = 1e-6
+
+
+def finish_day(port_t: np.ndarray, horizon_days: int, p: float = 85) -> int:
+    """The P-th percentile working day of the portfolio's done date (horizon = not done)."""
+    t = np.asarray(port_t)
+    ok = np.isfinite(t)
+    days = np.where(ok, np.maximum(np.ceil(np.where(ok, t, 0) - 1e-9) - 1, 0), horizon_days)
+    return int(np.percentile(days.astype(np.int64), p, method="inverted_cdf"))
+
+
+def _npv_mean(fc: Any) -> float:
+    from portfolio_sim.results.raw import MONEY_COLUMNS
+
+    return float(fc.raw.money[:, MONEY_COLUMNS.index("npv")].mean())
+
+
+def _load(scenario: Scenario | str | os.PathLike[str], variant: str | None) -> Scenario:
+    from portfolio_sim.forecast import _resolve
+
+    scn, _ = _resolve(scenario, variant)
+    return scn
+
+
+@dataclass
+class Sensitivity:
+    """A tornado table, the criticality table and the base numbers they swing around."""
+
+    table: pd.DataFrame
+    criticality: pd.DataFrame
+    base: dict[str, Any]
+    trials: int
+    seed: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_svg(self, top: int = 15) -> str:
+        """A tornado chart (finish swing and NPV swing), largest swings on top."""
+        return tornado_svg(self.table, self.base, top)
+
+    def to_text(self, top: int = 15) -> str:
+        """The tornado and criticality tables as plain text."""
+        cols = [
+            "input",
+            "held_low",
+            "held_high",
+            "finish_p85_low",
+            "finish_p85_high",
+            "finish_swing_days",
+            "npv_swing",
+        ]
+        lines = [
+            f"Base: portfolio P85 done {self.base['finish_p85']}, mean NPV "
+            f"{self.base['npv_mean']:,.0f} ({self.trials:,} trials, seed {self.seed})",
+            "",
+            "Tornado (each input held at its P10 and P90, everything else random):",
+            self.table[cols].head(top).to_string(index=False) if len(self.table) else "(none)",
+            "",
+            "Criticality (share of trials on the chain that sets the last done date):",
+            self.criticality.head(top).to_string(index=False),
+        ]
+        return "\n".join(lines)
+
+
+def tornado_svg(table: pd.DataFrame, base: dict[str, Any], top: int = 15) -> str:
+    """Two-panel tornado: P85 finish (working days vs base) and mean NPV vs base."""
+    from portfolio_sim.report.charts import _figure, _svg
+
+    df = table.head(top).iloc[::-1]
+    fig, ax = _figure(9, max(2.0, 0.32 * len(df) + 1.0))
+    fig.clf()
+    axes = fig.subplots(1, 2, sharey=True)
+    labels = list(df["input"])
+    y = np.arange(len(df))
+    for a, (lo, hi, title) in zip(
+        axes,
+        (
+            ("finish_low_days", "finish_high_days", "P85 finish, working days vs base"),
+            ("npv_low_delta", "npv_high_delta", "Mean NPV vs base"),
+        ),
+        strict=True,
+    ):
+        a.barh(y, df[lo].to_numpy(float), color="#6a9", label="held at P10")
+        a.barh(y, df[hi].to_numpy(float), color="#c75", label="held at P90")
+        a.axvline(0, color="#333", lw=0.8)
+        a.set_title(title, fontsize=9)
+        a.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(y, labels, fontsize=8)
+    axes[0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(
+        f"Tornado (base: P85 {base['finish_p85']}, mean NPV {base['npv_mean']:,.0f})", fontsize=10
+    )
+    del ax
+    return _svg(fig)
+
+
+def sensitivity(
+    scenario: Scenario | str | os.PathLike[str],
+    trials: int = 2_000,
+    seed: int = 0,
+    variant: str | None = None,
+    *,
+    inputs: Sequence[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Sensitivity:
+    """Tornado of every uncertain input and the criticality index of every feature.
+
+    ``inputs`` restricts the tornado to inputs whose key contains one of the strings.
+    Costs ``1 + 2 x inputs`` forecasts of ``trials`` trials each.
+    """
+    from portfolio_sim.forecast import forecast
+
+    scn = _load(scenario, variant)
+    all_inputs = uncertain_inputs(scn)
+    if inputs is not None:
+        all_inputs = [i for i in all_inputs if any(s in i.key for s in inputs)]
+    base_fc = forecast(scn, trials=trials, seed=seed, keep_trials=True)
+    c = base_fc.compiled
+    h = c.horizon_days
+    base_day = finish_day(base_fc.raw.port_t, h)
+    base_npv = _npv_mean(base_fc)
+    rows = []
+    total = len(all_inputs)
+    for k, inp in enumerate(all_inputs):
+        rows.append(_swing_row(scn, inp, trials, seed, base_day, base_npv, c))
+        if progress is not None:
+            progress(k + 1, total)
+    table = pd.DataFrame(rows, columns=_COLUMNS)
+    if len(table):
+        table = table.sort_values(
+            ["finish_swing_days", "npv_swing"], ascending=False, kind="stable"
+        ).reset_index(drop=True)
+    base = {
+        "finish_p85": str(c.calendar.date_of(min(base_day, h - 1))) if base_day < h else None,
+        "finish_p85_day": base_day,
+        "npv_mean": base_npv,
+    }
+    return Sensitivity(
+        table=table,
+        criticality=criticality(base_fc),
+        base=base,
+        trials=trials,
+        seed=seed,
+        meta=dict(base_fc.meta),
+    )
+
+
+_COLUMNS = [
+    "input",
+    "kind",
+    "entity",
+    "held_low",
+    "held_high",
+    "finish_p85_low",
+    "finish_p85_high",
+    "finish_low_days",
+    "finish_high_days",
+    "finish_swing_days",
+    "npv_mean_low",
+    "npv_mean_high",
+    "npv_low_delta",
+    "npv_high_delta",
+    "npv_swing",
+    "note",
+]
+
+
+def _swing_row(
+    scn: Scenario,
+    inp: UncertainInput,
+    trials: int,
+    seed: int,
+    base_day: int,
+    base_npv: float,
+    c: Any,
+) -> dict[str, Any]:
+    from portfolio_sim.forecast import forecast
+
+    h = c.horizon_days
+    out: dict[str, Any] = {"input": inp.key, "kind": inp.kind, "entity": inp.entity}
+    out.update(held_texts(scn, inp))
+    days: dict[str, int] = {}
+    npvs: dict[str, float] = {}
+    for side in ("low", "high"):
+        fc = forecast(hold(scn, inp, side), trials=trials, seed=seed)
+        days[side] = finish_day(fc.raw.port_t, h)
+        npvs[side] = _npv_mean(fc)
+        out[f"finish_p85_{side}"] = (
+            pd.Timestamp(c.calendar.date_of(days[side])) if days[side] < h else pd.NaT
+        )
+        out[f"finish_{side}_days"] = days[side] - base_day
+        out[f"npv_mean_{side}"] = npvs[side]
+        out[f"npv_{side}_delta"] = npvs[side] - base_npv
+    out["finish_swing_days"] = abs(days["high"] - days["low"])
+    out["npv_swing"] = abs(npvs["high"] - npvs["low"])
+    return out
+
+
+def critical_chains(
+    done: np.ndarray,
+    start: np.ndarray,
+    dep_ptr: np.ndarray,
+    dep_idx: np.ndarray,
+    feat_team: np.ndarray,
+    not_before: np.ndarray,
+) -> np.ndarray:
+    """Per trial, which features lie on the chain that sets the last done date.
+
+    ``done``/``start`` are per-trial clock times [trials, F] (inf: not reached). Returns
+    a bool array [trials, F]. The walking rule is in the module docstring.
+    """
+    n, n_f = done.shape
+    on = np.zeros((n, n_f), dtype=bool)
+    if n == 0 or n_f == 0:
+        return on
+    finite_done = np.where(np.isfinite(done), done, np.inf)
+    not_done = ~np.isfinite(done)
+    cur = np.where(not_done.any(axis=1), np.argmax(not_done, axis=1), np.argmax(finite_done, 1))
+    rows = np.arange(n)
+    max_deps = int(np.max(np.diff(dep_ptr))) if n_f else 0
+    deps = np.full((n_f, max(max_deps, 1)), -1, dtype=np.int64)
+    for f in range(n_f):
+        ds = dep_idx[dep_ptr[f] : dep_ptr[f + 1]]
+        deps[f, : len(ds)] = ds
+    same_team = feat_team[:, None] == feat_team[None, :]
+    np.fill_diagonal(same_team, False)
+    active = np.ones(n, dtype=bool)
+    for _ in range(n_f + 1):
+        idx = rows[active]
+        if idx.size == 0:
+            break
+        f = cur[idx]
+        if on[idx, f].any():  # defensive: never revisit (would mean a cycle)
+            active[idx[on[idx, f]]] = False
+            keep = ~on[idx, f]
+            idx, f = idx[keep], f[keep]
+        on[idx, f] = True
+        s = start[idx, f]
+        d = deps[f]  # [m, D]
+        dep_done = np.where(d >= 0, done[idx[:, None], np.maximum(d, 0)], -np.inf)
+        latest = np.argmax(dep_done, axis=1)
+        latest_t = dep_done[np.arange(idx.size), latest]
+        latest_f = d[np.arange(idx.size), latest]
+        has_dep = latest_f >= 0
+        rule1 = has_dep & np.isfinite(s) & (np.abs(s - latest_t) <= EPS)
+        mates = same_team[f] & (np.abs(done[idx] - s[:, None]) <= EPS)
+        has_mate = mates.any(axis=1) & np.isfinite(s)
+        rule2 = ~rule1 & has_mate
+        at_nb = np.abs(s - not_before[f]) <= EPS
+        rule4 = ~rule1 & ~rule2 & ~at_nb & has_dep & np.isfinite(s)
+        nxt = np.where(rule1 | rule4, latest_f, np.where(rule2, np.argmax(mates, axis=1), -1))
+        cont = nxt >= 0
+        cur[idx[cont]] = nxt[cont]
+        active[idx[~cont]] = False
+    return on
+
+
+def criticality(fc: Any) -> pd.DataFrame:
+    """Criticality index of each feature from a forecast made with ``keep_trials=True``."""
+    raw, c = fc.raw, fc.compiled
+    if raw.done is None or raw.start is None:
+        raise ValueError("criticality needs a forecast made with keep_trials=True")
+    on = critical_chains(raw.done, raw.start, c.dep_ptr, c.dep_idx, c.feat_team, c.feat_not_before)
+    df = pd.DataFrame(
+        {
+            "id": c.feature_ids,
+            "team": [c.team_ids[j] for j in c.feat_team],
+            "criticality": on.mean(axis=0) if len(on) else np.zeros(c.n_features),
+        }
+    )
+    return df.sort_values("criticality", ascending=False, kind="stable").reset_index(drop=True)
