@@ -20,11 +20,14 @@ _LAZY: dict[str, str] = {
     "Scenario": "portfolio_sim.scenario.schema",
     "apply_variant": "portfolio_sim.scenario.variants",
     "forecast": "portfolio_sim.forecast",
+    "compare": "portfolio_sim.compare",
+    "Comparison": "portfolio_sim.results.compare_tables",
     "Forecast": "portfolio_sim.results.forecast",
     "warmup": "portfolio_sim.warmup",
 }
 
 __all__ = [
+    "Comparison",
     "Forecast",
     "InputError",
     "PortfolioSimError",
@@ -32,14 +35,17 @@ __all__ = [
     "ScenarioError",
     "__version__",
     "apply_variant",
+    "compare",
     "forecast",
     "load",
     "warmup",
 ]
 
 if TYPE_CHECKING:
+    from portfolio_sim.compare import compare
     from portfolio_sim.errors import InputError, PortfolioSimError, ScenarioError
     from portfolio_sim.forecast import forecast
+    from portfolio_sim.results.compare_tables import Comparison
     from portfolio_sim.results.forecast import Forecast
     from portfolio_sim.scenario.load import load
     from portfolio_sim.scenario.schema import Scenario

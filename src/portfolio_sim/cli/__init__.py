@@ -37,9 +37,14 @@ class Command:
 
 
 def _all_commands() -> list[Command]:
-    from portfolio_sim.cli import forecast_cmds, history_cmds, scenario_cmds
+    from portfolio_sim.cli import compare_cmds, forecast_cmds, history_cmds, scenario_cmds
 
-    return [*scenario_cmds.COMMANDS, *forecast_cmds.COMMANDS, *history_cmds.COMMANDS]
+    return [
+        *scenario_cmds.COMMANDS,
+        *forecast_cmds.COMMANDS,
+        *compare_cmds.COMMANDS,
+        *history_cmds.COMMANDS,
+    ]
 
 
 def build_parser(commands: Sequence[Command] | None = None) -> argparse.ArgumentParser:

@@ -58,6 +58,7 @@ def _configure_forecast(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="PATH", help="write the JSON result here")
     parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
     parser.add_argument("--csv", metavar="DIR", help="write one CSV file per table here")
+    parser.add_argument("--xlsx", metavar="PATH", help="write an Excel workbook here")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
 
 
@@ -68,7 +69,7 @@ def _run_forecast(args: argparse.Namespace) -> int:
 
     if args.trials < 1:
         raise InputError("--trials must be at least 1")
-    outputs = [p for p in (args.json, args.html) if p]
+    outputs = [p for p in (args.json, args.html, args.xlsx) if p]
     for path in outputs:
         check_writable(path, protect=[args.file])
     result = forecast(
@@ -85,6 +86,8 @@ def _run_forecast(args: argparse.Namespace) -> int:
         result.to_html(args.html, protect=[args.file])
     if args.csv:
         result.to_csv(args.csv, protect=[args.file])
+    if args.xlsx:
+        result.to_excel(args.xlsx, protect=[args.file])
     if not args.quiet:
         print(forecast_text(result))
     return EXIT_OK

@@ -327,6 +327,13 @@ class Forecast:
             paths.append(path)
         return paths
 
+    def to_excel(self, path: str, protect: Sequence[str] = ()) -> None:
+        """An Excel workbook for finance (one sheet per table, dates as Excel dates,
+        money in the scenario's currency format); written atomically to ``path``."""
+        from portfolio_sim.results.excel import forecast_to_excel
+
+        forecast_to_excel(self, path, protect)
+
     def to_text(self) -> str:
         """A readable summary for the terminal."""
         from portfolio_sim.results.text import forecast_text

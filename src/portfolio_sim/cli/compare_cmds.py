@@ -1,0 +1,76 @@
+"""Subcommand ``compare``: the base scenario and its variants with common random numbers."""
+
+from __future__ import annotations
+
+import argparse
+
+from portfolio_sim.cli import EXIT_OK, Command
+from portfolio_sim.cli.forecast_cmds import _positive_int, progress_printer
+from portfolio_sim.errors import InputError
+
+
+def _names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected variant names separated by commas")
+    return names
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="scenario file (.yaml, .yml or .toml)")
+    parser.add_argument(
+        "--variants",
+        type=_names,
+        metavar="A,B,...",
+        help="variants to compare with the base (default: all in the file)",
+    )
+    parser.add_argument("--trials", type=_positive_int, default=10_000, help="default 10000")
+    parser.add_argument("--seed", type=_positive_int, default=0, help="default 0")
+    parser.add_argument("--engine", choices=["fast", "des"], default="fast")
+    parser.add_argument(
+        "--cut-line",
+        metavar="DATE",
+        help="target date of the cut line (default: the latest deadline)",
+    )
+    parser.add_argument("--json", metavar="PATH", help="write the JSON result here")
+    parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
+    parser.add_argument("--csv", metavar="DIR", help="write one CSV file per table here")
+    parser.add_argument("--xlsx", metavar="PATH", help="write an Excel workbook here")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from portfolio_sim.compare import compare
+    from portfolio_sim.results.io import check_writable
+
+    if args.trials < 1:
+        raise InputError("--trials must be at least 1")
+    for path in (args.json, args.html, args.xlsx):
+        if path:
+            check_writable(path, protect=[args.file])
+    result = compare(
+        args.file,
+        variants=args.variants,
+        trials=args.trials,
+        seed=args.seed,
+        engine=args.engine,
+        cut_line=args.cut_line,
+        progress=progress_printer(args.quiet),
+    )
+    protect = [args.file]
+    if args.json:
+        result.to_json(args.json, protect=protect)
+    if args.html:
+        result.to_html(args.html, protect=protect)
+    if args.csv:
+        result.to_csv(args.csv, protect=protect)
+    if args.xlsx:
+        result.to_excel(args.xlsx, protect=protect)
+    if not args.quiet:
+        print(result.to_text())
+    return EXIT_OK
+
+
+COMMANDS: list[Command] = [
+    Command("compare", "compare the base scenario with its variants", _configure, _run),
+]

@@ -1,0 +1,436 @@
+"""One self-contained HTML report of a comparison: no network, no scripts, no CDN.
+
+Headline answers first (for each variant: when, what it costs, what it is worth, and how
+often it beats the base in the same trial), then the side-by-side table, per-feature done
+dates with deadlines, the cut line, the cost fan chart with the budget line, the NPV
+distribution, team utilisation and the paired comparison. Every chart is inline SVG
+(matplotlib) next to the table of the numbers it draws; the SVG is cleaned of namespace
+URLs and RDF metadata so the file holds no http(s) reference at all.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from portfolio_sim.report.charts import _figure, _svg
+from portfolio_sim.report.html import CSS, _date, _money, _pair, _pct
+
+#: One colour per scenario (base first); cycles for many variants.
+COLORS = ("#135", "#c60", "#2a7", "#a3a", "#09c", "#b22", "#777", "#990")
+
+EXTRA_CSS = """
+.card .s{color:#444;font-size:.85em;margin-top:.3em}
+td.good{color:#175} td.bad{color:#a22} .yes{color:#175;font-weight:600} .no{color:#a22}
+"""
+
+
+def clean_svg(svg: str) -> str:
+    """Inline SVG without URLs: drop matplotlib's RDF ``<metadata>`` block and the
+    ``xmlns`` declarations (an SVG inside HTML needs neither)."""
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    return re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
+
+
+def _chart(fig: Any) -> str:
+    return clean_svg(_svg(fig))
+
+
+def _color(k: int) -> str:
+    return COLORS[k % len(COLORS)]
+
+
+def _days(x: Any) -> str:
+    if x is None or pd.isna(x):
+        return ""
+    return f"{float(x):+,.0f} d"
+
+
+def _signed_money(x: Any, currency: str) -> str:
+    if x is None or pd.isna(x):
+        return "n/a"
+    return f"{'+' if x >= 0 else '−'}{currency} {abs(x):,.0f}"
+
+
+def _html_table(df: pd.DataFrame, raw_cols: tuple[str, ...] = ()) -> str:
+    """A table of pre-formatted strings; columns in ``raw_cols`` hold trusted HTML."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    body = []
+    for row in df.itertuples(index=False, name=None):
+        cells = [
+            f"<td>{v if c in raw_cols else html.escape(str(v))}</td>"
+            for c, v in zip(df.columns, row, strict=True)
+        ]
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+# -- charts -----------------------------------------------------------------------------
+def feature_dates_chart(cmp: Any) -> str:
+    """Per feature, one P10-P95 bar per scenario with P50 and P85 marks, and deadlines."""
+    names = cmp.scenarios
+    feats = {name: cmp.forecasts[name].features.set_index("id") for name in names}
+    ids = list(dict.fromkeys(i for name in names for i in feats[name].index))
+    step = len(names) + 1
+    fig, ax = _figure(9, max(2.5, 0.18 * step * len(ids) + 1))
+    for k, name in enumerate(names):
+        df = feats[name]
+        for i, fid in enumerate(ids):
+            if fid not in df.index or pd.isna(df.at[fid, "p10"]):
+                continue
+            r = df.loc[fid]
+            y = -(i * step + k)
+            end = next((r[p] for p in ("p95", "p85", "p50", "p10") if not pd.isna(r[p])), None)
+            ax.plot([r["p10"], end], [y, y], color=_color(k), lw=4, alpha=0.45)
+            for p, marker in (("p50", "|"), ("p85", "x")):
+                if not pd.isna(r[p]):
+                    ax.plot([r[p]], [y], marker, color=_color(k), ms=8, mew=2)
+            if k == 0 and not pd.isna(r["deadline"]):
+                ax.plot([r["deadline"]], [y + 0.6], "v", color="#c00", ms=7)
+    for k, name in enumerate(names):
+        ax.plot([], [], color=_color(k), lw=4, label=name)
+    ax.set_yticks([-(i * step + (len(names) - 1) / 2) for i in range(len(ids))], ids)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.set_title("Done dates: P10-P95 bar, P50 (|) and P85 (x), deadline (red triangle)")
+    ax.legend(loc="lower right", fontsize=7)
+    ax.grid(axis="x", alpha=0.3)
+    fig.autofmt_xdate()
+    return _chart(fig)
+
+
+def cut_line_chart(cut: pd.DataFrame, date: Any) -> str:
+    """Heat map: probability that each feature is done by the target date, per scenario."""
+    table = cut.pivot_table(index="id", columns="scenario", values="probability", sort=False)
+    table = table[list(dict.fromkeys(cut["scenario"]))]
+    fig, ax = _figure(6, max(2.0, 0.3 * len(table) + 1))
+    ax.imshow(table.to_numpy(dtype=float), cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(table.shape[1]), list(table.columns), rotation=30, ha="right")
+    ax.set_yticks(range(table.shape[0]), list(table.index))
+    ax.tick_params(labelsize=7)
+    for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
+        if not np.isnan(v):
+            ax.text(j, i, f"{100 * v:.0f}%", ha="center", va="center", fontsize=7)
+    ax.set_title(f"Probability of being done by {_date(date)}")
+    return _chart(fig)
+
+
+def cost_fan_chart(cmp: Any) -> str:
+    """Cumulative cost by month: the base's P10-P90 band, each scenario's P50, budget."""
+    fig, ax = _figure(9, 3.6)
+    for k, name in enumerate(cmp.scenarios):
+        months = cmp.forecasts[name].months
+        x = pd.to_datetime(months["month"])
+        if k == 0:
+            ax.fill_between(
+                x,
+                months["cumulative_p10"],
+                months["cumulative_p90"],
+                color="#9ab",
+                alpha=0.5,
+                label=f"{name} P10-P90",
+            )
+        ax.plot(x, months["cumulative_p50"], color=_color(k), label=f"{name} P50")
+    budget = cmp.base.compiled.budget_total
+    if budget is not None:
+        ax.axhline(budget, color="#c00", ls="--", label="budget")
+    ax.set_title("Cumulative cost by month")
+    ax.legend(loc="upper left", fontsize=7)
+    ax.grid(alpha=0.3)
+    return _chart(fig)
+
+
+def npv_chart(cmp: Any) -> str:
+    """NPV over trials per scenario (step histograms on common bins)."""
+    values = {name: cmp.forecasts[name].raw.money[:, 5] for name in cmp.scenarios}
+    lo = min(float(v.min()) for v in values.values())
+    hi = max(float(v.max()) for v in values.values())
+    bins = np.linspace(lo, hi if hi > lo else lo + 1, 61)
+    fig, ax = _figure(7, 3.2)
+    for k, (name, v) in enumerate(values.items()):
+        ax.hist(v, bins=bins, histtype="step", color=_color(k), lw=1.5, label=name)
+        ax.axvline(float(v.mean()), color=_color(k), ls=":", lw=1)
+    ax.set_title("NPV over trials (dotted: mean)")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return _chart(fig)
+
+
+def utilisation_chart(cmp: Any) -> str:
+    """Share of paid capacity spent on features, per effort team and scenario."""
+    teams = {name: cmp.forecasts[name].teams.set_index("id") for name in cmp.scenarios}
+    ids = list(
+        dict.fromkeys(i for t in teams.values() for i in t.index[t["kind"] == "effort"].tolist())
+    )
+    n = len(cmp.scenarios)
+    fig, ax = _figure(6, max(2.0, 0.22 * n * max(len(ids), 1) + 1))
+    height = 0.8 / n
+    for k, (name, t) in enumerate(teams.items()):
+        vals = [
+            100 * float(t.at[i, "utilization"])
+            if i in t.index and not pd.isna(t.at[i, "utilization"])
+            else 0.0
+            for i in ids
+        ]
+        ax.barh(
+            [j + k * height for j in range(len(ids))],
+            vals,
+            height=height,
+            color=_color(k),
+            label=name,
+        )
+    ax.set_yticks([j + 0.4 - height / 2 for j in range(len(ids))], ids)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of paid capacity")
+    ax.set_title("Team utilisation")
+    ax.legend(fontsize=7, loc="lower right")
+    return _chart(fig)
+
+
+def paired_chart(paired: pd.DataFrame) -> str:
+    """Per variant: how often it beats the base in the same trial."""
+    cols = [
+        ("earlier_probability", "finishes earlier"),
+        ("worth_more_probability", "worth more (NPV)"),
+        ("cheaper_probability", "costs less"),
+    ]
+    cols = [(c, label) for c, label in cols if paired[c].notna().any()]
+    fig, ax = _figure(6, max(2.0, 0.25 * len(cols) * len(paired) + 1))
+    height = 0.8 / max(len(cols), 1)
+    for k, (c, label) in enumerate(cols):
+        ax.barh(
+            [j + k * height for j in range(len(paired))],
+            100 * paired[c].fillna(0).to_numpy(),
+            height=height,
+            color=_color(k + 1),
+            label=label,
+        )
+    ax.set_yticks([j + 0.4 - height / 2 for j in range(len(paired))], list(paired["variant"]))
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.axvline(50, color="#999", ls=":")
+    ax.set_xlabel("% of trials, paired with the base")
+    ax.set_title("Variant vs base, trial by trial")
+    ax.legend(fontsize=7, loc="lower right")
+    return _chart(fig)
+
+
+# -- sections ---------------------------------------------------------------------------
+def _headline(cmp: Any) -> str:
+    cur = cmp.currency
+    port = cmp.portfolio.set_index("scenario")
+    paired = cmp.paired.set_index("variant")
+    cards = []
+    for name in cmp.scenarios:
+        r = port.loc[name]
+        lines = [
+            f"Done P50 <b class='num'>{_date(r['finish_p50'])}</b>, "
+            f"P85 <b class='num'>{_date(r['finish_p85'])}</b>",
+            f"Cost P50 {html.escape(_money(r['cost_p50'], cur))}",
+            f"NPV mean {html.escape(_money(r['npv_mean'], cur))}",
+            f"Budget overrun {_pct(r['budget_overrun_probability'])}",
+        ]
+        if name in paired.index:
+            p = paired.loc[name]
+            lines[0] += f" ({_days(r['finish_p50_delta_days'])})"
+            lines.append(
+                f"Finishes earlier than the base in <b class='num'>{_pct(p['earlier_probability'])}</b>"
+                " of trials"
+            )
+            if not pd.isna(p["worth_more_probability"]):
+                lines.append(
+                    f"Worth more in <b class='num'>{_pct(p['worth_more_probability'])}</b> "
+                    f"(NPV {html.escape(_signed_money(p['npv_delta_mean'], cur))} on average)"
+                )
+        body = "".join(f"<div class='s'>{line}</div>" for line in lines)
+        title = "Base" if name == "base" else f"Variant {name}"
+        cards.append(f"<div class='card'><div class='v'>{html.escape(title)}</div>{body}</div>")
+    return f"<div class='headline'>{''.join(cards)}</div>"
+
+
+def _side_by_side(cmp: Any) -> str:
+    cur = cmp.currency
+    port = cmp.portfolio.set_index("scenario")
+    rows = []
+    spec = [
+        ("Done P50", "finish_p50", "date"),
+        ("Done P85", "finish_p85", "date"),
+        ("Not done by horizon", "not_done_share", "pct"),
+        ("Cost P50", "cost_p50", "money"),
+        ("Cost P80", "cost_p80", "money"),
+        ("NPV mean", "npv_mean", "money"),
+        ("NPV P10", "npv_p10", "money"),
+        ("Budget overrun probability", "budget_overrun_probability", "pct"),
+    ]
+    for label, col, kind in spec:
+        row: dict[str, str] = {"metric": label}
+        for name in cmp.scenarios:
+            v = port.at[name, col]
+            if kind == "date":
+                delta = port.at[name, f"{col}_delta_days"]
+                text = _date(v) + ("" if name == "base" else f" ({_days(delta)})")
+            elif kind == "pct":
+                delta = port.at[name, f"{col}_delta"]
+                text = _pct(v) + (
+                    "" if name == "base" or pd.isna(delta) else f" ({100 * delta:+.0f} pt)"
+                )
+            else:
+                delta = port.at[name, f"{col}_delta"]
+                text = _money(v, cur) + (
+                    "" if name == "base" else f" ({_signed_money(delta, cur)})"
+                )
+            row[name] = text
+        rows.append(row)
+    return "<h2>Side by side (delta to the base)</h2>" + _html_table(pd.DataFrame(rows))
+
+
+def _features_table(cmp: Any) -> str:
+    f = cmp.features
+    out = pd.DataFrame(
+        {
+            "feature": f["id"],
+            "scenario": f["scenario"],
+            "P50": f["p50"].map(_date),
+            "ΔP50": f["p50_delta_days"].map(_days),
+            "P85": f["p85"].map(_date),
+            "ΔP85": f["p85_delta_days"].map(_days),
+            "deadline": f["deadline"].map(lambda d: "" if pd.isna(d) else _date(d)),
+            "P(meet)": f["deadline_probability"].map(lambda p: "" if pd.isna(p) else _pct(p)),
+        }
+    )
+    return _html_table(out)
+
+
+def _cut_line_table(cut: pd.DataFrame) -> str:
+    def mark(ok: bool) -> str:
+        return "<span class='yes'>makes it</span>" if ok else "<span class='no'>misses</span>"
+
+    out = pd.DataFrame(
+        {
+            "feature": cut["id"],
+            "scenario": cut["scenario"],
+            "P(done by date)": cut["probability"].map(_pct),
+            "at P50": cut["at_p50"].map(mark),
+            "at P85": cut["at_p85"].map(mark),
+        }
+    )
+    return _html_table(out, raw_cols=("at P50", "at P85"))
+
+
+def _months_table(cmp: Any) -> str:
+    base = cmp.base.months
+    out = pd.DataFrame({"month": base["month"]})
+    out["base P10"] = base["cumulative_p10"].map(lambda v: f"{v:,.0f}")
+    for name in cmp.scenarios:
+        m = cmp.forecasts[name].months.set_index("month")["cumulative_p50"]
+        out[f"{name} P50"] = base["month"].map(m).map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+    out["base P90"] = base["cumulative_p90"].map(lambda v: f"{v:,.0f}")
+    return _html_table(out)
+
+
+def _npv_table(cmp: Any) -> str:
+    cur = cmp.currency
+    rows = []
+    for name in cmp.scenarios:
+        npv = cmp.forecasts[name].portfolio.loc["npv"]
+        rows.append(
+            {
+                "scenario": name,
+                "mean": _money(npv["mean"], cur),
+                "P10": _money(npv["p10"], cur),
+                "P50": _money(npv["p50"], cur),
+                "P90": _money(npv["p90"], cur),
+                "P(NPV > 0)": _pct(npv["positive_probability"]),
+            }
+        )
+    return _html_table(pd.DataFrame(rows))
+
+
+def _teams_table(cmp: Any) -> str:
+    t = cmp._long("teams")
+    out = pd.DataFrame(
+        {
+            "team": t["id"],
+            "scenario": t["scenario"],
+            "utilisation": t["utilization"].map(lambda u: "" if pd.isna(u) else _pct(u)),
+            "done P85": t["p85"].map(_date),
+        }
+    )
+    if "cost_p50" in t.columns:
+        out["cost P50"] = t["cost_p50"].map(lambda v: _money(v, cmp.currency))
+    return _html_table(out.sort_values(["team"], kind="stable"))
+
+
+def _paired_table(cmp: Any) -> str:
+    cur = cmp.currency
+    p = cmp.paired
+    out = pd.DataFrame(
+        {
+            "variant": p["variant"],
+            "P(earlier)": p["earlier_probability"].map(_pct),
+            "P(same day)": p["same_day_probability"].map(_pct),
+            "P(later)": p["later_probability"].map(_pct),
+            "mean Δ done (workdays)": p["finish_delta_mean_workdays"].map(
+                lambda v: "" if pd.isna(v) else f"{v:+.1f}"
+            ),
+            "P(worth more)": p["worth_more_probability"].map(_pct),
+            "mean ΔNPV": p["npv_delta_mean"].map(lambda v: _signed_money(v, cur)),
+            "ΔNPV P10": p["npv_delta_p10"].map(lambda v: _signed_money(v, cur)),
+            "ΔNPV P90": p["npv_delta_p90"].map(lambda v: _signed_money(v, cur)),
+            "P(cheaper)": p["cheaper_probability"].map(_pct),
+        }
+    )
+    return _html_table(out)
+
+
+def comparison_html(cmp: Any) -> str:
+    """The report of a :class:`~portfolio_sim.results.compare_tables.Comparison`."""
+    base = cmp.base
+    has_money = base.raw.money is not None
+    title = f"{base.scenario}: base and {len(cmp.variants)} variant(s)"
+    parts = [_headline(cmp), _side_by_side(cmp)]
+    parts.append(
+        _pair("When: done dates per feature", feature_dates_chart(cmp), _features_table(cmp))
+    )
+    target = cmp.target_date
+    if target is not None:
+        cut = cmp.cut_line(target)
+        parts.append(
+            _pair(
+                f"Cut line: what is done by {_date(target)}",
+                cut_line_chart(cut, target),
+                _cut_line_table(cut),
+            )
+        )
+    if has_money:
+        cur = cmp.currency
+        parts.append(
+            _pair(
+                f"What it costs: cumulative cost ({cur})", cost_fan_chart(cmp), _months_table(cmp)
+            )
+        )
+        parts.append(_pair(f"What it is worth: NPV ({cur})", npv_chart(cmp), _npv_table(cmp)))
+    parts.append(_pair("Teams: utilisation", utilisation_chart(cmp), _teams_table(cmp)))
+    parts.append(
+        _pair(
+            "Variant comparison: paired trial by trial",
+            paired_chart(cmp.paired),
+            _paired_table(cmp),
+        )
+    )
+    footer = "; ".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in cmp.meta.items())
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)}</title><style>{CSS}{EXTRA_CSS}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1>"
+        f"<p>{base.trials:,} Monte Carlo trials per scenario, seed {base.seed}, engine "
+        f"{html.escape(base.engine)}; common random numbers: trial i of every scenario "
+        "shares the draws of everything the variant did not change.</p>"
+        + "".join(parts)
+        + f"<footer>Provenance — {footer}</footer></body></html>"
+    )

@@ -1,0 +1,421 @@
+"""The comparison of a base scenario and its variants: side-by-side tables, deltas, paired
+per-trial differences and the cut line (a floor below ``compare.py``, which runs the
+forecasts).
+
+Every number here is computed from :class:`~portfolio_sim.results.forecast.Forecast`
+objects, so a delta is exactly the difference of the two forecasts' own numbers. Paired
+differences use the per-trial arrays (portfolio finish ``raw.port_t``, money
+``raw.money``): the forecasts are run with the same seed and trial count, so trial i of
+every scenario shares the random draws of every entity the variant did not change
+(common random numbers, MODEL.md §7).
+
+DataFrame contract (column names are stable API):
+
+``features`` (one row per feature and scenario, features in base order, then added ones):
+scenario, id, team, p50, p85 (dates), deadline, deadline_probability, not_done_share,
+p50_delta_days, p85_delta_days (calendar days, variant minus base), deadline_probability_delta.
+
+``portfolio`` (one row per scenario, base first): scenario, finish_p50, finish_p85,
+not_done_share, cost_p50, cost_p80, npv_mean, npv_p10, budget_overrun_probability and a
+``*_delta`` column for each (dates in calendar days).
+
+``paired`` (one row per variant): variant, earlier_probability, same_day_probability,
+later_probability (portfolio done date vs the base's in the same trial),
+finish_delta_mean_workdays, worth_more_probability, npv_delta_mean / _p10 / _p50 / _p90,
+cheaper_probability, cost_delta_mean.
+
+``cut_line(date)``: scenario, id, team, probability (done by the date), p50, p85,
+at_p50, at_p85 (the feature makes the date at that confidence).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from portfolio_sim.results.forecast import Forecast
+from portfolio_sim.results.percentiles import sample_percentiles
+from portfolio_sim.results.raw import MONEY_COLUMNS
+
+BASE = "base"
+
+PORTFOLIO_METRICS = (
+    "finish_p50",
+    "finish_p85",
+    "not_done_share",
+    "cost_p50",
+    "cost_p80",
+    "npv_mean",
+    "npv_p10",
+    "budget_overrun_probability",
+)
+
+
+def _days_between(a: Any, b: Any) -> float:
+    """Calendar days from date ``b`` to date ``a`` (NaN when either is missing)."""
+    if pd.isna(a) or pd.isna(b):
+        return math.nan
+    return float((pd.Timestamp(a) - pd.Timestamp(b)).days)
+
+
+def _done_days(fc: Forecast) -> np.ndarray:
+    """Per-trial portfolio done day (working-day index; the horizon for "not done")."""
+    t = fc.raw.port_t
+    h = fc.compiled.horizon_days
+    ok = np.isfinite(t)
+    return np.where(ok, np.maximum(np.ceil(np.where(ok, t, 0.0) - 1e-9) - 1, 0), h).astype(np.int64)
+
+
+def _money(fc: Forecast, name: str) -> np.ndarray | None:
+    if fc.raw.money is None:
+        return None
+    return np.asarray(fc.raw.money[:, MONEY_COLUMNS.index(name)], dtype=np.float64)
+
+
+def portfolio_row(fc: Forecast) -> dict[str, Any]:
+    """The headline numbers of one forecast (the columns of ``Comparison.portfolio``)."""
+    port = fc.portfolio
+    fin = port.loc["finish"]
+    row: dict[str, Any] = {
+        "finish_p50": pd.Timestamp(fin["p50"]) if not pd.isna(fin["p50"]) else pd.NaT,
+        "finish_p85": pd.Timestamp(fin["p85"]) if not pd.isna(fin["p85"]) else pd.NaT,
+        "not_done_share": float(fin["not_done_share"]),
+        "cost_p50": math.nan,
+        "cost_p80": math.nan,
+        "npv_mean": math.nan,
+        "npv_p10": math.nan,
+        "budget_overrun_probability": math.nan,
+    }
+    if fc.raw.money is not None:
+        cost, npv = port.loc["cost"], port.loc["npv"]
+        overrun = fc.budget["overrun_probability"]
+        row.update(
+            cost_p50=float(cost["p50"]),
+            cost_p80=float(cost["p80"]),
+            npv_mean=float(npv["mean"]),
+            npv_p10=float(npv["p10"]),
+            budget_overrun_probability=math.nan if overrun is None else float(overrun),
+        )
+    return row
+
+
+def cut_line_table(fc: Forecast, date: Any, scenario: str) -> pd.DataFrame:
+    """Which features of one forecast are done by ``date`` at P50 and at P85.
+
+    ``probability`` is the share of trials done on or before ``date`` (from the feature's
+    done-day histogram). A feature makes the date at P50 exactly when its P50 done date is
+    on or before it, i.e. when at least 50 % of trials are done by then (integer
+    comparison, the percentile rule of MODEL.md §8); likewise at P85."""
+    c = fc.compiled
+    h = c.horizon_days
+    limit = min(
+        int(c.calendar.index_on_or_before(np.datetime64(pd.Timestamp(date).date(), "D"))), h - 1
+    )
+    hist = fc.raw.feat_hist
+    n = int(fc.raw.trials)
+    done_by = np.cumsum(hist[:, :h], axis=1)[:, limit] if limit >= 0 else np.zeros(len(hist))
+    done_by = np.asarray(done_by, dtype=np.int64)
+    feats = fc.features
+    return pd.DataFrame(
+        {
+            "scenario": scenario,
+            "id": feats["id"],
+            "team": feats["team"],
+            "probability": done_by / n,
+            "p50": feats["p50"],
+            "p85": feats["p85"],
+            "at_p50": done_by * 100 >= 50 * n,
+            "at_p85": done_by * 100 >= 85 * n,
+        }
+    )
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """DataFrame rows as JSON-ready dicts: dates as ISO strings, NaN as None."""
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, pd.Timestamp | dt.date | np.datetime64):
+            return None if pd.isna(v) else str(pd.Timestamp(v).date())
+        if v is None or (isinstance(v, float | np.floating) and math.isnan(v)):
+            return None
+        if v is pd.NaT:
+            return None
+        if isinstance(v, np.bool_ | bool):
+            return bool(v)
+        if isinstance(v, np.integer):
+            return int(v)
+        if isinstance(v, np.floating):
+            return float(v)
+        return v
+
+    return [{k: plain(v) for k, v in r.items()} for r in df.to_dict("records")]
+
+
+@dataclass
+class Comparison:
+    """A base scenario and its variants, forecast with common random numbers.
+
+    Build with :func:`portfolio_sim.compare`. ``forecasts`` maps each scenario name
+    (``"base"`` first, then the variants in the order asked) to its :class:`Forecast`.
+    ``cut_date`` is the target date of the default cut line (the latest feature
+    deadline, else the base's P50 portfolio done date, when not given)."""
+
+    forecasts: dict[str, Forecast]
+    meta: dict[str, Any] = field(default_factory=dict)
+    cut_date: dt.date | None = None
+
+    # -- who is compared ---------------------------------------------------------------
+    @property
+    def base(self) -> Forecast:
+        return self.forecasts[BASE]
+
+    @property
+    def variants(self) -> list[str]:
+        return [name for name in self.forecasts if name != BASE]
+
+    @property
+    def scenarios(self) -> list[str]:
+        return list(self.forecasts)
+
+    @property
+    def currency(self) -> str:
+        return str(self.base.compiled.currency)
+
+    @property
+    def target_date(self) -> dt.date | None:
+        """The cut line's date: ``cut_date`` or the default described on the class."""
+        if self.cut_date is not None:
+            return self.cut_date
+        deadlines = self.base.features["deadline"].dropna()
+        if len(deadlines):
+            return pd.Timestamp(deadlines.max()).date()
+        p50 = self.base.portfolio.loc["finish"]["p50"]
+        return None if pd.isna(p50) else pd.Timestamp(p50).date()
+
+    # -- tables ------------------------------------------------------------------------
+    @property
+    def features(self) -> pd.DataFrame:
+        """Per feature and scenario: P50/P85 done dates, deadline probability, deltas."""
+        cols = ["id", "team", "p50", "p85", "deadline", "deadline_probability", "not_done_share"]
+        base = self.base.features[cols].set_index("id")
+        frames = []
+        order: list[str] = list(base.index)
+        for name, fc in self.forecasts.items():
+            df = fc.features[cols].copy()
+            order += [i for i in df["id"] if i not in order]
+            ref = base.reindex(df["id"])
+            df["p50_delta_days"] = [
+                _days_between(a, b) for a, b in zip(df["p50"], ref["p50"], strict=True)
+            ]
+            df["p85_delta_days"] = [
+                _days_between(a, b) for a, b in zip(df["p85"], ref["p85"], strict=True)
+            ]
+            df["deadline_probability_delta"] = (
+                df["deadline_probability"].to_numpy() - ref["deadline_probability"].to_numpy()
+            )
+            df.insert(0, "scenario", name)
+            frames.append(df)
+        out = pd.concat(frames, ignore_index=True)
+        rank = {fid: k for k, fid in enumerate(order)}
+        srank = {s: k for k, s in enumerate(self.forecasts)}
+        key = out["id"].map(rank) * len(srank) + out["scenario"].map(srank)
+        return out.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(drop=True)
+
+    @property
+    def portfolio(self) -> pd.DataFrame:
+        """Per scenario: headline numbers and their deltas to the base."""
+        base = portfolio_row(self.base)
+        rows = []
+        for name, fc in self.forecasts.items():
+            row = {"scenario": name, **portfolio_row(fc)}
+            for m in PORTFOLIO_METRICS:
+                if m.startswith("finish_"):
+                    row[f"{m}_delta_days"] = _days_between(row[m], base[m])
+                else:
+                    row[f"{m}_delta"] = row[m] - base[m]
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    @property
+    def paired(self) -> pd.DataFrame:
+        """Per variant: paired per-trial differences to the base (same trial, same draws)."""
+        b_day = _done_days(self.base)
+        b_t = self.base.raw.port_t
+        b_npv, b_cost = _money(self.base, "npv"), _money(self.base, "cost")
+        rows = []
+        for name in self.variants:
+            fc = self.forecasts[name]
+            v_day = _done_days(fc)
+            both = np.isfinite(b_t) & np.isfinite(fc.raw.port_t)
+            row: dict[str, Any] = {
+                "variant": name,
+                "earlier_probability": float(np.mean(v_day < b_day)),
+                "same_day_probability": float(np.mean(v_day == b_day)),
+                "later_probability": float(np.mean(v_day > b_day)),
+                "finish_delta_mean_workdays": (
+                    float(np.mean(fc.raw.port_t[both] - b_t[both])) if both.any() else math.nan
+                ),
+            }
+            v_npv, v_cost = _money(fc, "npv"), _money(fc, "cost")
+            if b_npv is not None and v_npv is not None:
+                d = v_npv - b_npv
+                q = sample_percentiles(d, (10, 50, 90))
+                row.update(
+                    worth_more_probability=float(np.mean(d > 0)),
+                    npv_delta_mean=float(d.mean()),
+                    npv_delta_p10=float(q[0]),
+                    npv_delta_p50=float(q[1]),
+                    npv_delta_p90=float(q[2]),
+                )
+            if b_cost is not None and v_cost is not None:
+                row.update(
+                    cheaper_probability=float(np.mean(v_cost < b_cost)),
+                    cost_delta_mean=float((v_cost - b_cost).mean()),
+                )
+            rows.append(row)
+        cols = [
+            "variant",
+            "earlier_probability",
+            "same_day_probability",
+            "later_probability",
+            "finish_delta_mean_workdays",
+            "worth_more_probability",
+            "npv_delta_mean",
+            "npv_delta_p10",
+            "npv_delta_p50",
+            "npv_delta_p90",
+            "cheaper_probability",
+            "cost_delta_mean",
+        ]
+        return pd.DataFrame(rows, columns=cols)
+
+    def cut_line(self, date: Any = None) -> pd.DataFrame:
+        """For a target ``date`` (default :attr:`target_date`): per scenario and feature,
+        the probability of being done by then and whether it makes it at P50 and P85."""
+        date = self.target_date if date is None else date
+        if date is None:
+            raise ValueError("no target date: pass one (no deadlines, portfolio never done)")
+        frames = [cut_line_table(fc, date, name) for name, fc in self.forecasts.items()]
+        return pd.concat(frames, ignore_index=True)
+
+    def _long(self, attr: str) -> pd.DataFrame:
+        frames = []
+        for name, fc in self.forecasts.items():
+            df = getattr(fc, attr).copy()
+            df.insert(0, "scenario", name)
+            frames.append(df)
+        return pd.concat(frames, ignore_index=True)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the comparison by name (what the CSV folder and the workbook
+        hold): portfolio, paired, features, cut_line, teams and months (all scenarios)."""
+        out = {"portfolio": self.portfolio, "paired": self.paired, "features": self.features}
+        if self.target_date is not None:
+            out["cut_line"] = self.cut_line()
+        out["teams"] = self._long("teams")
+        if self.base.raw.money is not None:
+            out["months"] = self._long("months")
+        return out
+
+    # -- exports -----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The base's MODEL.md §9 document plus ``variants`` (each variant's §9
+        document) and ``comparison`` (the tables above); ``provenance`` covers all."""
+        doc = self.base.to_dict()
+        doc["variants"] = {name: self.forecasts[name].to_dict() for name in self.variants}
+        target = self.target_date
+        doc["comparison"] = {
+            "base": BASE,
+            "variants": self.variants,
+            "portfolio": _records(self.portfolio),
+            "features": _records(self.features),
+            "paired": _records(self.paired),
+            "cut_line": None
+            if target is None
+            else {"date": target.isoformat(), "features": _records(self.cut_line(target))},
+        }
+        doc["provenance"] = dict(self.meta)
+        return doc
+
+    def to_json(self, path: str | None = None, indent: int = 2, protect: Sequence[str] = ()) -> str:
+        """The JSON text; written atomically to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+        if path is not None:
+            from portfolio_sim.results.io import write_text_atomic
+
+            write_text_atomic(path, text + "\n", protect)
+        return text
+
+    def to_csv(self, folder: str, protect: Sequence[str] = ()) -> list[str]:
+        """One CSV file per table (and ``provenance.csv``) in ``folder``; returns paths."""
+        import os
+
+        from portfolio_sim.results.io import write_text_atomic
+
+        os.makedirs(folder, exist_ok=True)
+        tables = {**self.tables(), "provenance": provenance_table(self.meta)}
+        paths = []
+        for name, df in tables.items():
+            path = os.path.join(folder, f"{name}.csv")
+            write_text_atomic(path, df.to_csv(index=False), protect)
+            paths.append(path)
+        return paths
+
+    def to_excel(self, path: str, protect: Sequence[str] = ()) -> None:
+        """An Excel workbook for finance: one sheet per table (as :meth:`to_csv`)."""
+        from portfolio_sim.results.excel import write_workbook
+
+        write_workbook(path, self.tables(), self.currency, self.meta, protect)
+
+    def to_html(self, path: str | None = None, protect: Sequence[str] = ()) -> str:
+        """A self-contained offline HTML report; written atomically to ``path``."""
+        from portfolio_sim.report.compare_html import comparison_html
+
+        text = comparison_html(self)
+        if path is not None:
+            from portfolio_sim.results.io import write_text_atomic
+
+            write_text_atomic(path, text, protect)
+        return text
+
+    def to_text(self) -> str:
+        """A readable summary for the terminal: the side-by-side portfolio and pairs."""
+        port = self.portfolio.set_index("scenario")
+        cols = [m for m in PORTFOLIO_METRICS if port[m].notna().any()]
+        shown = port[cols].T
+        paired = self.paired.set_index("variant").dropna(axis=1, how="all")
+        return (
+            f"{self.base.scenario}: {self.base.trials:,} trials, seed {self.base.seed}\n\n"
+            + shown.to_string()
+            + "\n\nPaired with the base (same trials):\n"
+            + paired.T.to_string()
+        )
+
+    def _repr_html_(self) -> str:
+        port = self.portfolio.set_index("scenario")
+        return (
+            f"<h4>{self.base.scenario}: base and {len(self.variants)} variant(s)</h4>"
+            + port.T.to_html()
+            + "<h5>Paired with the base</h5>"
+            + self.paired.set_index("variant").T.to_html()
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Comparison(scenario={self.base.scenario!r}, variants={self.variants!r}, "
+            f"trials={self.base.trials}, seed={self.base.seed})"
+        )
+
+
+def provenance_table(meta: dict[str, Any]) -> pd.DataFrame:
+    """Provenance as a two-column table (key, value) for CSV folders and workbooks."""
+    return pd.DataFrame(
+        {"key": list(meta), "value": ["" if v is None else str(v) for v in meta.values()]}
+    )
