@@ -4,6 +4,11 @@ Arrays in, arrays out; imports only numpy, numba and :mod:`portfolio_sim.rng`, s
 throughput team's items in period q of trial i are exactly the engine's
 (``kernels/throughput.py::tp_items``): ``max(floor(draw(code, pool, off, n, key, i, q)
 + 0.5), 0)``.
+
+The loops are serial: the work is small (a how-many is a few million draws), and a
+parallel (``prange``) kernel cost seconds more to compile cold and a thread launch per
+call; each trial is a pure function of its keyed stream, so the numbers would be the
+same either way.
 """
 
 from __future__ import annotations
@@ -11,19 +16,18 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from portfolio_sim.rng import draw
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def cumulative_items(code, off, n, pool, key, trials, first_trial, counts):
     """Items completed in the first ``counts[k]`` periods, for every trial and every k.
 
     ``counts`` must be non-decreasing. Returns int64 ``[trials, len(counts)]``; row r is
     trial ``first_trial + r`` of stream ``key`` (so a run split in chunks gives the same
-    numbers). Each trial is independent of the others: the result does not depend on the
-    number of threads.
+    numbers).
     """
     m = counts.shape[0]
     out = np.zeros((trials, m), dtype=np.int64)
@@ -31,7 +35,7 @@ def cumulative_items(code, off, n, pool, key, trials, first_trial, counts):
     for k in range(m):
         if counts[k] > top:
             top = counts[k]
-    for r in prange(trials):
+    for r in range(trials):
         trial = first_trial + r
         total = np.int64(0)
         k = 0
@@ -46,17 +50,17 @@ def cumulative_items(code, off, n, pool, key, trials, first_trial, counts):
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def batch_totals(code, pool, offs, ns, keys, periods, trials):
     """Items completed in ``periods[c]`` periods for many independent forecasts at once.
 
     Forecast c draws from ``(code, pool[offs[c]:offs[c]+ns[c]])`` on stream ``keys[c]``.
-    Returns int64 ``[len(offs), trials]`` (one kernel launch for a whole backtest: the
-    thread start-up of a launch per forecast would cost more than the work).
+    Returns int64 ``[len(offs), trials]``: one call for a whole backtest, since a Python
+    call per forecast would cost more than its work.
     """
     jobs = offs.shape[0]
     out = np.zeros((jobs, trials), dtype=np.int64)
-    for flat in prange(jobs * trials):
+    for flat in range(jobs * trials):
         c = flat // trials
         trial = flat - c * trials
         total = np.int64(0)
