@@ -24,6 +24,9 @@ _LAZY: dict[str, str] = {
     "Comparison": "portfolio_sim.results.compare_tables",
     "Forecast": "portfolio_sim.results.forecast",
     "warmup": "portfolio_sim.warmup",
+    "sensitivity": "portfolio_sim.decide.sensitivity",
+    "select": "portfolio_sim.decide.select",
+    "sweep": "portfolio_sim.decide.sweep",
 }
 
 __all__ = [
@@ -38,11 +41,17 @@ __all__ = [
     "compare",
     "forecast",
     "load",
+    "select",
+    "sensitivity",
+    "sweep",
     "warmup",
 ]
 
 if TYPE_CHECKING:
     from portfolio_sim.compare import compare
+    from portfolio_sim.decide.select import select
+    from portfolio_sim.decide.sensitivity import sensitivity
+    from portfolio_sim.decide.sweep import sweep
     from portfolio_sim.errors import InputError, PortfolioSimError, ScenarioError
     from portfolio_sim.forecast import forecast
     from portfolio_sim.results.compare_tables import Comparison

@@ -37,12 +37,19 @@ class Command:
 
 
 def _all_commands() -> list[Command]:
-    from portfolio_sim.cli import compare_cmds, forecast_cmds, history_cmds, scenario_cmds
+    from portfolio_sim.cli import (
+        compare_cmds,
+        decide_cmds,
+        forecast_cmds,
+        history_cmds,
+        scenario_cmds,
+    )
 
     return [
         *scenario_cmds.COMMANDS,
         *forecast_cmds.COMMANDS,
         *compare_cmds.COMMANDS,
+        *decide_cmds.COMMANDS,
         *history_cmds.COMMANDS,
     ]
 
