@@ -140,11 +140,6 @@ features: [{id: a, team: web, effort: {uniform: [10, 30]}}]
     assert b["spent_date"]["p10"] == "2027-02-01"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: float round-off in the day-by-day cost sum flips 'strictly greater': "
-    "200 days x 650.10 = 130020.00 exactly, the engine sums 130020.00000000048 > 130020",
-)
 def test_budget_equal_to_a_decimal_cost_is_not_overrun() -> None:
     # One member at 650.10/day for 200 person-days: paid 200 days = 130020.00 exactly
     # (money in cents). A budget of 130020 is met, not overrun (MODEL.md §10), and never
@@ -186,12 +181,6 @@ features: [{id: a, team: web, effort: {fixed: 70}}]
     assert q["2027Q3"]["overrun_probability"] == 0.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: quarter cost is summed from the float32 monthly arrays: 63 days x 650.01 "
-    "= 40950.63 is read as 40950.630859375 > 40950.63 (overrun 1.0); the same total "
-    "budget is (correctly) not overrun",
-)
 def test_quarter_budget_equal_to_a_decimal_cost_is_not_overrun() -> None:
     # One member at 650.01/day for 63 person-days: Q1 (63 working days) costs
     # 20 x 650.01 + 20 x 650.01 + 23 x 650.01 = 40950.63. Total and Q1 budgets of

@@ -334,13 +334,6 @@ features:
 """
 
 
-@pytest.mark.xfail(
-    reason="fast kernel (kernels/throughput.py, 356a308) commits throughput periods only "
-    "up to the team's next completion: a feature that got items before the horizon but "
-    "is not done by it keeps start=inf and its items are not counted as work (MODEL.md "
-    "§2: a feature starts at the start of the first period that gives it items)",
-    strict=False,
-)
 def test_throughput_feature_censored_at_horizon_keeps_its_start_and_work() -> None:
     # Horizon = working day 33 (clock 34). Trial 7: 6 items, period draws 1,1,1,1,1,0 in
     # periods 0-5 (the last to end by the horizon): 5 items taken, start 0, not done.

@@ -573,16 +573,6 @@ features:
     assert_done_on(fc, "w", "2027-01-08", 5.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "A 0-item throughput feature queued behind one that uses up a whole period is "
-        "done a period late: samples [2]/week, a = 2 items (done t = 5), b = 0 items is "
-        "done at t = 10 (the end of week 2) instead of t = 5. tp_commit stops handing out "
-        "a period once its items are used up (n <= 0: break) before marking 0-item "
-        "features done; the DES engine does the same."
-    ),
-)
 def test_zero_item_feature_done_with_the_feature_before_it() -> None:
     fc = run(
         """\

@@ -345,10 +345,11 @@ class _Trial:
             n = self.model.sampler.period_items(team.j, self.trial, q)
             team.busy += length
             for f in feats:
-                if n <= 0.0:
-                    break
                 if self.state[f] == DONE or self.ready[f] > p_start + EPS:
                     continue
+                remaining = team.active.get(f, self.size[f])
+                if n <= 0.0 and remaining > 0.0:
+                    continue  # no items left for it; a feature needing none still finishes
                 if self.state[f] == WAITING:
                     self._start(f, p_start)
                     team.active[f] = self.size[f]

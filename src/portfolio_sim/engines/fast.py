@@ -78,6 +78,8 @@ def run_fast(
     month_capex = np.empty((trials, n_m), dtype=np.float32)
     feat_value = np.zeros((w, n_f), dtype=np.int64)
     feat_cost = np.zeros((w, n_f), dtype=np.int64)
+    n_q = int(mm.quarter_of_month.max(initial=-1)) + 1
+    quarter_cost = np.zeros((trials, n_q))
     shape = (trials, n_f) if keep_trials else (0, n_f)
     done, start, size = np.empty(shape), np.empty(shape), np.empty(shape)
     step = int(batch or (BATCH if progress is not None else max(trials, 1)))
@@ -112,6 +114,7 @@ def run_fast(
             month_capex[sl],
             feat_value,
             feat_cost,
+            quarter_cost[sl],
         )
         first += n
         if progress is not None:
@@ -133,4 +136,5 @@ def run_fast(
         month_capex=month_capex,
         feat_value_sum=feat_value.sum(axis=0),
         feat_cost_sum=feat_cost.sum(axis=0),
+        quarter_cost=quarter_cost,
     )

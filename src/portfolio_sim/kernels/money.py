@@ -53,6 +53,7 @@ class MoneyModel(NamedTuple):
     horizon_off: int  # calendar offset of the horizon date
     disc: np.ndarray  # float64 [M]
     budget_total: float  # < 0: no total budget
+    quarter_of_month: np.ndarray  # int64 [M] index of the budget quarter of each month, -1
     pool: np.ndarray
 
 
@@ -245,7 +246,9 @@ def trial_money(
     # The working day on which the total budget is spent (h: never).
     spent = h
     budget = mm.budget_total
-    if budget >= 0.0 and cost > budget:
+    # "over budget" means strictly greater, ignoring float round-off (1e-9 relative)
+    tol = 1e-9 * max(1.0, abs(budget))
+    if budget >= 0.0 and cost > budget + tol:
         lo = 1
         hi = h
         while lo < hi:  # smallest d with spend over days [0, d) > budget
@@ -256,7 +259,7 @@ def trial_money(
             for f in range(n_f):
                 if feat_cost[f] > 0.0 and np.int64(math.floor(start[f] + EPS)) < mid:
                     s += feat_cost[f]
-            if s > budget:
+            if s > budget + tol:
                 hi = mid
             else:
                 lo = mid + 1

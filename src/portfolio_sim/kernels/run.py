@@ -61,6 +61,7 @@ def run_block(
     month_capex,
     feat_value_sum,
     feat_cost_sum,
+    quarter_cost,
 ):
     """Simulate trials ``first_trial + lo .. first_trial + hi - 1`` as worker ``w``.
 
@@ -76,7 +77,8 @@ def run_block(
     Money (kernels/money.py, model ``mm``): ``money_out[i]`` = cost, cost_pv, value,
     value_pv, penalty_pv, npv, capex, budget spent day; ``month_cost[i]`` /
     ``month_capex[i]`` [M] (float32); ``feat_value_sum[w, F]`` / ``feat_cost_sum[w, F]``
-    fixed-point sums of discounted value and one-off cost.
+    fixed-point sums of discounted value and one-off cost; ``quarter_cost[i, q]`` cost of
+    budget quarter q (float64, exact sums of the months).
     """
     FEAT_TEAM_ = m.feat_team
     TEAM_KIND_ = m.team_kind
@@ -109,6 +111,7 @@ def run_block(
     tp_cache = np.empty((n_t, n_bins))
     tp_stamp = np.full((n_t, n_bins), -1, dtype=np.int64)
     n_m = month_cost.shape[1]
+    quarter_of_month = mm.quarter_of_month
     m_cost = np.empty(n_m)
     m_capex = np.empty(n_m)
     f_value = np.empty(n_f)
@@ -189,9 +192,14 @@ def run_block(
         )
         for k in range(8):
             money_out[i, k] = mout[k]
+        for q in range(quarter_cost.shape[1]):
+            quarter_cost[i, q] = 0.0
         for k in range(n_m):
             month_cost[i, k] = m_cost[k]
             month_capex[i, k] = m_capex[k]
+            q = quarter_of_month[k]
+            if q >= 0:
+                quarter_cost[i, q] += m_cost[k]
         for f in range(n_f):
             feat_value_sum[w, f] += np.int64(round(f_value[f] * MONEY_SCALE))
             feat_cost_sum[w, f] += np.int64(round(f_cost[f] * MONEY_SCALE))

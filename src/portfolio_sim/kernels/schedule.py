@@ -358,8 +358,34 @@ def simulate_trial(
                     team_k[j] -= 1
                     work[j] += size[f]
                     _release(SP, SI, NB, FT, f, t, ready, deps_left, delay, dirty)
-    # Censored at the horizon: count the work done on features still in progress.
+    # Censored at the horizon: count the work done on features still in progress, and
+    # apply throughput periods that ended by the horizon (items and starts; no completion
+    # can be among them, or it would have been an event).
     for j in range(n_t):
+        if TEAM_KIND_[j] == 1:
+            tp_q[j] = tp_commit(
+                TEAM_FEAT_PTR_[j],
+                TEAM_FEAT_PTR_[j + 1],
+                TEAM_FEAT_IDX_,
+                float(TP_PERIOD_[j]),
+                TP_DIST_[j, 0],
+                TP_DIST_[j, 1],
+                TP_DIST_[j, 2],
+                POOL_,
+                TEAM_KEY_[j],
+                j,
+                horizon,
+                tp_q[j],
+                trial,
+                ready,
+                state,
+                finish_v,
+                start,
+                done,
+                work,
+                tp_cache,
+                tp_stamp,
+            )
         if TEAM_KIND_[j] == 0 and team_k[j] > 0:
             _effort_sync(CP, CT, CC, CR, CS, j, horizon, team_k, team_v, team_c)
             for i in range(TEAM_FEAT_PTR_[j], TEAM_FEAT_PTR_[j + 1]):

@@ -96,6 +96,8 @@ def tp_next_completion(
             if state[f] == DONE:
                 continue
             if ready[f] <= start + EPS:
+                if remaining[f] <= 0.0:
+                    return (q + 1) * L  # needs no items: done at this period's end
                 if head < 0:
                     head = f
             elif ready[f] < change:
@@ -149,15 +151,15 @@ def tp_commit(
         p_start = q * L
         n = tp_items(code, off, n_par, pool, key, q, trial, cache, stamp, j)
         for i in range(lo, hi):
-            if n <= 0.0:
-                break
             f = fidx[i]
             if state[f] == DONE or ready[f] > p_start + EPS:
                 continue
+            take = min(n, remaining[f])
+            if take <= 0.0 and remaining[f] > 0.0:
+                continue  # items used up; features with nothing left to do still finish
             if state[f] == WAITING:
                 state[f] = ACTIVE
                 start[f] = p_start
-            take = min(n, remaining[f])
             remaining[f] -= take
             n -= take
             work[j] += take

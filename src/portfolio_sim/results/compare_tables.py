@@ -95,7 +95,9 @@ def portfolio_row(fc: Forecast) -> dict[str, Any]:
     }
     if fc.raw.money is not None:
         cost, npv = port.loc["cost"], port.loc["npv"]
-        overrun = fc.budget["overrun_probability"]
+        total = fc.compiled.budget_total
+        cost_t = _money(fc, "cost")
+        overrun = None if total is None or cost_t is None else float(np.mean(cost_t > total))
         row.update(
             cost_p50=float(cost["p50"]),
             cost_p80=float(cost["p80"]),
@@ -389,13 +391,18 @@ class Comparison:
         """A readable summary for the terminal: the side-by-side portfolio and pairs."""
         port = self.portfolio.set_index("scenario")
         cols = [m for m in PORTFOLIO_METRICS if port[m].notna().any()]
-        shown = port[cols].T
-        paired = self.paired.set_index("variant").dropna(axis=1, how="all")
+        shown = port[cols].T.astype(object)
+        for m in cols:
+            shown.loc[m] = [_text_value(m, v) for v in port[m]]
+        paired = self.paired.set_index("variant").dropna(axis=1, how="all").T.astype(object)
+        for m in paired.index:
+            paired.loc[m] = [_text_value(m, v) for v in paired.loc[m]]
         return (
-            f"{self.base.scenario}: {self.base.trials:,} trials, seed {self.base.seed}\n\n"
+            f"{self.base.scenario}: {self.base.trials:,} trials per scenario, "
+            f"seed {self.base.seed} (common random numbers)\n\n"
             + shown.to_string()
             + "\n\nPaired with the base (same trials):\n"
-            + paired.T.to_string()
+            + paired.to_string()
         )
 
     def _repr_html_(self) -> str:
@@ -412,6 +419,19 @@ class Comparison:
             f"Comparison(scenario={self.base.scenario!r}, variants={self.variants!r}, "
             f"trials={self.base.trials}, seed={self.base.seed})"
         )
+
+
+def _text_value(name: str, v: Any) -> str:
+    """One number of the terminal summary, formatted by what its column holds."""
+    if v is None or pd.isna(v):
+        return "n/a"
+    if isinstance(v, pd.Timestamp | dt.date):
+        return str(pd.Timestamp(v).date())
+    if "probability" in name or "share" in name:
+        return f"{100 * float(v):.1f}%"
+    if "workdays" in name:
+        return f"{float(v):+.1f}"
+    return f"{float(v):,.0f}"
 
 
 def provenance_table(meta: dict[str, Any]) -> pd.DataFrame:

@@ -46,6 +46,8 @@ class EngineOutput:
     #: Fixed-point sums over trials of each feature's discounted value and one-off cost.
     feat_value_sum: np.ndarray | None = None
     feat_cost_sum: np.ndarray | None = None
+    #: Per-trial cost of each budget quarter [trials, Q] (sorted quarter labels), float64.
+    quarter_cost: np.ndarray | None = None
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod

@@ -420,6 +420,15 @@ def _money_arrays(
         if f.deadline is not None:
             penalty_month[i] = min(max(int(cal.month_index_of(f.deadline)), 0), n_m - 1)
     total = scn.budget.total if scn.budget is not None and scn.budget.total is not None else -1.0
+    quarters = sorted(scn.budget.quarters) if scn.budget is not None else []
+    labels = cal.month_labels(n_m)
+    quarter_of_month = np.full(n_m, -1, dtype=np.int64)
+    for qi, quarter in enumerate(quarters):
+        year, q = int(quarter[:4]), int(quarter[-1])
+        for month in range(3 * q - 2, 3 * q + 1):
+            label = f"{year}-{month:02d}"
+            if label in labels:
+                quarter_of_month[labels.index(label)] = qi
     return {
         "horizon_days": h,
         "team_cost_cum": cum,
@@ -431,5 +440,6 @@ def _money_arrays(
         "horizon_off": horizon_off,
         "disc": disc,
         "budget_total": float(total),
+        "quarter_of_month": quarter_of_month,
         "feat_penalty_month": penalty_month,
     }
