@@ -38,8 +38,11 @@ __all__ = [
     "ScenarioError",
     "__version__",
     "apply_variant",
+    "backtest",
+    "calibrate",
     "compare",
     "forecast",
+    "how_many",
     "load",
     "select",
     "sensitivity",
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
     from portfolio_sim.decide.sweep import sweep
     from portfolio_sim.errors import InputError, PortfolioSimError, ScenarioError
     from portfolio_sim.forecast import forecast
+    from portfolio_sim.history import backtest, calibrate, how_many
     from portfolio_sim.results.compare_tables import Comparison
     from portfolio_sim.results.forecast import Forecast
     from portfolio_sim.scenario.load import load

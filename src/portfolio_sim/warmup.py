@@ -58,4 +58,7 @@ def warmup() -> float:
     scenario = Scenario.model_validate(WARMUP_SCENARIO)
     forecast(scenario, trials=64, seed=0)
     forecast(scenario, trials=64, seed=0, keep_trials=True)
+    from portfolio_sim.history import how_many
+
+    how_many(scenario, ["2027-06-30"], trials=64, seed=0)
     return time.perf_counter() - t0

@@ -60,6 +60,9 @@ def _configure_forecast(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--csv", metavar="DIR", help="write one CSV file per table here")
     parser.add_argument("--xlsx", metavar="PATH", help="write an Excel workbook here")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    from portfolio_sim.cli.history_cmds import add_how_many_option
+
+    add_how_many_option(parser)
 
 
 def _run_forecast(args: argparse.Namespace) -> int:
@@ -90,6 +93,11 @@ def _run_forecast(args: argparse.Namespace) -> int:
         result.to_excel(args.xlsx, protect=[args.file])
     if not args.quiet:
         print(forecast_text(result))
+    if getattr(args, "how_many_by", None):
+        from portfolio_sim.cli.history_cmds import print_how_many
+
+        print()
+        print_how_many(args)
     return EXIT_OK
 
 
