@@ -112,12 +112,14 @@ def test_cli_sweep(path, capsys, tmp_path):
     assert main(["sweep", str(path), "--set", "nonsense"]) == 2
 
 
-# -- Dask ------------------------------------------------------------------------------
-distributed = pytest.importorskip("dask.distributed")
+# -- Dask (skipped cleanly when it is not installed) ------------------------------------
+@pytest.fixture(scope="module")
+def distributed():
+    return pytest.importorskip("dask.distributed")
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def cluster(distributed):
     import logging
 
     with distributed.LocalCluster(
@@ -131,7 +133,7 @@ def cluster():
         yield c
 
 
-def test_default_local_cluster_gives_local_numbers(path, local):
+def test_default_local_cluster_gives_local_numbers(path, local, distributed):
     # processes=False keeps this one fast (no process start); one worker: numba runs
     # one kernel at a time in this process.
     df = sweep(path, SETTINGS, trials=TRIALS, seed=SEED, workers=1, processes=False,
@@ -150,7 +152,7 @@ def test_scheduler_address_is_used(path, local, cluster):
     pd.testing.assert_frame_equal(df, local)
 
 
-def test_killed_worker_still_gives_the_complete_identical_result(path, local, cluster):
+def test_killed_worker_still_gives_the_complete_identical_result(path, local, cluster, distributed):
     with distributed.Client(cluster) as client:
         pids = client.run(os.getpid)
     victim = sorted(pids.values())[0]
