@@ -2,8 +2,10 @@
 
 Dates are real Excel dates (``yyyy-mm-dd``), money columns are numbers shown in the
 scenario's currency (``#,##0 "EUR"``), probabilities and shares are numbers shown as
-percentages. The stored values are exactly the numbers of the CSV export: formats change
-how a cell looks, never what it holds. Written atomically like every other output.
+percentages. The stored values are the numbers of the CSV export: formats change how a
+cell looks, never what it holds (openpyxl stores 16 significant digits, one more than
+Excel shows, so a value agrees with the CSV to a relative 1e-15). Written atomically like
+every other output.
 """
 
 from __future__ import annotations
