@@ -57,6 +57,9 @@ def run_fast(
     """
     import numba
 
+    from portfolio_sim.jit_cache import ensure_fresh
+
+    ensure_fresh()
     from portfolio_sim.kernels.model import kernel_model
     from portfolio_sim.kernels.money import money_model
     from portfolio_sim.kernels.run import run_block

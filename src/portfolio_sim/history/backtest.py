@@ -135,6 +135,9 @@ def _forecast_totals(
     pasts: list[np.ndarray], keys: list[int], horizon: int, trials: int
 ) -> np.ndarray:
     """Bootstrapped items over ``horizon`` periods, one row of ``trials`` per history."""
+    from portfolio_sim.jit_cache import ensure_fresh
+
+    ensure_fresh()
     from portfolio_sim.history.howmany_kernel import batch_totals
 
     ns = np.array([len(p) for p in pasts], dtype=np.int64)

@@ -80,6 +80,9 @@ def simulate_items(
     The items distribution is ``(code, pool[off:off+n])`` (an ``rng.draw`` encoding) on
     stream ``key``; trial i uses trial index i of that stream.
     """
+    from portfolio_sim.jit_cache import ensure_fresh
+
+    ensure_fresh()
     from portfolio_sim.history.howmany_kernel import cumulative_items
 
     ks = np.asarray(periods, dtype=np.int64)
