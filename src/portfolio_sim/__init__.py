@@ -27,6 +27,7 @@ _LAZY: dict[str, str] = {
     "sensitivity": "portfolio_sim.decide.sensitivity",
     "select": "portfolio_sim.decide.select",
     "sweep": "portfolio_sim.decide.sweep",
+    "trace_trial": "portfolio_sim.des.trace",
 }
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "select",
     "sensitivity",
     "sweep",
+    "trace_trial",
     "warmup",
 ]
 
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
     from portfolio_sim.decide.select import select
     from portfolio_sim.decide.sensitivity import sensitivity
     from portfolio_sim.decide.sweep import sweep
+    from portfolio_sim.des.trace import trace_trial
     from portfolio_sim.errors import InputError, PortfolioSimError, ScenarioError
     from portfolio_sim.forecast import forecast
     from portfolio_sim.history import backtest, calibrate, how_many

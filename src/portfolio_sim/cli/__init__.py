@@ -43,6 +43,7 @@ def _all_commands() -> list[Command]:
         forecast_cmds,
         history_cmds,
         scenario_cmds,
+        trace_cmds,
     )
 
     return [
@@ -51,6 +52,7 @@ def _all_commands() -> list[Command]:
         *compare_cmds.COMMANDS,
         *decide_cmds.COMMANDS,
         *history_cmds.COMMANDS,
+        *trace_cmds.COMMANDS,
     ]
 
 

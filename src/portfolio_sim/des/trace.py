@@ -1,0 +1,489 @@
+"""The trace of one trial: its event log, schedule, Gantt chart and utilisation over time.
+
+:func:`trace_trial` runs one trial of a scenario (or variant) on the SimPy reference
+model and returns a :class:`Trace`:
+
+* ``events``: one row per event (start, finish, blocked, unblocked, ready, risk_fired,
+  staffing_change) with its clock time ``workday``, its working day ``day`` and ``date``;
+* ``features``: each feature's ready, start and done times and dates, deadline and size;
+* ``utilisation``: per team and calendar month, how the paid capacity was spent: busy,
+  idle waiting (on dependencies, ``not_before`` or a risk delay), idle with an empty
+  backlog;
+* a Gantt chart (:meth:`Trace.gantt_svg`, :meth:`Trace.save_gantt`) and CSV / JSON
+  exports (:meth:`Trace.to_csv`, :meth:`Trace.to_json`), written atomically.
+
+Which trial: ``trial=K`` traces trial K; ``near="p85"`` runs the fast engine over
+``trials_for_near`` trials with the same seed, takes the P85 of the portfolio finish
+(inverted-CDF rule, MODEL.md §8) and traces the lowest-numbered trial whose finish is
+closest to it. Both engines draw from the same keyed streams, so trial K of the DES is
+trial K of the fast engine: the traced finish is the fast engine's finish of that trial.
+
+Day of an event: an event at clock time t that *begins* something (start, ready, ...)
+happens on working day ``floor(t)`` (work on day d covers [d, d + 1)); a ``finish`` is on
+the *done day* ``ceil(t) - 1`` of MODEL.md §1, so its date is the feature's done date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from portfolio_sim.calendar import WorkCalendar, done_day
+from portfolio_sim.des.model import EPS, DesModel, TrialResult
+from portfolio_sim.des.utilisation import utilisation_by_month, utilisation_totals
+from portfolio_sim.errors import InputError
+from portfolio_sim.results.percentiles import sample_percentiles
+from portfolio_sim.scenario.compile import RISK_DELAY, SLOT_IMPACT, CompiledScenario
+from portfolio_sim.scenario.schema import Scenario
+
+#: Columns of :attr:`Trace.events`.
+EVENT_COLUMNS = ("workday", "day", "date", "team", "feature", "event", "detail")
+_NEAR = re.compile(r"^[pP](\d+(?:\.\d+)?)$")
+MAX_NEAR_TRIALS = 10_000_000
+
+
+@dataclass
+class Trace:
+    """One traced trial. Clock times are working days from day 0; ``inf`` = not done."""
+
+    scenario: str
+    variant: str | None
+    seed: int
+    trial: int
+    finish: float  # portfolio finish clock time of this trial
+    finish_date: dt.date | None  # its done date (None: not done by the horizon)
+    horizon_date: dt.date
+    teams: list[str]
+    events: pd.DataFrame
+    features: pd.DataFrame
+    utilisation: pd.DataFrame
+    near: str | None = None  # "p85" when the trial was picked near a percentile
+    near_trials: int | None = None  # fast-engine trials behind the percentile
+    target: float | None = None  # the percentile of the portfolio finish (clock time)
+    target_date: dt.date | None = None
+    fast_finish: float | None = None  # the fast engine's finish of the same trial
+    meta: dict[str, Any] = field(default_factory=dict)  # provenance
+    calendar: WorkCalendar | None = field(default=None, repr=False)
+
+    # -- tables ------------------------------------------------------------------------
+    @property
+    def utilisation_totals(self) -> pd.DataFrame:
+        """Per team over its whole paid period: the columns of :attr:`utilisation`."""
+        return utilisation_totals(self.utilisation, self.teams)
+
+    # -- exports -----------------------------------------------------------------------
+    def to_csv(
+        self, path: str | os.PathLike[str], protect: Sequence[str | os.PathLike[str]] = ()
+    ) -> None:
+        """Write the event log as CSV (dates ISO, floats exact), atomically."""
+        from portfolio_sim.results.io import write_text_atomic
+
+        text = self.events.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n")
+        write_text_atomic(path, text, protect=protect)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The trace as plain JSON-ready objects (``inf``/NaN/NaT become null)."""
+        return {
+            "scenario": self.scenario,
+            "variant": self.variant,
+            "seed": self.seed,
+            "trial": self.trial,
+            "near": self.near,
+            "near_trials": self.near_trials,
+            "target": _clock(self.target, self.target_date),
+            "fast_finish": _num(self.fast_finish),
+            "finish": _clock(self.finish, self.finish_date),
+            "horizon": self.horizon_date.isoformat(),
+            "features": _records(self.features),
+            "events": _records(self.events),
+            "utilisation": _records(self.utilisation),
+            "meta": self.meta,
+        }
+
+    def to_json(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        protect: Sequence[str | os.PathLike[str]] = (),
+    ) -> str:
+        """The trace as JSON text; written atomically to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n"
+        if path is not None:
+            from portfolio_sim.results.io import write_text_atomic
+
+            write_text_atomic(path, text, protect=protect)
+        return text
+
+    def _gantt_title(self) -> str:
+        name = self.scenario + (f" / {self.variant}" if self.variant else "")
+        pick = f", near {self.near.upper()}" if self.near else ""
+        return f"{name}: trial {self.trial} (seed {self.seed}{pick})"
+
+    def _bars(self) -> pd.DataFrame:
+        """:attr:`features` with exact bar ends: clock time t maps to the date of its
+        working day plus the fraction of that day (a finish to the end of its done day)."""
+        if self.calendar is None:
+            return self.features
+        date_of = self.calendar.date_of
+        df = self.features.copy()
+
+        def at(t: float, finish: bool) -> Any:
+            if not math.isfinite(t):
+                return pd.Timestamp(self.horizon_date) + pd.Timedelta(days=1)
+            d = done_day(t) if finish else max(math.floor(t + EPS), 0)
+            return pd.Timestamp(date_of(d)) + pd.Timedelta(days=max(t - d, 0.0))
+
+        df["bar_start"] = [at(t, False) for t in df["start"]]
+        df["bar_end"] = [at(t, True) for t in df["done"]]
+        return df
+
+    def gantt_svg(self) -> str:
+        """The Gantt chart of this trial as SVG text (one lane per team)."""
+        from portfolio_sim.report.gantt import gantt_svg
+
+        return gantt_svg(
+            self._bars(), self.teams, self.finish_date, self.horizon_date, self._gantt_title()
+        )
+
+    def save_gantt(
+        self, path: str | os.PathLike[str], protect: Sequence[str | os.PathLike[str]] = ()
+    ) -> None:
+        """Write the Gantt chart to ``path``: SVG or PNG by its extension."""
+        from portfolio_sim.report.gantt import gantt_png
+        from portfolio_sim.results.io import write_bytes_atomic, write_text_atomic
+
+        ext = os.path.splitext(os.fspath(path))[1].lower()
+        if ext == ".svg":
+            write_text_atomic(path, self.gantt_svg(), protect=protect)
+        elif ext == ".png":
+            png = gantt_png(
+                self._bars(),
+                self.teams,
+                self.finish_date,
+                self.horizon_date,
+                self._gantt_title(),
+            )
+            write_bytes_atomic(path, png, protect=protect)
+        else:
+            raise InputError(f"{path}: a Gantt chart is written as .svg or .png")
+
+    def summary(self) -> str:
+        """A short text summary: which trial, its finish, features and team utilisation."""
+        name = self.scenario + (f" (variant {self.variant})" if self.variant else "")
+        lines = [f"{name}: trial {self.trial}, seed {self.seed}"]
+        if self.near is not None:
+            target = _iso(self.target_date) or "not done by horizon"
+            lines.append(
+                f"picked near {self.near.upper()} of the portfolio finish over "
+                f"{self.near_trials:,} fast-engine trials: {target}"
+            )
+        fin = _iso(self.finish_date) or "not done by horizon"
+        lines.append(f"portfolio finish: {fin} (working day {_fmt(self.finish)})")
+        lines.append("")
+        f = self.features
+        w = max([7, *(len(x) for x in f["feature"])])
+        wt = max([4, *(len(x) for x in f["team"])])
+        lines.append(f"{'feature':<{w}}  {'team':<{wt}}  {'start':<10}  {'done':<10}  deadline")
+        for r in f.itertuples(index=False):
+            dl = ""
+            if r.deadline is not None and not pd.isna(r.deadline):
+                dl = f"{_iso(r.deadline)} {'met' if r.deadline_met else 'MISSED'}"
+            lines.append(
+                f"{r.feature:<{w}}  {r.team:<{wt}}  {_iso(r.start_date) or '-':<10}  "
+                f"{_iso(r.done_date) or 'not done':<10}  {dl}".rstrip()
+            )
+        lines.append("")
+        lines.append(f"{'team':<{wt}}  paid days   busy  idle waiting  idle empty")
+        for r in self.utilisation_totals.itertuples(index=False):
+            lines.append(
+                f"{r.team:<{wt}}  {r.paid_days:9.1f}  {_pct(r.busy)}  {_pct(r.idle_blocked):>12}"
+                f"  {_pct(r.idle_empty):>10}"
+            )
+        lines.append(f"{len(self.events)} events")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"Trace({self.scenario!r}, variant={self.variant!r}, seed={self.seed}, "
+            f"trial={self.trial}, finish={_iso(self.finish_date)}, events={len(self.events)})"
+        )
+
+
+# -- the API ---------------------------------------------------------------------------
+def trace_trial(
+    scenario_or_path: Scenario | str | os.PathLike[str],
+    seed: int = 0,
+    trial: int | None = None,
+    near: str | None = None,
+    variant: str | None = None,
+    trials_for_near: int = 2000,
+) -> Trace:
+    """Trace one trial of a scenario (or of one of its variants) on the DES.
+
+    Give exactly one of ``trial`` (a trial index >= 0) and ``near`` (``"p50"``,
+    ``"p85"``, any ``"pNN"``): the trial whose portfolio finish is closest to that
+    percentile over ``trials_for_near`` fast-engine trials with the same seed (ties: the
+    lowest index). Raises InputError / ScenarioError for bad input.
+    """
+    from portfolio_sim.forecast import _resolve, provenance
+    from portfolio_sim.scenario.compile import compile_scenario
+
+    _check_int("seed", seed, 0)
+    if (trial is None) == (near is None):
+        raise InputError("give exactly one of trial and near (e.g. near='p85')")
+    scn, digest = _resolve(scenario_or_path, variant)
+    compiled = compile_scenario(scn, seed)
+    extra: dict[str, Any] = {}
+    if trial is not None:
+        _check_int("trial", trial, 0)
+    else:
+        assert near is not None
+        p = _parse_near(near)
+        _check_int("trials_for_near", trials_for_near, 1, MAX_NEAR_TRIALS)
+        from portfolio_sim.engines.fast import run_fast
+
+        port_t = run_fast(compiled, trials_for_near).port_t
+        trial, target = pick_near(port_t, p)
+        cal = compiled.calendar
+        extra = {
+            "near": near.lower(),
+            "near_trials": trials_for_near,
+            "target": target,
+            "target_date": _date(cal.done_date(target)) if math.isfinite(target) else None,
+            "fast_finish": float(port_t[trial]),
+        }
+    model = DesModel(compiled)
+    res = model.run(int(trial), log=True)
+    return _build(scn, compiled, model, int(trial), res, extra, provenance(seed, 1, "des", digest))
+
+
+def pick_near(port_t: np.ndarray, p: float) -> tuple[int, float]:
+    """The trial whose portfolio finish is closest to the ``p``-th percentile (inverted
+    CDF; ties go to the lowest index), and that percentile. ``inf`` = not done."""
+    t = np.asarray(port_t, dtype=np.float64)
+    if t.size == 0:
+        raise InputError("no trials to pick from")
+    done = np.isfinite(t)
+    target = float(sample_percentiles(t, [p])[0])
+    if not math.isfinite(target):
+        return int(np.flatnonzero(~done)[0]), math.inf
+    dist = np.where(done, np.abs(t - target), np.inf)
+    return int(np.argmin(dist)), target
+
+
+# -- building the trace ----------------------------------------------------------------
+def _build(
+    scn: Scenario,
+    m: CompiledScenario,
+    model: DesModel,
+    trial: int,
+    res: TrialResult,
+    extra: dict[str, Any],
+    meta: dict[str, Any],
+) -> Trace:
+    cal = m.calendar
+    horizon = float(m.horizon_days)
+    finish = max(res.done) if res.done else 0.0
+    finish = finish if finish <= horizon else math.inf
+    ready = [math.inf] * m.n_features
+    fid = {f: i for i, f in enumerate(m.feature_ids)}
+    for e in res.log:
+        if e.event == "ready" and e.feature is not None:
+            ready[fid[e.feature]] = e.time
+    return Trace(
+        scenario=m.name,
+        variant=m.variant,
+        seed=m.seed,
+        trial=trial,
+        finish=finish,
+        finish_date=_date(cal.done_date(finish)) if math.isfinite(finish) else None,
+        horizon_date=_date(cal.horizon),
+        teams=list(m.team_ids),
+        events=_events(scn, m, model, trial, res),
+        features=_features(scn, m, res, ready),
+        utilisation=utilisation_by_month(m, model, res, ready),
+        meta=meta,
+        calendar=cal,
+        **extra,
+    )
+
+
+def _events(
+    scn: Scenario, m: CompiledScenario, model: DesModel, trial: int, res: TrialResult
+) -> pd.DataFrame:
+    """The event log as a DataFrame with a ``detail`` per event."""
+    cal = m.calendar
+    fid = {f: i for i, f in enumerate(m.feature_ids)}
+    tid = {t: j for j, t in enumerate(m.team_ids)}
+    deadlines = {f.id: f.deadline for f in scn.features}
+    risk_notes = _risk_notes(m, model, trial, res)
+    staffing = {
+        j: [float(x) for x in m.pay_members[m.pay_ptr[j] + 1 : m.pay_ptr[j + 1]]]
+        for j in range(m.n_teams)
+    }
+    rows = []
+    for e in res.log:
+        f = fid[e.feature] if e.feature is not None else None
+        day = done_day(e.time) if e.event == "finish" else max(math.floor(e.time + EPS), 0)
+        detail = ""
+        if e.event == "staffing_change":
+            left = staffing[tid[e.team]]
+            detail = f"members {left.pop(0):g}" if left else ""
+        elif f is not None and e.event in ("blocked", "unblocked"):
+            deps = m.dep_idx[m.dep_ptr[f] : m.dep_ptr[f + 1]]
+            verb = "waiting for" if e.event == "blocked" else "done:"
+            detail = f"{verb} {', '.join(m.feature_ids[int(d)] for d in deps)}"
+        elif f is not None and e.event == "risk_fired":
+            notes = risk_notes.get(f, [])
+            detail = notes.pop(0) if notes else ""
+        elif f is not None and e.event == "start":
+            unit = "items" if m.feat_items[f] else "person-days"
+            detail = f"{res.size[f]:.4g} {unit}"
+        elif f is not None and e.event == "finish":
+            dl = deadlines.get(m.feature_ids[f])
+            if dl is not None:
+                met = day <= int(m.feat_deadline_day[f])
+                detail = f"deadline {dl.isoformat()} {'met' if met else 'missed'}"
+        rows.append(
+            (e.time, day, pd.Timestamp(cal.date_of(day)), e.team, e.feature, e.event, detail)
+        )
+    df = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
+    df["day"] = df["day"].astype(np.int64)
+    df["date"] = pd.to_datetime(df["date"])
+    return df
+
+
+def _risk_notes(
+    m: CompiledScenario, model: DesModel, trial: int, res: TrialResult
+) -> dict[int, list[str]]:
+    """Per feature, the details of its ``risk_fired`` lines in log order: one per
+    extra-size risk (logged at time 0, in file order), then one for all its delays."""
+    rid = {r: k for k, r in enumerate(m.risk_ids)}
+    notes: dict[int, list[str]] = {}
+    delays: dict[int, list[str]] = {}
+    s = model.sampler
+    for name in res.fired:
+        r = rid[name]
+        x = max(s._draw(s.risk_dist[r], s.risk_key[r], trial, SLOT_IMPACT), 0.0)
+        for f in (int(i) for i in m.risk_idx[m.risk_ptr[r] : m.risk_ptr[r + 1]]):
+            if int(m.risk_kind[r]) == RISK_DELAY:
+                delays.setdefault(f, []).append(f"{name}: delay {x:.4g} working days")
+            elif m.feat_items[f]:
+                notes.setdefault(f, []).append(f"{name}: +{math.ceil(x - 1e-9)} items")
+            else:
+                notes.setdefault(f, []).append(f"{name}: +{x:.4g} person-days")
+    for f, parts in delays.items():
+        notes.setdefault(f, []).append("; ".join(parts))
+    return notes
+
+
+def _features(
+    scn: Scenario, m: CompiledScenario, res: TrialResult, ready: list[float]
+) -> pd.DataFrame:
+    """Per feature (file order): team, size, ready/start/done clock times and dates."""
+    cal = m.calendar
+    horizon = float(m.horizon_days)
+    deadlines = {f.id: f.deadline for f in scn.features}
+    rows = []
+    for f, name in enumerate(m.feature_ids):
+        start, done = res.start[f], res.done[f]
+        started = start <= horizon
+        finished = done <= horizon
+        dl = deadlines.get(name)
+        met: bool | None = None
+        if dl is not None:
+            met = bool(finished and done_day(done) <= int(m.feat_deadline_day[f]))
+        rows.append(
+            {
+                "feature": name,
+                "team": m.team_ids[int(m.feat_team[f])],
+                "size": res.size[f],
+                "unit": "items" if m.feat_items[f] else "person-days",
+                "ready": ready[f] if ready[f] <= horizon else math.inf,
+                "start": start if started else math.inf,
+                "done": done if finished else math.inf,
+                "start_date": pd.Timestamp(cal.date_of(math.floor(start + EPS)))
+                if started
+                else pd.NaT,
+                "done_date": pd.Timestamp(cal.done_date(done)) if finished else pd.NaT,
+                "deadline": pd.Timestamp(dl) if dl is not None else pd.NaT,
+                "deadline_met": met,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# -- helpers ---------------------------------------------------------------------------
+def _parse_near(near: str) -> float:
+    match = _NEAR.match(str(near).strip())
+    p = float(match.group(1)) if match else -1.0
+    if not 0.0 < p <= 100.0:
+        raise InputError(f"near must be a percentile such as 'p50' or 'p85', got {near!r}")
+    return p
+
+
+def _check_int(name: str, value: Any, low: int, high: int | None = None) -> None:
+    ok = isinstance(value, int | np.integer) and not isinstance(value, bool)
+    if not ok or value < low or (high is not None and value > high):
+        span = f"from {low:,} to {high:,}" if high is not None else f">= {low}"
+        raise InputError(f"{name} must be a whole number {span}, got {value!r}")
+
+
+def _date(value: Any) -> dt.date:
+    return dt.date.fromisoformat(str(np.datetime64(value, "D")))
+
+
+def _iso(value: Any) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value).date().isoformat()
+
+
+def _num(x: Any) -> Any:
+    if x is None:
+        return None
+    if isinstance(x, float | np.floating):
+        return float(x) if math.isfinite(x) else None
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.bool_):
+        return bool(x)
+    return x
+
+
+def _clock(t: float | None, date: dt.date | None) -> dict[str, Any] | None:
+    if t is None:
+        return None
+    return {"workday": _num(t), "date": _iso(date)}
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for rec in df.to_dict(orient="records"):
+        row = {}
+        for k, v in rec.items():
+            if isinstance(v, pd.Timestamp | dt.date) or v is pd.NaT:
+                row[k] = _iso(v)
+            else:
+                row[k] = None if v is None or (isinstance(v, float) and pd.isna(v)) else _num(v)
+        out.append(row)
+    return out
+
+
+def _fmt(t: float) -> str:
+    return f"{t:.2f}" if math.isfinite(t) else "-"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:5.1f}%" if not pd.isna(x) else "    -"
+
+
+__all__ = ["EVENT_COLUMNS", "Trace", "pick_near", "trace_trial"]
