@@ -145,6 +145,7 @@ def test_paired_differences(
         assert p["later_probability"] == np.mean(v_day > b_day)
         total = p["earlier_probability"] + p["same_day_probability"] + p["later_probability"]
         assert total == pytest.approx(1.0)
+        assert fc.raw.money is not None and b.raw.money is not None
         d = fc.raw.money[:, 5] - b.raw.money[:, 5]
         assert p["worth_more_probability"] == np.mean(d > 0)
         # mean of paired differences = difference of means

@@ -107,13 +107,16 @@ def cut_line_chart(cut: pd.DataFrame, date: Any) -> str:
     table = cut.pivot_table(index="id", columns="scenario", values="probability", sort=False)
     table = table[list(dict.fromkeys(cut["scenario"]))]
     fig, ax = _figure(6, max(2.0, 0.3 * len(table) + 1))
-    ax.imshow(table.to_numpy(dtype=float), cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(table.shape[1]), list(table.columns), rotation=30, ha="right")
-    ax.set_yticks(range(table.shape[0]), list(table.index))
+    values = np.ma.masked_invalid(table.to_numpy(dtype=float))
+    ax.pcolormesh(values, cmap="RdYlGn", vmin=0, vmax=1, edgecolors="white", linewidth=1)
+    ax.set_xticks([j + 0.5 for j in range(table.shape[1])], list(table.columns))
+    ax.set_yticks([i + 0.5 for i in range(table.shape[0])], list(table.index))
+    ax.tick_params(axis="x", rotation=30)
+    ax.invert_yaxis()
     ax.tick_params(labelsize=7)
     for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
         if not np.isnan(v):
-            ax.text(j, i, f"{100 * v:.0f}%", ha="center", va="center", fontsize=7)
+            ax.text(j + 0.5, i + 0.5, f"{100 * v:.0f}%", ha="center", va="center", fontsize=7)
     ax.set_title(f"Probability of being done by {_date(date)}")
     return _chart(fig)
 
