@@ -40,6 +40,8 @@ def separate() -> dict[str, portfolio_sim.Forecast]:
 
 def test_public_api_and_scenarios(cmp: portfolio_sim.Comparison) -> None:
     # the package binds ``compare`` and ``forecast`` to the functions, whichever comes first
+    # (this module imported the submodule portfolio_sim.compare before)
+    assert portfolio_sim.compare is compare and portfolio_sim.forecast is forecast
     code = (
         "import portfolio_sim as ps; ps.compare; assert callable(ps.forecast); "
         "assert callable(ps.compare); assert 'compare' in ps.__all__"

@@ -6,7 +6,9 @@ stays light and ``portfolio-sim validate`` never imports numba.
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -80,3 +82,20 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_LAZY})
+
+
+class _Package(ModuleType):
+    """Keeps ``portfolio_sim.forecast``, ``.compare``, ``.warmup`` bound to the functions.
+
+    After loading a submodule, the import system sets the package attribute of the same
+    name to the module (``from portfolio_sim.compare import x`` would turn
+    ``portfolio_sim.compare`` into a module); for a public function named like its module,
+    the function is bound instead."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, ModuleType) and _LAZY.get(name) == value.__name__:
+            value = getattr(value, name, value)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -17,11 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-# Through the package first: the package then binds its name ``forecast`` to the function
-# (not the submodule), so ``portfolio_sim.forecast(...)`` keeps working after this import.
-from portfolio_sim import forecast
 from portfolio_sim.errors import InputError
-from portfolio_sim.forecast import Engine, provenance
+from portfolio_sim.forecast import Engine, forecast, provenance
 from portfolio_sim.results.compare_tables import BASE, Comparison
 from portfolio_sim.scenario.schema import Scenario
 
