@@ -53,4 +53,76 @@ def forecast_text(fc: Any) -> str:
         }
     )
     lines += ["", table.to_string(index=False), "", team_table.to_string(index=False)]
+    if fc.raw.money is not None:
+        lines += ["", money_text(fc)]
+    return "\n".join(lines)
+
+
+def _m(x: Any, currency: str) -> str:
+    return "n/a" if x is None or pd.isna(x) else f"{currency} {float(x):,.0f}"
+
+
+def money_text(fc: Any) -> str:
+    """The finance view: cost bands vs budget, overrun risk, capex, value and NPV."""
+    cur = fc.compiled.currency
+    port = fc.portfolio
+    cost, npv, value = port.loc["cost"], port.loc["npv"], port.loc["value_pv"]
+    budget = fc.budget
+    lines = [
+        "Cost ({})        P10 {}   P50 {}   P80 {}   P90 {}".format(
+            cur,
+            _m(cost["p10"], cur),
+            _m(cost["p50"], cur),
+            _m(cost["p80"], cur),
+            _m(cost["p90"], cur),
+        ),
+        "Contingency      P80-P50 {}   P90-P50 {}".format(
+            _m(budget["contingency"]["p80_minus_p50"], cur),
+            _m(budget["contingency"]["p90_minus_p50"], cur),
+        ),
+    ]
+    if budget["total"] is not None:
+        spent = budget.get("spent_date", {})
+        lines.append(
+            "Budget           {}   chance of overrun {}   runs out (P50) {}".format(
+                _m(budget["total"], cur),
+                _pct(budget["overrun_probability"]),
+                spent.get("p50") or "not by the horizon",
+            )
+        )
+    for q in budget["quarters"]:
+        lines.append(
+            "  {:<14} budget {}   cost P50 {}   chance of overrun {}".format(
+                q["quarter"],
+                _m(q["budget"], cur),
+                _m(q["cost"]["p50"], cur),
+                _pct(q["overrun_probability"]),
+            )
+        )
+    lines += [
+        "Capex            P50 {}".format(_m(port.loc["capex"]["p50"], cur)),
+        "Value (PV)       mean {}   P10 {}   P90 {}".format(
+            _m(value["mean"], cur), _m(value["p10"], cur), _m(value["p90"], cur)
+        ),
+        "NPV              mean {}   P10 {}   P50 {}   P90 {}   chance NPV > 0 {}".format(
+            _m(npv["mean"], cur),
+            _m(npv["p10"], cur),
+            _m(npv["p50"], cur),
+            _m(npv["p90"], cur),
+            _pct(npv["positive_probability"]),
+        ),
+    ]
+    months = fc.months
+    table = pd.DataFrame(
+        {
+            "month": months["month"],
+            "cost P10": months["cost_p10"].map(lambda v: f"{v:,.0f}"),
+            "cost P50": months["cost_p50"].map(lambda v: f"{v:,.0f}"),
+            "cost P90": months["cost_p90"].map(lambda v: f"{v:,.0f}"),
+            "capex P50": months["capex_p50"].map(lambda v: f"{v:,.0f}"),
+            "cumulative P50": months["cumulative_p50"].map(lambda v: f"{v:,.0f}"),
+        }
+    )
+    active = months["cost_p90"] > 0
+    lines += ["", f"Monthly cost ({cur}), months with cost:", table[active].to_string(index=False)]
     return "\n".join(lines)
