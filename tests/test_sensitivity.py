@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -106,8 +107,28 @@ features:
     (inp,) = uncertain_inputs(scn)
     held = hold(scn, inp, "low").team("m").throughput
     assert held is not None and held.fixed == 2
-    assert "held at 2" in sensitivity(scn, trials=50).table["note"].iloc[0]
     assert dist_quantile(scn.team("m").throughput, 0.9) == 5
+
+
+def test_throughput_held_at_quantiles_of_its_mean_rate():
+    text = """\
+name: TP
+start: 2027-01-04
+teams:
+  - {id: m, throughput: {samples: [0, 0, 3, 5, 2]}}
+features:
+  - {id: x, team: m, items: {fixed: 40}}
+"""
+    scn = scenario(text)
+    (inp,) = uncertain_inputs(scn)
+    low = hold(scn, replace(inp, periods=20), "low").team("m").throughput
+    high = hold(scn, replace(inp, periods=20), "high").team("m").throughput
+    assert low is not None and high is not None and low.samples and high.samples
+    # the history scaled down / up around its mean of 2 items per week
+    assert 0.5 < low.samples[2] / 3 < 1 < high.samples[2] / 3 < 1.5
+    row = sensitivity(scn, trials=300, seed=1).table.iloc[0]
+    assert row["held_low"].startswith("mean P10") and row["finish_swing_days"] > 0
+    assert row["finish_low_days"] > 0 > row["finish_high_days"]
 
 
 CHAIN = """\

@@ -1,26 +1,13 @@
 """Decisions at scale: sensitivity (tornado) and criticality, budgeted selection with an
 efficient frontier, priority-order comparison, and grid sweeps on Dask distributed.
 
-Modules: :mod:`.inputs` (uncertain inputs, holding one at P10/P90), :mod:`.sensitivity`,
-:mod:`.optimise` (pure budgeted-selection optimiser), :mod:`.select`, :mod:`.priorities`,
-:mod:`.sweep`. Importing this package never imports numba or dask.
+The public functions are exported from the top-level package (``portfolio_sim.sweep``,
+``portfolio_sim.sensitivity``, ``portfolio_sim.select``); the modules here are
+:mod:`.inputs` (uncertain inputs, holding one at P10/P90), :mod:`.sensitivity`,
+:mod:`.optimise` (the pure budgeted-selection optimiser), :mod:`.select`,
+:mod:`.priorities` and :mod:`.sweep`. Nothing is re-exported here, so that a module and
+its main function (``decide.sweep`` and ``sweep``) never shadow each other. Importing
+this package never imports numba or dask.
 """
 
-from portfolio_sim.decide.optimise import Choice, optimise
-from portfolio_sim.decide.priorities import compare_priorities
-from portfolio_sim.decide.select import Selection, select
-from portfolio_sim.decide.sensitivity import Sensitivity, criticality, sensitivity
-from portfolio_sim.decide.sweep import grid, sweep
-
-__all__ = [
-    "Choice",
-    "Selection",
-    "Sensitivity",
-    "compare_priorities",
-    "criticality",
-    "grid",
-    "optimise",
-    "select",
-    "sensitivity",
-    "sweep",
-]
+__all__: list[str] = []

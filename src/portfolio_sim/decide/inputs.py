@@ -11,7 +11,8 @@ cost       a feature's one-off ``cost``         same
 success    a feature's value success (0<p<1)    fails (p = 0) / succeeds (p = 1)
 risk       whether a risk fires                 does not fire (p = 0) / fires (p = 1)
 risk_impact  a risk's extra effort/items/delay  ``{fixed: q}`` (the risk itself stays random)
-throughput a throughput team's items per period ``{fixed: q}`` every period (see below)
+throughput a throughput team's items per period history scaled to the P10/P90 of its
+                                                mean over the team's working periods (below)
 staffing   a dated staffing change              ``ramp_days`` x 0.5 / x 1.5 (no ramp: skipped)
 ========== ==================================== ============================================
 
@@ -29,10 +30,16 @@ A staffing change has no distribution: its date and head count are decisions, no
 estimates. Its uncertain part is how fast joiners become productive, so it is swung by
 ``ramp_days`` x 0.5 (the optimistic end) and x 1.5. A change without ramp is skipped.
 
-Throughput is held at the per-period quantile of its history. Where that rounds to 0
-items (a history with zeros), a team at 0 items every period would never finish (and the
-model rejects it), so the smallest positive value of the distribution's support within
-the history is used instead and the row says so in its ``note``.
+Throughput is drawn afresh every period, so holding each period at its own P10 would be
+far more extreme than any P10 of the forecast (P10 every week for a year). What is uncertain
+is the team's *average* rate over the N periods it works (N from the base forecast: its P50
+done date). So the P10/P90 of the mean of N bootstrap draws is found from a reference
+sample (10,000 means, numpy seed 12345, draws rounded like the kernels), and the history
+(or the distribution's parameters) is scaled by that quantile / its mean: periods stay
+random, on the same draws (CRN), around the held rate. Without N (``periods`` 0) the
+input is held at the per-period quantile ``{fixed: q}``; where that rounds to 0 items
+(a team at 0 items every period never finishes, and the model rejects it) the smallest
+positive value of the history is used instead and the row says so in its ``note``.
 """
 
 from __future__ import annotations
@@ -104,6 +111,8 @@ class UncertainInput:
     entity: str
     #: Index of a staffing change within its team's ``changes``.
     index: int = 0
+    #: Throughput teams: the number of periods the team works (0: hold per period).
+    periods: float = 0.0
 
     def describe(self, scenario: Scenario, side: Side) -> tuple[str, str]:
         """(held value as text, note) for one side."""
@@ -156,6 +165,36 @@ def _throughput_value(dist: Distribution, q: float) -> tuple[float, str]:
     return fallback, f"per-period P{round(q * 100)} is 0 items; held at {_fmt(fallback)}"
 
 
+REFERENCE_SEED = 12345
+REFERENCE_MEANS = 10_000
+
+
+def throughput_scale(dist: Distribution, periods: float, q: float) -> tuple[float, float]:
+    """(scale, held mean rate): the q-quantile of the mean of ``periods`` rounded draws,
+    over the mean of one rounded draw (a reference sample with a fixed numpy seed)."""
+    from portfolio_sim.distributions import sample
+
+    n = max(int(round(periods)), 1)
+    rng = np.random.default_rng(REFERENCE_SEED)
+    draws = np.maximum(np.rint(sample(dist.kind, dist.params, REFERENCE_MEANS * n, rng)), 0)
+    means = draws.reshape(REFERENCE_MEANS, n).mean(axis=1)
+    held = float(np.percentile(means, q * 100, method="inverted_cdf"))
+    mean = float(draws.mean())
+    return (held / mean if mean > 0 else 1.0), held
+
+
+def _scaled(dist: Throughput, scale: float) -> Throughput:
+    """A throughput distribution with every value multiplied by ``scale``."""
+    if dist.kind == "integers":
+        lo, hi = (int(v) for v in dist.params)
+        return Throughput(samples=[v * scale for v in range(lo, hi + 1)], per=dist.per)
+    if dist.kind == "lognormal":
+        params: Any = {k: v * scale for k, v in dist.params.items()}
+    else:
+        params = [v * scale for v in dist.params]
+    return Throughput.model_validate({dist.kind: params, "per": dist.per})
+
+
 def _held_value(inp: UncertainInput, scn: Scenario, side: Side) -> tuple[Any, str, str]:
     """(value to store, text, note) for one side of an input."""
     q = LOW_Q if side == "low" else HIGH_Q
@@ -178,6 +217,11 @@ def _held_value(inp: UncertainInput, scn: Scenario, side: Side) -> tuple[Any, st
     if inp.kind == "throughput":
         tp = scn.team(inp.entity).throughput
         assert tp is not None
+        if inp.periods > 0:
+            scale, rate = throughput_scale(tp, inp.periods, q)
+            if rate > 0:
+                text = f"mean P{round(q * 100)} = {_fmt(rate)}/{tp.per} (x{scale:.2f})"
+                return _scaled(tp, scale), text, ""
         v, note = _throughput_value(tp, q)
         return v, f"P{round(q * 100)} = {_fmt(v)}/{tp.per}", note
     if inp.kind == "staffing":
@@ -217,7 +261,11 @@ def hold(scenario: Scenario, inp: UncertainInput, side: Side) -> Scenario:
     elif inp.kind == "throughput":
         t = scn.team(inp.entity)
         assert t.throughput is not None
-        t.throughput = Throughput(fixed=value, per=t.throughput.per)
+        t.throughput = (
+            value
+            if isinstance(value, Throughput)
+            else Throughput(fixed=value, per=t.throughput.per)
+        )
     elif inp.kind == "staffing":
         t = scn.team(inp.entity)
         t.changes[inp.index] = t.changes[inp.index].model_copy(update={"ramp_days": value})

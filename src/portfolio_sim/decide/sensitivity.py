@@ -152,6 +152,7 @@ def sensitivity(
     base_fc = forecast(scn, trials=trials, seed=seed, keep_trials=True)
     c = base_fc.compiled
     h = c.horizon_days
+    all_inputs = [_with_periods(i, base_fc) for i in all_inputs]
     base_day = finish_day(base_fc.raw.port_t, h)
     base_npv = _npv_mean(base_fc)
     rows = []
@@ -198,6 +199,20 @@ _COLUMNS = [
     "npv_swing",
     "note",
 ]
+
+
+def _with_periods(inp: UncertainInput, fc: Any) -> UncertainInput:
+    """A throughput input with the number of periods its team works (P50 done day)."""
+    if inp.kind != "throughput":
+        return inp
+    from dataclasses import replace
+
+    from portfolio_sim.results.percentiles import hist_percentiles
+
+    c = fc.compiled
+    j = c.team_ids.index(inp.entity)
+    day = int(hist_percentiles(fc.raw.team_hist[j], [50])[0])
+    return replace(inp, periods=(day + 1) / float(c.tp_period[j]))
 
 
 def _swing_row(
