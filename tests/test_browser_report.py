@@ -245,11 +245,6 @@ def test_forecast_report_in_browser(tmp_path: Path) -> None:
     assert page.screenshot is not None and page.screenshot.stat().st_size > 10_000
 
 
-@pytest.mark.xfail(
-    reason="report/charts.py _svg keeps matplotlib's RDF <metadata> and xmlns URLs "
-    "(never fetched, but http strings); compare_html.clean_svg shows the fix",
-    strict=False,
-)
 def test_forecast_report_has_no_urls(tmp_path: Path) -> None:
     fc = portfolio_sim.forecast(ACME, trials=100, seed=2)
     _assert_offline(fc.to_html())

@@ -7,6 +7,7 @@ puts each next to its data table.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,15 @@ def _svg(fig: Any) -> str:
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     text = buf.getvalue()
-    return text[text.index("<svg") :]
+    return clean_svg(text[text.index("<svg") :])
+
+
+def clean_svg(svg: str) -> str:
+    """Inline SVG without URLs: drop matplotlib's RDF ``<metadata>`` block and the
+    ``xmlns`` declarations (an SVG inside HTML needs neither), so an offline report holds
+    no address a browser could try to fetch."""
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    return re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
 
 
 def feature_dates_svg(features: pd.DataFrame) -> str:

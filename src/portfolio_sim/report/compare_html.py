@@ -11,7 +11,6 @@ URLs and RDF metadata so the file holds no http(s) reference at all.
 from __future__ import annotations
 
 import html
-import re
 from typing import Any
 
 import numpy as np
@@ -29,15 +28,8 @@ td.good{color:#175} td.bad{color:#a22} .yes{color:#175;font-weight:600} .no{colo
 """
 
 
-def clean_svg(svg: str) -> str:
-    """Inline SVG without URLs: drop matplotlib's RDF ``<metadata>`` block and the
-    ``xmlns`` declarations (an SVG inside HTML needs neither)."""
-    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
-    return re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
-
-
 def _chart(fig: Any) -> str:
-    return clean_svg(_svg(fig))
+    return _svg(fig)
 
 
 def _color(k: int) -> str:

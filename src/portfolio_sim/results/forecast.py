@@ -320,6 +320,9 @@ class Forecast:
         if self.raw.money is not None:
             tables["months"] = self.months
             tables["team_months"] = self.team_months
+        tables["provenance"] = pd.DataFrame(
+            {"key": list(self.meta), "value": [str(v) for v in self.meta.values()]}
+        )
         paths = []
         for name, df in tables.items():
             path = os.path.join(folder, f"{name}.csv")
