@@ -126,7 +126,9 @@ risks:
   - {id: vendor, probability: 0.3, affects: [c], delay: {uniform: [5, 15]}}
 """
 
-SMALL_P50 = {"a": "2027-02-04", "b": "2027-01-29", "c": "2027-03-05", "d": "2027-03-15"}
+# Pinned seeded values (both engines must give them); they change only when the samplers do
+# (last: Beta-PERT by envelope rejection).
+SMALL_P50 = {"a": "2027-02-04", "b": "2027-01-29", "c": "2027-03-05", "d": "2027-03-16"}
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -80,16 +80,16 @@ def run_block(
     fixed-point sums of discounted value and one-off cost; ``quarter_cost[i, q]`` cost of
     budget quarter q (float64, exact sums of the months).
     """
-    FEAT_TEAM_ = m.feat_team
-    TEAM_KIND_ = m.team_kind
-    TEAM_RELEASE_HORIZON_ = m.team_release_horizon
-    CAP_PTR_ = m.cap_ptr
-    CAP_T_ = m.cap_t
-    CAP_CUM_ = m.cap_cum
-    CAP_RATE_ = m.cap_rate
-    CAP_SLOPE_ = m.cap_slope
-    n_f = FEAT_TEAM_.shape[0]
-    n_t = TEAM_KIND_.shape[0]
+    feat_team = m.feat_team
+    team_kind = m.team_kind
+    team_release_horizon = m.team_release_horizon
+    cap_ptr = m.cap_ptr
+    cap_t = m.cap_t
+    cap_cum = m.cap_cum
+    cap_rate = m.cap_rate
+    cap_slope = m.cap_slope
+    n_f = feat_team.shape[0]
+    n_t = team_kind.shape[0]
     horizon = m.horizon
     n_bins = feat_hist.shape[2]
     size = np.empty(n_f)
@@ -148,7 +148,7 @@ def run_block(
             team_t[j] = 0.0
         for f in range(n_f):
             d = done[f]
-            j = FEAT_TEAM_[f]
+            j = feat_team[f]
             if d <= horizon:
                 feat_hist[w, f, done_day(d)] += 1
                 feat_tsum[w, f] += np.int64(round(d * TIME_SCALE))
@@ -165,13 +165,13 @@ def run_block(
                 team_hist[w, j, done_day(d)] += 1
             else:
                 team_hist[w, j, n_bins - 1] += 1
-            if TEAM_KIND_[j] == 0:
+            if team_kind[j] == 0:
                 paid_to = horizon
-                if d <= horizon and not TEAM_RELEASE_HORIZON_[j]:
+                if d <= horizon and not team_release_horizon[j]:
                     paid_to = min(float(done_day(d) + 1), horizon)
                 team_cap[w, j] += np.int64(
                     round(
-                        cap_at(CAP_PTR_, CAP_T_, CAP_CUM_, CAP_RATE_, CAP_SLOPE_, j, paid_to)
+                        cap_at(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, paid_to)
                         * WORK_SCALE
                     )
                 )

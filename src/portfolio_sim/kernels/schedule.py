@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numba import njit
 
-from portfolio_sim.kernels.throughput import tp_commit, tp_next_completion
+from portfolio_sim.kernels.throughput import tp_commit_team, tp_next_completion
 from portfolio_sim.rng import draw, uniform
 
 EPS = 1e-9
@@ -67,55 +67,53 @@ def cap_time(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, target):
 @njit(cache=True)
 def sample_trial(m, trial, size, delay):
     """Draw every feature's size (growth, rounding, risk extras) and start delay."""
-    FEAT_GROWTH_ = m.feat_growth
-    FEAT_ITEMS_ = m.feat_items
-    FEAT_KEY_ = m.feat_key
-    FEAT_SIZE_ = m.feat_size
-    FEAT_TEAM_ = m.feat_team
-    POOL_ = m.pool
-    RISK_DIST_ = m.risk_dist
-    RISK_IDX_ = m.risk_idx
-    RISK_KEY_ = m.risk_key
-    RISK_KIND_ = m.risk_kind
-    RISK_PROB_ = m.risk_prob
-    RISK_PTR_ = m.risk_ptr
-    n_f = FEAT_TEAM_.shape[0]
+    feat_growth = m.feat_growth
+    feat_items = m.feat_items
+    feat_key = m.feat_key
+    feat_size = m.feat_size
+    feat_team = m.feat_team
+    pool = m.pool
+    risk_dist = m.risk_dist
+    risk_idx = m.risk_idx
+    risk_key = m.risk_key
+    risk_kind = m.risk_kind
+    risk_prob = m.risk_prob
+    risk_ptr = m.risk_ptr
+    n_f = feat_team.shape[0]
     for f in range(n_f):
-        s = draw(
-            FEAT_SIZE_[f, 0], POOL_, FEAT_SIZE_[f, 1], FEAT_SIZE_[f, 2], FEAT_KEY_[f], trial, 0
-        )
-        if FEAT_GROWTH_[f, 0] >= 0:
+        s = draw(feat_size[f, 0], pool, feat_size[f, 1], feat_size[f, 2], feat_key[f], trial, 0)
+        if feat_growth[f, 0] >= 0:
             s *= draw(
-                FEAT_GROWTH_[f, 0],
-                POOL_,
-                FEAT_GROWTH_[f, 1],
-                FEAT_GROWTH_[f, 2],
-                FEAT_KEY_[f],
+                feat_growth[f, 0],
+                pool,
+                feat_growth[f, 1],
+                feat_growth[f, 2],
+                feat_key[f],
                 trial,
                 1,
             )
-        if FEAT_ITEMS_[f]:
+        if feat_items[f]:
             s = math.ceil(s - EPS)
         size[f] = max(s, 0.0)
         delay[f] = 0.0
-    for r in range(RISK_PROB_.shape[0]):
-        if uniform(RISK_KEY_[r], trial, 0) < RISK_PROB_[r]:
+    for r in range(risk_prob.shape[0]):
+        if uniform(risk_key[r], trial, 0) < risk_prob[r]:
             x = draw(
-                RISK_DIST_[r, 0],
-                POOL_,
-                RISK_DIST_[r, 1],
-                RISK_DIST_[r, 2],
-                RISK_KEY_[r],
+                risk_dist[r, 0],
+                pool,
+                risk_dist[r, 1],
+                risk_dist[r, 2],
+                risk_key[r],
                 trial,
                 1,
             )
             x = max(x, 0.0)
-            kind = RISK_KIND_[r]
-            for i in range(RISK_PTR_[r], RISK_PTR_[r + 1]):
-                f = RISK_IDX_[i]
+            kind = risk_kind[r]
+            for i in range(risk_ptr[r], risk_ptr[r + 1]):
+                f = risk_idx[i]
                 if kind == 2:
                     delay[f] += x
-                elif FEAT_ITEMS_[f]:
+                elif feat_items[f]:
                     size[f] += math.ceil(x - EPS)
                 else:
                     size[f] += x
@@ -176,37 +174,37 @@ def simulate_trial(
     """Simulate one trial; fills ``done`` and ``start`` (clock times, inf if not reached)
     and ``work`` (work done per team, person-days or items, through the horizon).
     Returns the number of events processed."""
-    CAP_CUM_ = m.cap_cum
-    CAP_PTR_ = m.cap_ptr
-    CAP_RATE_ = m.cap_rate
-    CAP_SLOPE_ = m.cap_slope
-    CAP_T_ = m.cap_t
-    DEP_PTR_ = m.dep_ptr
-    FEAT_NOT_BEFORE_ = m.feat_not_before
-    FEAT_TEAM_ = m.feat_team
-    POOL_ = m.pool
-    SUCC_IDX_ = m.succ_idx
-    SUCC_PTR_ = m.succ_ptr
-    TEAM_FEAT_IDX_ = m.team_feat_idx
-    TEAM_FEAT_PTR_ = m.team_feat_ptr
-    TEAM_KEY_ = m.team_key
-    TEAM_KIND_ = m.team_kind
-    TEAM_WIP_ = m.team_wip
-    TP_DIST_ = m.tp_dist
-    TP_PERIOD_ = m.tp_period
-    n_f = FEAT_TEAM_.shape[0]
-    n_t = TEAM_KIND_.shape[0]
+    cap_cum = m.cap_cum
+    cap_ptr = m.cap_ptr
+    cap_rate = m.cap_rate
+    cap_slope = m.cap_slope
+    cap_t = m.cap_t
+    dep_ptr = m.dep_ptr
+    feat_not_before = m.feat_not_before
+    feat_team = m.feat_team
+    pool = m.pool
+    succ_idx = m.succ_idx
+    succ_ptr = m.succ_ptr
+    team_feat_idx = m.team_feat_idx
+    team_feat_ptr = m.team_feat_ptr
+    team_key = m.team_key
+    team_kind = m.team_kind
+    team_wip = m.team_wip
+    tp_dist = m.tp_dist
+    tp_period = m.tp_period
+    n_f = feat_team.shape[0]
+    n_t = team_kind.shape[0]
     horizon = m.horizon
-    CP, CT, CC, CR, CS = CAP_PTR_, CAP_T_, CAP_CUM_, CAP_RATE_, CAP_SLOPE_
-    SP, SI, NB, FT = SUCC_PTR_, SUCC_IDX_, FEAT_NOT_BEFORE_, FEAT_TEAM_
-    FI, POOL = TEAM_FEAT_IDX_, POOL_
+    cap_ptr, cap_t, cap_cum, cap_rate, cap_slope = cap_ptr, cap_t, cap_cum, cap_rate, cap_slope
+    succ_ptr, succ_idx, feat_not_before, feat_team = succ_ptr, succ_idx, feat_not_before, feat_team
+    team_feat_idx, pool = team_feat_idx, pool
     for f in range(n_f):
         state[f] = WAITING
         done[f] = INF
         start[f] = INF
         finish_v[f] = size[f]  # remaining items for throughput features
-        deps_left[f] = DEP_PTR_[f + 1] - DEP_PTR_[f]
-        ready[f] = FEAT_NOT_BEFORE_[f] + delay[f] if deps_left[f] == 0 else INF
+        deps_left[f] = dep_ptr[f + 1] - dep_ptr[f]
+        ready[f] = feat_not_before[f] + delay[f] if deps_left[f] == 0 else INF
     for j in range(n_t):
         team_k[j] = 0
         team_v[j] = 0.0
@@ -224,24 +222,19 @@ def simulate_trial(
             if not dirty[j]:
                 continue
             dirty[j] = False
-            lo = TEAM_FEAT_PTR_[j]
-            hi = TEAM_FEAT_PTR_[j + 1]
-            if TEAM_KIND_[j] == 1:
-                L = float(TP_PERIOD_[j])
-                code, off, npar, key = TP_DIST_[j, 0], TP_DIST_[j, 1], TP_DIST_[j, 2], TEAM_KEY_[j]
-                tp_q[j] = tp_commit(
-                    lo,
-                    hi,
-                    FI,
-                    L,
-                    code,
-                    off,
-                    npar,
-                    POOL,
-                    key,
+            lo = team_feat_ptr[j]
+            hi = team_feat_ptr[j + 1]
+            if team_kind[j] == 1:
+                tp_commit_team(
+                    team_feat_ptr,
+                    team_feat_idx,
+                    tp_period,
+                    tp_dist,
+                    pool,
+                    team_key,
                     j,
                     t,
-                    tp_q[j],
+                    tp_q,
                     trial,
                     ready,
                     state,
@@ -252,18 +245,32 @@ def simulate_trial(
                     tp_cache,
                     tp_stamp,
                 )
-                _tp_release(lo, hi, FI, SP, SI, NB, FT, state, done, ready, deps_left, delay, dirty)
+                _tp_release(
+                    lo,
+                    hi,
+                    team_feat_idx,
+                    succ_ptr,
+                    succ_idx,
+                    feat_not_before,
+                    feat_team,
+                    state,
+                    done,
+                    ready,
+                    deps_left,
+                    delay,
+                    dirty,
+                )
                 team_next[j] = tp_next_completion(
                     lo,
                     hi,
-                    FI,
-                    L,
+                    team_feat_idx,
+                    float(tp_period[j]),
                     horizon,
-                    code,
-                    off,
-                    npar,
-                    POOL,
-                    key,
+                    tp_dist[j, 0],
+                    tp_dist[j, 1],
+                    tp_dist[j, 2],
+                    pool,
+                    team_key[j],
                     j,
                     tp_q[j],
                     trial,
@@ -274,11 +281,11 @@ def simulate_trial(
                     tp_stamp,
                 )
                 continue
-            _effort_sync(CP, CT, CC, CR, CS, j, t, team_k, team_v, team_c)
-            wip = TEAM_WIP_[j]
+            _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c)
+            wip = team_wip[j]
             tr = INF
             for i in range(lo, hi):
-                f = TEAM_FEAT_IDX_[i]
+                f = team_feat_idx[i]
                 if state[f] != WAITING:
                     continue
                 if ready[f] <= t + EPS and team_k[j] < wip:
@@ -292,13 +299,21 @@ def simulate_trial(
             if team_k[j] > 0:
                 vmin = INF
                 for i in range(lo, hi):
-                    f = TEAM_FEAT_IDX_[i]
+                    f = team_feat_idx[i]
                     if state[f] == ACTIVE and finish_v[f] < vmin:
                         vmin = finish_v[f]
                 if vmin <= team_v[j]:
                     tc = t
                 else:
-                    tc = cap_time(CP, CT, CC, CR, CS, j, team_c[j] + (vmin - team_v[j]) * team_k[j])
+                    tc = cap_time(
+                        cap_ptr,
+                        cap_t,
+                        cap_cum,
+                        cap_rate,
+                        cap_slope,
+                        j,
+                        team_c[j] + (vmin - team_v[j]) * team_k[j],
+                    )
                     if tc < t:
                         tc = t
             if team_k[j] >= wip:
@@ -318,24 +333,19 @@ def simulate_trial(
             if team_next[j] > t + EPS:
                 continue
             dirty[j] = True
-            lo = TEAM_FEAT_PTR_[j]
-            hi = TEAM_FEAT_PTR_[j + 1]
-            if TEAM_KIND_[j] == 1:
-                L = float(TP_PERIOD_[j])
-                code, off, npar, key = TP_DIST_[j, 0], TP_DIST_[j, 1], TP_DIST_[j, 2], TEAM_KEY_[j]
-                tp_q[j] = tp_commit(
-                    lo,
-                    hi,
-                    FI,
-                    L,
-                    code,
-                    off,
-                    npar,
-                    POOL,
-                    key,
+            lo = team_feat_ptr[j]
+            hi = team_feat_ptr[j + 1]
+            if team_kind[j] == 1:
+                tp_commit_team(
+                    team_feat_ptr,
+                    team_feat_idx,
+                    tp_period,
+                    tp_dist,
+                    pool,
+                    team_key,
                     j,
                     t,
-                    tp_q[j],
+                    tp_q,
                     trial,
                     ready,
                     state,
@@ -346,36 +356,58 @@ def simulate_trial(
                     tp_cache,
                     tp_stamp,
                 )
-                _tp_release(lo, hi, FI, SP, SI, NB, FT, state, done, ready, deps_left, delay, dirty)
+                _tp_release(
+                    lo,
+                    hi,
+                    team_feat_idx,
+                    succ_ptr,
+                    succ_idx,
+                    feat_not_before,
+                    feat_team,
+                    state,
+                    done,
+                    ready,
+                    deps_left,
+                    delay,
+                    dirty,
+                )
                 continue
-            _effort_sync(CP, CT, CC, CR, CS, j, t, team_k, team_v, team_c)
+            _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c)
             tol = EPS * (1.0 + abs(team_v[j]))
             for i in range(lo, hi):
-                f = TEAM_FEAT_IDX_[i]
+                f = team_feat_idx[i]
                 if state[f] == ACTIVE and finish_v[f] <= team_v[j] + tol:
                     state[f] = DONE
                     done[f] = t
                     team_k[j] -= 1
                     work[j] += size[f]
-                    _release(SP, SI, NB, FT, f, t, ready, deps_left, delay, dirty)
+                    _release(
+                        succ_ptr,
+                        succ_idx,
+                        feat_not_before,
+                        feat_team,
+                        f,
+                        t,
+                        ready,
+                        deps_left,
+                        delay,
+                        dirty,
+                    )
     # Censored at the horizon: count the work done on features still in progress, and
     # apply throughput periods that ended by the horizon (items and starts; no completion
     # can be among them, or it would have been an event).
     for j in range(n_t):
-        if TEAM_KIND_[j] == 1:
-            tp_q[j] = tp_commit(
-                TEAM_FEAT_PTR_[j],
-                TEAM_FEAT_PTR_[j + 1],
-                TEAM_FEAT_IDX_,
-                float(TP_PERIOD_[j]),
-                TP_DIST_[j, 0],
-                TP_DIST_[j, 1],
-                TP_DIST_[j, 2],
-                POOL_,
-                TEAM_KEY_[j],
+        if team_kind[j] == 1:
+            tp_commit_team(
+                team_feat_ptr,
+                team_feat_idx,
+                tp_period,
+                tp_dist,
+                pool,
+                team_key,
                 j,
                 horizon,
-                tp_q[j],
+                tp_q,
                 trial,
                 ready,
                 state,
@@ -386,10 +418,12 @@ def simulate_trial(
                 tp_cache,
                 tp_stamp,
             )
-        if TEAM_KIND_[j] == 0 and team_k[j] > 0:
-            _effort_sync(CP, CT, CC, CR, CS, j, horizon, team_k, team_v, team_c)
-            for i in range(TEAM_FEAT_PTR_[j], TEAM_FEAT_PTR_[j + 1]):
-                f = TEAM_FEAT_IDX_[i]
+        if team_kind[j] == 0 and team_k[j] > 0:
+            _effort_sync(
+                cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, horizon, team_k, team_v, team_c
+            )
+            for i in range(team_feat_ptr[j], team_feat_ptr[j + 1]):
+                f = team_feat_idx[i]
                 if state[f] == ACTIVE:
                     work[j] += size[f] - (finish_v[f] - team_v[j])
     return events

@@ -170,3 +170,50 @@ def tp_commit(
     if q < 0:
         q = np.int64(math.floor(t / L + EPS))
     return q
+
+
+@njit(cache=True, inline="always")
+def tp_commit_team(
+    fptr,
+    fidx,
+    periods,
+    dists,
+    pool,
+    keys,
+    j,
+    t,
+    tp_q,
+    trial,
+    ready,
+    state,
+    remaining,
+    start,
+    done,
+    work,
+    cache,
+    stamp,
+):
+    """:func:`tp_commit` for team j of the model's team arrays; advances ``tp_q[j]``."""
+    tp_q[j] = tp_commit(
+        fptr[j],
+        fptr[j + 1],
+        fidx,
+        float(periods[j]),
+        dists[j, 0],
+        dists[j, 1],
+        dists[j, 2],
+        pool,
+        keys[j],
+        j,
+        t,
+        tp_q[j],
+        trial,
+        ready,
+        state,
+        remaining,
+        start,
+        done,
+        work,
+        cache,
+        stamp,
+    )
