@@ -177,11 +177,6 @@ def test_forecast_des_returns_the_same_schedule() -> None:
     assert fast == des
 
 
-@pytest.mark.xfail(
-    reason="the DES models MODEL.md §1-§5 only: its EngineOutput has no money arrays, so "
-    "forecast(engine='des') has no cost/NPV/month sections (money kernel since b211aa5)",
-    strict=False,
-)
 def test_forecast_des_returns_the_same_document() -> None:
     scn = load_text(SMALL, "yaml", "seeded.yaml")
     docs = [forecast(scn, trials=100, seed=3, engine=e).to_dict() for e in ENGINES]
@@ -317,7 +312,7 @@ def test_random_scenarios_agree_trial_by_trial(text: str, seed: int) -> None:
     assert len(bad) == 0, f"trials {bad.tolist()} disagree:\n{text}"
     assert fast.start is not None and des.start is not None and des.done is not None
     # Starts of finished features (a throughput feature censored at the horizon after
-    # getting items has a start in the DES only: see the xfail below).
+    # getting items has a start: test_throughput_feature_censored_... below).
     fin = np.isfinite(des.done)
     np.testing.assert_allclose(fast.start[fin], des.start[fin], atol=TIE)
     effort = m.team_kind == 0

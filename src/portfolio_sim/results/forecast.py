@@ -276,7 +276,7 @@ class Forecast:
                 "value_pv": pm["value_pv"],
                 "cost_pv": pm["cost_pv"],
                 "capex": pm["capex"],
-                "roi": pm["roi"]["mean"],
+                "roi": num(pm["roi"]["mean"]),  # null when nothing is spent
                 "expected_value": pm["npv"]["mean"],
                 "budget_overrun_probability": budget["overrun_probability"],
                 "budget": budget,
