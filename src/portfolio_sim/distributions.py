@@ -148,7 +148,7 @@ def beta_envelope(alpha: float, beta: float, bins: int = PERT_BINS) -> np.ndarra
     Returns ``[prob (bins), alias (bins), upper (bins), lower (bins)]`` concatenated.
     """
     edges = np.linspace(0.0, 1.0, bins + 1)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         g = np.exp((alpha - 1.0) * np.log(edges) + (beta - 1.0) * np.log1p(-edges))
     g = np.nan_to_num(g, nan=0.0, posinf=0.0)
     if alpha == 1.0:
