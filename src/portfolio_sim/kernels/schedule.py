@@ -195,9 +195,6 @@ def simulate_trial(
     n_f = feat_team.shape[0]
     n_t = team_kind.shape[0]
     horizon = m.horizon
-    cap_ptr, cap_t, cap_cum, cap_rate, cap_slope = cap_ptr, cap_t, cap_cum, cap_rate, cap_slope
-    succ_ptr, succ_idx, feat_not_before, feat_team = succ_ptr, succ_idx, feat_not_before, feat_team
-    team_feat_idx, pool = team_feat_idx, pool
     for f in range(n_f):
         state[f] = WAITING
         done[f] = INF
