@@ -142,12 +142,48 @@ def tp_commit(
 ):
     """Apply team j's periods from q0 that end at or before clock t. Returns the next
     uncommitted period. Features finishing are marked done at their period end; the
-    caller releases their successors."""
+    caller releases their successors.
+
+    While the head of the queue absorbs whole periods without finishing (the common case)
+    the periods are applied in a tight loop without scanning the team's features."""
     q = q0
     while (q + 1) * L <= t + EPS:
         q = _first_period(lo, hi, fidx, L, q, ready, state)
         if q < 0 or (q + 1) * L > t + EPS:
             break
+        p_start = q * L
+        # The head of the queue, whether a feature needing no items is eligible, and when
+        # the next not-yet-eligible feature becomes eligible.
+        head = -1
+        zero = False
+        change = INF
+        for i in range(lo, hi):
+            f = fidx[i]
+            if state[f] == DONE:
+                continue
+            if ready[f] <= p_start + EPS:
+                if head < 0:
+                    head = f
+                if remaining[f] <= 0.0:
+                    zero = True
+            elif ready[f] < change:
+                change = ready[f]
+        if not zero:
+            # Fast path: whole periods to the head while it does not finish.
+            while (q + 1) * L <= t + EPS and q * L + EPS < change:
+                n = tp_items(code, off, n_par, pool, key, q, trial, cache, stamp, j)
+                if n >= remaining[head]:
+                    break
+                if n > 0.0:
+                    if state[head] == WAITING:
+                        state[head] = ACTIVE
+                        start[head] = q * L
+                    remaining[head] -= n
+                    work[j] += n
+                q += 1
+            if (q + 1) * L > t + EPS or q * L + EPS >= change:
+                continue
+        # A period in which something finishes: hand out its items in priority order.
         p_start = q * L
         n = tp_items(code, off, n_par, pool, key, q, trial, cache, stamp, j)
         for i in range(lo, hi):
