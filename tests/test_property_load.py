@@ -43,7 +43,7 @@ def _dist(draw: st.DrawFn, *, positive: bool = True) -> dict[str, Any]:
         "uniform": {"uniform": [lo, hi]},
         "triangular": {"triangular": [lo, mode, hi]},
         "pert": {"pert": [lo, mode, hi]},
-        "lognormal": {"lognormal": {"p10": lo, "p90": hi + 1}},
+        "lognormal": {"lognormal": {"p10": lo + 0.5, "p90": hi + 1}},
         "samples": {"samples": [lo, mode, hi]},
         "integers": {"integers": [lo, hi]},
     }[kind]

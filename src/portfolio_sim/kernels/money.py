@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from portfolio_sim.rng import SUBSTREAM, draw, uniform
+from portfolio_sim.rng import NO_REFCOUNT, SUBSTREAM, draw, uniform
 
 EPS = 1e-9
 
@@ -57,13 +57,25 @@ class MoneyModel(NamedTuple):
     pool: np.ndarray
 
 
-@njit(cache=True)
+@njit(cache=True, **NO_REFCOUNT)
 def _done_day(t):
     d = math.ceil(t - EPS) - 1.0
     return np.int64(d) if d > 0.0 else np.int64(0)
 
 
-@njit(cache=True)
+@njit(cache=True, **NO_REFCOUNT)
+def _sort_prefix(a, n):
+    """Sort ``a[:n]`` in place (insertion sort: a team's few start/done times)."""
+    for i in range(1, n):
+        x = a[i]
+        k = i - 1
+        while k >= 0 and a[k] > x:
+            a[k + 1] = a[k]
+            k -= 1
+        a[k + 1] = x
+
+
+@njit(cache=True, **NO_REFCOUNT)
 def _ccost(cum, j, x, h):
     """Cost of team j over clock [0, x) (x in working days; linear within a day)."""
     if x <= 0.0:
@@ -74,8 +86,8 @@ def _ccost(cum, j, x, h):
     return cum[j, fl] + (x - fl) * (cum[j, fl + 1] - cum[j, fl])
 
 
-@njit(cache=True)
-def _value_of(per_month, ramp_months, s, e_excl, month_start_off, disc, k0, out):
+@njit(cache=True, **NO_REFCOUNT)
+def _value_of(per_month, ramp_months, s, e_excl, month_start_off, disc, k0):
     """Value earned on calendar days [s, e_excl) after the done date; returns (value,
     discounted value). ``k0`` is a month index at or before the month of s."""
     full = per_month * 12.0 / 365.0
@@ -99,11 +111,10 @@ def _value_of(per_month, ramp_months, s, e_excl, month_start_off, disc, k0, out)
             total += v
             pv += v * disc[k]
         k += 1
-    out[0] = total
-    out[1] = pv
+    return total, pv
 
 
-@njit(cache=True)
+@njit(cache=True, **NO_REFCOUNT)
 def trial_money(
     mm,
     trial,
@@ -163,7 +174,7 @@ def trial_money(
             continue
         evt[n_e] = float(end)
         n_e += 1
-        evt[:n_e].sort()
+        _sort_prefix(evt, n_e)
         for e in range(n_e - 1):
             a = evt[e]
             b = min(evt[e + 1], float(end))
@@ -192,7 +203,6 @@ def trial_money(
     value = 0.0
     value_pv = 0.0
     penalty_pv = 0.0
-    vtmp = np.empty(2)
     for f in range(n_f):
         feat_cost[f] = 0.0
         feat_value[f] = 0.0
@@ -220,7 +230,7 @@ def trial_money(
             if p >= 1.0 or uniform(mm.feat_key[f], trial, 3 * SUBSTREAM) < p:
                 dd = _done_day(done[f])
                 s = mm.cal_off[dd] + 1
-                _value_of(
+                v, v_pv = _value_of(
                     per_month,
                     mm.feat_value[f, 1],
                     s,
@@ -228,11 +238,10 @@ def trial_money(
                     mm.month_start_off,
                     disc,
                     day_month[dd],
-                    vtmp,
                 )
-                value += vtmp[0]
-                value_pv += vtmp[1]
-                feat_value[f] = vtmp[1]
+                value += v
+                value_pv += v_pv
+                feat_value[f] = v_pv
         late = done[f] > h or _done_day(done[f]) > mm.feat_deadline_day[f]
         if mm.feat_penalty[f] > 0.0 and mm.feat_deadline_day[f] < h + 1 and late:
             penalty_pv += mm.feat_penalty[f] * disc[mm.feat_penalty_month[f]]

@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit
 
 from portfolio_sim.kernels.throughput import tp_commit_team, tp_next_completion
-from portfolio_sim.rng import draw, uniform
+from portfolio_sim.rng import NO_REFCOUNT, draw, uniform
 
 EPS = 1e-9
 INF = np.inf
@@ -33,7 +33,7 @@ INF = np.inf
 WAITING, ACTIVE, DONE = 0, 1, 2
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", **NO_REFCOUNT)
 def cap_at(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t):
     """C_j(t): cumulative capacity (person-days) of effort team j from 0 to clock time t."""
     lo = cap_ptr[j]
@@ -44,7 +44,7 @@ def cap_at(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t):
     return cap_cum[k] + cap_rate[k] * d + 0.5 * cap_slope[k] * d * d
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", **NO_REFCOUNT)
 def cap_time(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, target):
     """The earliest clock time t with C_j(t) >= target (inf if capacity never gets there)."""
     lo = cap_ptr[j]
@@ -64,7 +64,7 @@ def cap_time(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, target):
     return cap_t[k] + 2.0 * rem / (r + math.sqrt(r * r + 2.0 * s * rem))
 
 
-@njit(cache=True)
+@njit(cache=True, **NO_REFCOUNT)
 def sample_trial(m, trial, size, delay):
     """Draw every feature's size (growth, rounding, risk extras) and start delay."""
     feat_growth = m.feat_growth
@@ -119,7 +119,7 @@ def sample_trial(m, trial, size, delay):
                     size[f] += x
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", **NO_REFCOUNT)
 def _release(succ_ptr, succ_idx, not_before, feat_team, f, t, ready, deps_left, delay, dirty):
     """Feature f is done at t: successors whose last dependency this was become ready."""
     for i in range(succ_ptr[f], succ_ptr[f + 1]):
@@ -130,7 +130,7 @@ def _release(succ_ptr, succ_idx, not_before, feat_team, f, t, ready, deps_left, 
             dirty[feat_team[s]] = True
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", **NO_REFCOUNT)
 def _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c):
     """Bring effort team j's virtual progress forward to time t."""
     c = cap_at(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t)
@@ -139,7 +139,7 @@ def _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, tea
     team_c[j] = c
 
 
-@njit(cache=True)
+@njit(cache=True, **NO_REFCOUNT)
 def _tp_release(lo, hi, fidx, SP, SI, NB, FT, state, done, ready, deps_left, delay, dirty):
     """Release the successors of throughput features that a commit finished."""
     for i in range(lo, hi):
@@ -149,7 +149,7 @@ def _tp_release(lo, hi, fidx, SP, SI, NB, FT, state, done, ready, deps_left, del
             _release(SP, SI, NB, FT, f, done[f], ready, deps_left, delay, dirty)
 
 
-@njit(cache=True)
+@njit(cache=True, **NO_REFCOUNT)
 def simulate_trial(
     m,
     trial,

@@ -21,14 +21,14 @@ import math
 import numpy as np
 from numba import njit
 
-from portfolio_sim.rng import draw
+from portfolio_sim.rng import NO_REFCOUNT, draw
 
 EPS = 1e-9
 INF = np.inf
 WAITING, ACTIVE, DONE = 0, 1, 2
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", **NO_REFCOUNT)
 def tp_items(code, off, n, pool, key, q, trial, cache, stamp, j):
     """Items team j completes in period q of ``trial`` (rounded half up, never below 0)."""
     if q < cache.shape[1] and stamp[j, q] == trial:
@@ -41,7 +41,7 @@ def tp_items(code, off, n, pool, key, q, trial, cache, stamp, j):
     return x
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", **NO_REFCOUNT)
 def _first_period(lo, hi, fidx, L, q, ready, state):
     """The first period >= q with an eligible feature (-1 if none will ever be)."""
     rmin = INF
@@ -54,7 +54,7 @@ def _first_period(lo, hi, fidx, L, q, ready, state):
     return max(q, np.int64(math.ceil(rmin / L - EPS)))
 
 
-@njit(cache=True)
+@njit(cache=True, **NO_REFCOUNT)
 def tp_next_completion(
     lo,
     hi,
@@ -116,7 +116,7 @@ def tp_next_completion(
                 break  # the queue may get a new head: look again
 
 
-@njit(cache=True)
+@njit(cache=True, **NO_REFCOUNT)
 def tp_commit(
     lo,
     hi,
@@ -148,9 +148,13 @@ def tp_commit(
     the periods are applied in a tight loop without scanning the team's features."""
     q = q0
     while (q + 1) * L <= t + EPS:
-        q = _first_period(lo, hi, fidx, L, q, ready, state)
-        if q < 0 or (q + 1) * L > t + EPS:
+        qe = _first_period(lo, hi, fidx, L, q, ready, state)
+        if qe < 0 or (qe + 1) * L > t + EPS:
+            # No feature was eligible in the periods that ended by t: they are settled.
+            # (Not beyond: a feature made ready later may still be eligible before qe.)
+            q = max(q, np.int64(math.floor(t / L + EPS)))
             break
+        q = qe
         p_start = q * L
         # The head of the queue, whether a feature needing no items is eligible, and when
         # the next not-yet-eligible feature becomes eligible.
@@ -203,12 +207,10 @@ def tp_commit(
                 state[f] = DONE
                 done[f] = (q + 1) * L
         q += 1
-    if q < 0:
-        q = np.int64(math.floor(t / L + EPS))
     return q
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", **NO_REFCOUNT)
 def tp_commit_team(
     fptr,
     fidx,
