@@ -46,7 +46,9 @@ def _pct(x: Any) -> str:
 def _table(df: pd.DataFrame) -> str:
     out = df.copy()
     for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
+        if col == "deadline":  # NaT: no deadline (not "after horizon")
+            out[col] = out[col].map(lambda d: "" if pd.isna(d) else _date(d))
+        elif pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].map(_date)
         elif pd.api.types.is_float_dtype(out[col]):
             out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
