@@ -157,6 +157,8 @@ def trial_money(
         team_end[j] = end
         for k in range(n_m):
             lo = mfd[k]
+            if lo >= end:
+                break  # months after the team's last paid day cost nothing
             hi = min(mfd[k + 1], end)
             if hi > lo:
                 month_cost[k] += cum[j, hi] - cum[j, lo]
