@@ -279,26 +279,31 @@ def simulate_trial(
                 )
                 continue
             _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c)
+            # One pass in priority order: start ready features while a slot is free, and
+            # note the earliest finish of those in progress and the earliest pending ready.
             wip = team_wip[j]
             tr = INF
+            vmin = INF
             for i in range(lo, hi):
                 f = team_feat_idx[i]
-                if state[f] != WAITING:
+                sf = state[f]
+                if sf == ACTIVE:
+                    if finish_v[f] < vmin:
+                        vmin = finish_v[f]
+                    continue
+                if sf != WAITING:
                     continue
                 if ready[f] <= t + EPS and team_k[j] < wip:
                     state[f] = ACTIVE
                     start[f] = t
                     finish_v[f] = team_v[j] + size[f]
                     team_k[j] += 1
+                    if finish_v[f] < vmin:
+                        vmin = finish_v[f]
                 elif ready[f] < tr:
                     tr = ready[f]
             tc = INF
             if team_k[j] > 0:
-                vmin = INF
-                for i in range(lo, hi):
-                    f = team_feat_idx[i]
-                    if state[f] == ACTIVE and finish_v[f] < vmin:
-                        vmin = finish_v[f]
                 if vmin <= team_v[j]:
                     tc = t
                 else:
