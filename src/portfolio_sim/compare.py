@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+import numpy as np
 
 from portfolio_sim.errors import InputError
 from portfolio_sim.forecast import Engine, forecast, provenance
@@ -26,8 +26,12 @@ __all__ = ["Comparison", "compare"]
 
 
 def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
     try:
-        return pd.Timestamp(value).date()
+        return dt.date.fromisoformat(str(np.datetime64(value, "D")))
     except (ValueError, TypeError):
         raise InputError(f"cut line date must be a date (YYYY-MM-DD), got {value!r}") from None
 
