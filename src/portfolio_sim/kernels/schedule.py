@@ -140,13 +140,62 @@ def _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, tea
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def _tp_release(lo, hi, fidx, SP, SI, NB, FT, state, done, ready, deps_left, delay, dirty):
-    """Release the successors of throughput features that a commit finished."""
-    for i in range(lo, hi):
-        f = fidx[i]
+def _tp_settle(
+    m,
+    j,
+    t,
+    trial,
+    ready,
+    deps_left,
+    state,
+    remaining,
+    start,
+    done,
+    work,
+    delay,
+    dirty,
+    tp_q,
+    tp_cache,
+    tp_stamp,
+):
+    """Apply throughput team j's periods that ended by clock t, and release the successors
+    of the features they finished."""
+    tp_commit_team(
+        m.team_feat_ptr,
+        m.team_feat_idx,
+        m.tp_period,
+        m.tp_dist,
+        m.pool,
+        m.team_key,
+        j,
+        t,
+        tp_q,
+        trial,
+        ready,
+        state,
+        remaining,
+        start,
+        done,
+        work,
+        tp_cache,
+        tp_stamp,
+    )
+    for i in range(m.team_feat_ptr[j], m.team_feat_ptr[j + 1]):
+        f = m.team_feat_idx[i]
         if state[f] == DONE and deps_left[f] == 0:
             deps_left[f] = -1  # released
-            _release(SP, SI, NB, FT, f, done[f], ready, deps_left, delay, dirty)
+            _release(
+                m.succ_ptr,
+                m.succ_idx,
+                m.feat_not_before,
+                m.feat_team,
+                f,
+                done[f],
+                ready,
+                deps_left,
+                delay,
+                dirty,
+            )
 
 
 @njit(cache=True, **NO_REFCOUNT)
@@ -222,40 +271,23 @@ def simulate_trial(
             lo = team_feat_ptr[j]
             hi = team_feat_ptr[j + 1]
             if team_kind[j] == 1:
-                tp_commit_team(
-                    team_feat_ptr,
-                    team_feat_idx,
-                    tp_period,
-                    tp_dist,
-                    pool,
-                    team_key,
+                _tp_settle(
+                    m,
                     j,
                     t,
-                    tp_q,
                     trial,
                     ready,
+                    deps_left,
                     state,
                     finish_v,
                     start,
                     done,
                     work,
-                    tp_cache,
-                    tp_stamp,
-                )
-                _tp_release(
-                    lo,
-                    hi,
-                    team_feat_idx,
-                    succ_ptr,
-                    succ_idx,
-                    feat_not_before,
-                    feat_team,
-                    state,
-                    done,
-                    ready,
-                    deps_left,
                     delay,
                     dirty,
+                    tp_q,
+                    tp_cache,
+                    tp_stamp,
                 )
                 team_next[j] = tp_next_completion(
                     lo,
@@ -338,40 +370,23 @@ def simulate_trial(
             lo = team_feat_ptr[j]
             hi = team_feat_ptr[j + 1]
             if team_kind[j] == 1:
-                tp_commit_team(
-                    team_feat_ptr,
-                    team_feat_idx,
-                    tp_period,
-                    tp_dist,
-                    pool,
-                    team_key,
+                _tp_settle(
+                    m,
                     j,
                     t,
-                    tp_q,
                     trial,
                     ready,
+                    deps_left,
                     state,
                     finish_v,
                     start,
                     done,
                     work,
-                    tp_cache,
-                    tp_stamp,
-                )
-                _tp_release(
-                    lo,
-                    hi,
-                    team_feat_idx,
-                    succ_ptr,
-                    succ_idx,
-                    feat_not_before,
-                    feat_team,
-                    state,
-                    done,
-                    ready,
-                    deps_left,
                     delay,
                     dirty,
+                    tp_q,
+                    tp_cache,
+                    tp_stamp,
                 )
                 continue
             _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c)
