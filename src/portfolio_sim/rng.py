@@ -109,7 +109,7 @@ def _beta_envelope(a, b, pool, off, bins, key, trial, base):
     return (a - 1.0) / (a + b - 2.0)  # unreachable in practice: 200 rejections in a row
 
 
-@njit(cache=True, **NO_REFCOUNT)
+@njit(cache=True, inline="always", **NO_REFCOUNT)
 def draw(
     code: int,
     pool: np.ndarray,
@@ -119,13 +119,33 @@ def draw(
     trial: int,
     slot: int,
 ) -> float:
-    """A sample of the distribution ``(code, pool[off:off+n])`` from ``key``'s ``slot``."""
+    """A sample of the distribution ``(code, pool[off:off+n])`` from ``key``'s ``slot``.
+
+    Kept small on purpose: the one-uniform distributions are sampled here, where LLVM
+    inlines them into the caller, and the rest in :func:`_draw_shaped`. A single large
+    sampler is never inlined, and the call alone cost 3-4 times a uniform."""
     base = slot * SUBSTREAM
     if code == FIXED:
         return pool[off]
+    if code == SAMPLES:
+        i = min(int(uniform(key, trial, base) * n), n - 1)
+        return pool[off + i]
     if code == UNIFORM:
         lo = pool[off]
         return lo + uniform(key, trial, base) * (pool[off + 1] - lo)
+    if code == INTEGERS:
+        lo = pool[off]
+        span = pool[off + 1] - lo + 1.0
+        k = math.floor(uniform(key, trial, base) * span)
+        if k >= span:
+            k = span - 1.0
+        return lo + k
+    return _draw_shaped(code, pool, off, key, trial, base)
+
+
+@njit(cache=True, **NO_REFCOUNT)
+def _draw_shaped(code, pool, off, key, trial, base):
+    """Triangular, Beta-PERT and lognormal samples (see :func:`draw`)."""
     if code == TRIANGULAR:
         lo = pool[off]
         mode = pool[off + 1]
@@ -151,18 +171,8 @@ def draw(
         else:
             x = _beta_envelope(a, b, pool, off + 6, np.int64(pool[off + 5]), key, trial, base)
         return lo + (hi - lo) * x
-    if code == LOGNORMAL:
-        u1 = uniform(key, trial, base)
-        u2 = uniform(key, trial, base + 1)
-        z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
-        return math.exp(pool[off] + pool[off + 1] * z)
-    if code == SAMPLES:
-        i = min(int(uniform(key, trial, base) * n), n - 1)
-        return pool[off + i]
-    # INTEGERS
-    lo = pool[off]
-    span = pool[off + 1] - lo + 1.0
-    k = math.floor(uniform(key, trial, base) * span)
-    if k >= span:
-        k = span - 1.0
-    return lo + k
+    # LOGNORMAL
+    u1 = uniform(key, trial, base)
+    u2 = uniform(key, trial, base + 1)
+    z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+    return math.exp(pool[off] + pool[off + 1] * z)
