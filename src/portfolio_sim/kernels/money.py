@@ -55,6 +55,13 @@ class MoneyModel(NamedTuple):
     budget_total: float  # < 0: no total budget
     quarter_of_month: np.ndarray  # int64 [M] index of the budget quarter of each month, -1
     pool: np.ndarray
+    # Derived by money_model() (not in the compiled money dict):
+    team_has_capex: np.ndarray  # bool [T] some feature of the team is capitalizable
+    cost_feats: np.ndarray  # int64 features with a one-off cost, ascending
+    penalty_feats: np.ndarray  # int64 features with a penalty and a deadline by the horizon
+    value_feats: np.ndarray  # int64 [V] features with value (per_month > 0), ascending
+    value_tab: np.ndarray  # float64 [V, H] value if value_feats[i] is done on working day dd
+    value_pv_tab: np.ndarray  # float64 [V, H] the same, discounted
 
 
 @njit(cache=True, **NO_REFCOUNT)
@@ -64,12 +71,14 @@ def _done_day(t):
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def _sort_prefix(a, n):
-    """Sort ``a[:n]`` in place (insertion sort: a team's few start/done times)."""
-    for i in range(1, n):
+def _sort_abs(a, lo, hi):
+    """Sort ``a[lo:hi]`` in place by absolute value (insertion sort: a team's few, mostly
+    ordered times; the sign is a tag)."""
+    for i in range(lo + 1, hi):
         x = a[i]
+        ax = abs(x)
         k = i - 1
-        while k >= 0 and a[k] > x:
+        while k >= lo and abs(a[k]) > ax:
             a[k + 1] = a[k]
             k -= 1
         a[k + 1] = x
@@ -115,6 +124,125 @@ def _value_of(per_month, ramp_months, s, e_excl, month_start_off, disc, k0):
 
 
 @njit(cache=True, **NO_REFCOUNT)
+def _value_tables(
+    feats, feat_value, cal_off, day_month, horizon_off, month_start_off, disc, tab, tab_pv
+):
+    """Fill ``tab[i, dd]``/``tab_pv[i, dd]`` with the value and discounted value that
+    feature ``feats[i]`` earns when it succeeds and is done on working day ``dd``."""
+    for i in range(feats.shape[0]):
+        f = feats[i]
+        for dd in range(tab.shape[1]):
+            v, v_pv = _value_of(
+                feat_value[f, 0],
+                feat_value[f, 1],
+                cal_off[dd] + 1,
+                horizon_off + 1,
+                month_start_off,
+                disc,
+                day_month[dd],
+            )
+            tab[i, dd] = v
+            tab_pv[i, dd] = v_pv
+
+
+@njit(cache=True, **NO_REFCOUNT)
+def _team_capex(mm, j, end, start, done, evt, month_capex):
+    """Add team j's capex to ``month_capex``: over clock [0, end) its cost is split equally
+    between the features in progress (start <= x < done); the capitalizable shares count.
+
+    The moments the in-progress set changes are swept in time order: the start times
+    (``evt[:n]``) and done times (``evt[n:]``) before the horizon are sorted in two runs
+    and merged, keeping running counts; a capitalizable feature's times are stored with
+    the sign bit set (-t, -0.0 for 0). Between consecutive moments [a, b) (b capped at
+    end; empty pieces, i.e. ties, skipped) the counts are those of the features with
+    start <= a < done (since start <= done), exactly as a recount would give; the cost is
+    taken month by month, each ``_ccost`` carried on to the next piece. Bit for bit the
+    same as recounting the in-progress features of every piece."""
+    h = mm.horizon_days
+    cum = mm.team_cost_cum
+    tidx = mm.team_feat_idx
+    capex_flag = mm.feat_capex
+    mfd = mm.month_first_day
+    n_m = mm.disc.shape[0]
+    lo = mm.team_feat_ptr[j]
+    n = mm.team_feat_ptr[j + 1] - lo
+    e0 = 0
+    e1 = n
+    any_cap = False
+    for i in range(lo, lo + n):
+        f = tidx[i]
+        if start[f] < h:
+            sg = 1.0
+            if capex_flag[f]:
+                sg = -1.0
+                any_cap = True
+            evt[e0] = math.copysign(start[f], sg)
+            e0 += 1
+            if done[f] < h:
+                evt[e1] = math.copysign(done[f], sg)
+                e1 += 1
+    if not any_cap:
+        return  # no capitalizable feature started
+    _sort_abs(evt, 0, e0)
+    _sort_abs(evt, n, e1)
+    p0 = 0
+    p1 = n
+    fend = float(end)
+    k_all = 0
+    k_cap = 0
+    last_x = -1.0
+    last_c = 0.0
+    ts = abs(evt[0])
+    td = abs(evt[n]) if e1 > n else fend
+    while True:
+        # the next moment: the earlier head of the two runs (before end)
+        if ts <= td:
+            if ts >= fend:
+                break
+            t = ts
+            k_all += 1
+            if math.copysign(1.0, evt[p0]) < 0.0:
+                k_cap += 1
+            p0 += 1
+            ts = abs(evt[p0]) if p0 < e0 else fend
+        else:
+            if td >= fend:
+                break
+            t = td
+            k_all -= 1
+            if math.copysign(1.0, evt[p1]) < 0.0:
+                k_cap -= 1
+            p1 += 1
+            td = abs(evt[p1]) if p1 < e1 else fend
+        if k_cap == 0:
+            continue
+        b = min(ts, td)  # the next moment, or end
+        if b > fend:
+            b = fend
+        if b <= t:
+            continue  # a tie: the counts are complete at the last event of the moment
+        frac = k_cap / k_all
+        x = t
+        cx = last_c if x == last_x else _ccost(cum, j, x, h)
+        k = mm.day_month[min(np.int64(math.floor(x)), h - 1)]
+        while x < b and k < n_m:
+            m1 = mfd[k + 1]
+            if b < m1:  # the piece ends inside month k
+                cn = _ccost(cum, j, b, h)
+                month_capex[k] += frac * (cn - cx)
+                x = b
+                cx = cn
+            elif m1 > x:  # to the month's end: cum at a whole day (= _ccost there)
+                cn = cum[j, m1]
+                month_capex[k] += frac * (cn - cx)
+                x = float(m1)
+                cx = cn
+            k += 1
+        last_x = x
+        last_c = cx
+
+
+@njit(cache=True, **NO_REFCOUNT)
 def trial_money(
     mm,
     trial,
@@ -134,8 +262,6 @@ def trial_money(
     ``out``: [cost, cost_pv, value, value_pv, penalty_pv, npv, capex, spent_day]."""
     h = mm.horizon_days
     cum = mm.team_cost_cum
-    tptr = mm.team_feat_ptr
-    tidx = mm.team_feat_idx
     capex_flag = mm.feat_capex
     day_month = mm.day_month
     mfd = mm.month_first_day
@@ -162,53 +288,15 @@ def trial_money(
             hi = min(mfd[k + 1], end)
             if hi > lo:
                 month_cost[k] += cum[j, hi] - cum[j, lo]
-        # capex: sweep the moments the in-progress set changes
-        n_e = 0
-        for i in range(tptr[j], tptr[j + 1]):
-            f = tidx[i]
-            if start[f] < h:
-                evt[n_e] = start[f]
-                n_e += 1
-                if done[f] < h:
-                    evt[n_e] = done[f]
-                    n_e += 1
-        if n_e == 0:
-            continue
-        evt[n_e] = float(end)
-        n_e += 1
-        _sort_prefix(evt, n_e)
-        for e in range(n_e - 1):
-            a = evt[e]
-            b = min(evt[e + 1], float(end))
-            if b <= a:
-                continue
-            k_all = 0
-            k_cap = 0
-            for i in range(tptr[j], tptr[j + 1]):
-                f = tidx[i]
-                if start[f] <= a and done[f] > a:
-                    k_all += 1
-                    if capex_flag[f]:
-                        k_cap += 1
-            if k_cap == 0:
-                continue
-            frac = k_cap / k_all
-            x = a
-            k = day_month[min(np.int64(math.floor(x)), h - 1)]
-            while x < b and k < n_m:
-                nb = min(b, float(mfd[k + 1]))
-                if nb > x:
-                    month_capex[k] += frac * (_ccost(cum, j, nb, h) - _ccost(cum, j, x, h))
-                    x = nb
-                k += 1
+        if mm.team_has_capex[j]:
+            _team_capex(mm, j, end, start, done, evt, month_capex)
     # One-off feature costs on the start day; value; penalties.
-    value = 0.0
-    value_pv = 0.0
-    penalty_pv = 0.0
     for f in range(n_f):
         feat_cost[f] = 0.0
         feat_value[f] = 0.0
-        if mm.feat_cost[f, 0] >= 0 and start[f] < h:
+    for i in range(mm.cost_feats.shape[0]):
+        f = mm.cost_feats[i]
+        if start[f] < h:
             c = max(
                 draw(
                     mm.feat_cost[f, 0],
@@ -226,26 +314,22 @@ def trial_money(
             month_cost[day_month[day]] += c
             if capex_flag[f]:
                 month_capex[day_month[day]] += c
-        per_month = mm.feat_value[f, 0]
-        if per_month > 0.0 and done[f] <= h:
+    value = 0.0
+    value_pv = 0.0
+    for i in range(mm.value_feats.shape[0]):
+        f = mm.value_feats[i]
+        if done[f] <= h:
             p = mm.feat_value[f, 2]
             if p >= 1.0 or uniform(mm.feat_key[f], trial, 3 * SUBSTREAM) < p:
                 dd = _done_day(done[f])
-                s = mm.cal_off[dd] + 1
-                v, v_pv = _value_of(
-                    per_month,
-                    mm.feat_value[f, 1],
-                    s,
-                    mm.horizon_off + 1,
-                    mm.month_start_off,
-                    disc,
-                    day_month[dd],
-                )
-                value += v
+                value += mm.value_tab[i, dd]
+                v_pv = mm.value_pv_tab[i, dd]
                 value_pv += v_pv
                 feat_value[f] = v_pv
-        late = done[f] > h or _done_day(done[f]) > mm.feat_deadline_day[f]
-        if mm.feat_penalty[f] > 0.0 and mm.feat_deadline_day[f] < h + 1 and late:
+    penalty_pv = 0.0
+    for i in range(mm.penalty_feats.shape[0]):
+        f = mm.penalty_feats[i]
+        if done[f] > h or _done_day(done[f]) > mm.feat_deadline_day[f]:
             penalty_pv += mm.feat_penalty[f] * disc[mm.feat_penalty_month[f]]
     cost = 0.0
     cost_pv = 0.0
@@ -267,7 +351,8 @@ def trial_money(
             s = 0.0
             for j in range(n_t):
                 s += cum[j, min(mid, team_end[j])]
-            for f in range(n_f):
+            for i in range(mm.cost_feats.shape[0]):  # (other features cost nothing)
+                f = mm.cost_feats[i]
                 if feat_cost[f] > 0.0 and np.int64(math.floor(start[f] + EPS)) < mid:
                     s += feat_cost[f]
             if s > budget + tol:
@@ -286,9 +371,51 @@ def trial_money(
 
 
 def money_model(compiled: object) -> MoneyModel:
-    """Pick the money arrays out of a compiled scenario."""
+    """Pick the money arrays out of a compiled scenario and derive the per-trial lookups:
+    which teams have capitalizable features, which features have one-off costs, penalties
+    or value, and each value feature's (discounted) value by done day."""
     values: dict[str, object] = dict(compiled.money)  # type: ignore[attr-defined]
+    derived = {
+        "team_has_capex",
+        "cost_feats",
+        "penalty_feats",
+        "value_feats",
+        "value_tab",
+        "value_pv_tab",
+    }
     for name in MoneyModel._fields:
-        if name not in values:
+        if name not in values and name not in derived:
             values[name] = getattr(compiled, name)
+    h = int(values["horizon_days"])  # type: ignore[call-overload]
+    capex = np.asarray(values["feat_capex"], dtype=np.bool_)
+    ptr = np.asarray(values["team_feat_ptr"], dtype=np.int64)
+    idx = np.asarray(values["team_feat_idx"], dtype=np.int64)
+    values["team_has_capex"] = np.array(
+        [bool(capex[idx[ptr[j] : ptr[j + 1]]].any()) for j in range(len(ptr) - 1)],
+        dtype=np.bool_,
+    )
+    feat_cost = np.asarray(values["feat_cost"])
+    values["cost_feats"] = np.flatnonzero(feat_cost[:, 0] >= 0).astype(np.int64)
+    penalty = np.asarray(values["feat_penalty"])
+    deadline = np.asarray(values["feat_deadline_day"])
+    values["penalty_feats"] = np.flatnonzero((penalty > 0.0) & (deadline < h + 1)).astype(np.int64)
+    feat_value = np.asarray(values["feat_value"], dtype=np.float64)
+    feats = np.flatnonzero(feat_value[:, 0] > 0.0).astype(np.int64)
+    tab = np.empty((len(feats), h))
+    tab_pv = np.empty((len(feats), h))
+    if len(feats) and h > 0:
+        _value_tables(
+            feats,
+            feat_value,
+            values["cal_off"],
+            values["day_month"],
+            values["horizon_off"],
+            values["month_start_off"],
+            values["disc"],
+            tab,
+            tab_pv,
+        )
+    values["value_feats"] = feats
+    values["value_tab"] = tab
+    values["value_pv_tab"] = tab_pv
     return MoneyModel(**values)  # type: ignore[arg-type]
