@@ -21,6 +21,7 @@ from numba import njit
 
 from portfolio_sim.kernels.money import trial_money
 from portfolio_sim.kernels.schedule import EPS, cap_at, sample_trial, simulate_trial
+from portfolio_sim.rng import NO_REFCOUNT
 
 #: Fixed-point scale for sums of clock times (2**-20 working days resolution).
 TIME_SCALE = float(1 << 20)
@@ -80,17 +81,8 @@ def run_block(
     fixed-point sums of discounted value and one-off cost; ``quarter_cost[i, q]`` cost of
     budget quarter q (float64, exact sums of the months).
     """
-    feat_team = m.feat_team
-    team_kind = m.team_kind
-    team_release_horizon = m.team_release_horizon
-    cap_ptr = m.cap_ptr
-    cap_t = m.cap_t
-    cap_cum = m.cap_cum
-    cap_rate = m.cap_rate
-    cap_slope = m.cap_slope
-    n_f = feat_team.shape[0]
-    n_t = team_kind.shape[0]
-    horizon = m.horizon
+    n_f = m.feat_team.shape[0]
+    n_t = m.team_kind.shape[0]
     n_bins = feat_hist.shape[2]
     size = np.empty(n_f)
     delay = np.empty(n_f)
@@ -111,7 +103,6 @@ def run_block(
     tp_cache = np.empty((n_t, n_bins))
     tp_stamp = np.full((n_t, n_bins), -1, dtype=np.int64)
     n_m = month_cost.shape[1]
-    quarter_of_month = mm.quarter_of_month
     m_cost = np.empty(n_m)
     m_capex = np.empty(n_m)
     f_value = np.empty(n_f)
@@ -119,6 +110,126 @@ def run_block(
     team_end = np.empty(n_t, dtype=np.int64)
     evt = np.empty(2 * n_f + 1)
     mout = np.empty(8)
+    _run_trials(
+        m,
+        mm,
+        first_trial,
+        lo,
+        hi,
+        w,
+        keep,
+        feat_hist,
+        feat_tsum,
+        team_hist,
+        team_work,
+        team_cap,
+        events,
+        port_t,
+        keep_done,
+        keep_start,
+        keep_size,
+        money_out,
+        month_cost,
+        month_capex,
+        feat_value_sum,
+        feat_cost_sum,
+        quarter_cost,
+        size,
+        delay,
+        done,
+        start,
+        ready,
+        finish_v,
+        deps_left,
+        state,
+        work,
+        team_k,
+        team_v,
+        team_c,
+        team_next,
+        team_t,
+        dirty,
+        tp_q,
+        tp_cache,
+        tp_stamp,
+        m_cost,
+        m_capex,
+        f_value,
+        f_cost,
+        team_end,
+        evt,
+        mout,
+    )
+
+
+@njit(cache=True, **NO_REFCOUNT)
+def _run_trials(
+    m,
+    mm,
+    first_trial,
+    lo,
+    hi,
+    w,
+    keep,
+    feat_hist,
+    feat_tsum,
+    team_hist,
+    team_work,
+    team_cap,
+    events,
+    port_t,
+    keep_done,
+    keep_start,
+    keep_size,
+    money_out,
+    month_cost,
+    month_capex,
+    feat_value_sum,
+    feat_cost_sum,
+    quarter_cost,
+    size,
+    delay,
+    done,
+    start,
+    ready,
+    finish_v,
+    deps_left,
+    state,
+    work,
+    team_k,
+    team_v,
+    team_c,
+    team_next,
+    team_t,
+    dirty,
+    tp_q,
+    tp_cache,
+    tp_stamp,
+    m_cost,
+    m_capex,
+    f_value,
+    f_cost,
+    team_end,
+    evt,
+    mout,
+):
+    """The trial loop of :func:`run_block`, over preallocated work arrays. Compiled without
+    reference counting: in run_block every inlined helper taking arrays (``cap_at``) cost
+    atomic reference-count updates per call."""
+    feat_team = m.feat_team
+    team_kind = m.team_kind
+    team_release_horizon = m.team_release_horizon
+    cap_ptr = m.cap_ptr
+    cap_t = m.cap_t
+    cap_cum = m.cap_cum
+    cap_rate = m.cap_rate
+    cap_slope = m.cap_slope
+    n_f = feat_team.shape[0]
+    n_t = team_kind.shape[0]
+    horizon = m.horizon
+    n_bins = feat_hist.shape[2]
+    n_m = month_cost.shape[1]
+    quarter_of_month = mm.quarter_of_month
     for i in range(lo, hi):
         trial = first_trial + i
         sample_trial(m, trial, size, delay)
