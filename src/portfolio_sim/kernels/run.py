@@ -102,6 +102,7 @@ def run_block(
     tp_q = np.empty(n_t, dtype=np.int64)
     tp_cache = np.empty((n_t, n_bins))
     tp_stamp = np.full((n_t, n_bins), -1, dtype=np.int64)
+    team_lo = np.empty(n_t, dtype=np.int64)
     n_m = month_cost.shape[1]
     m_cost = np.empty(n_m)
     m_capex = np.empty(n_m)
@@ -152,6 +153,7 @@ def run_block(
         tp_q,
         tp_cache,
         tp_stamp,
+        team_lo,
         m_cost,
         m_capex,
         f_value,
@@ -205,6 +207,7 @@ def _run_trials(
     tp_q,
     tp_cache,
     tp_stamp,
+    team_lo,
     m_cost,
     m_capex,
     f_value,
@@ -253,6 +256,7 @@ def _run_trials(
             tp_q,
             tp_cache,
             tp_stamp,
+            team_lo,
         )
         last = 0.0
         for j in range(n_t):

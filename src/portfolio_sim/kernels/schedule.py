@@ -131,6 +131,18 @@ def _release(succ_ptr, succ_idx, not_before, feat_team, f, t, ready, deps_left, 
 
 
 @njit(cache=True, inline="always", **NO_REFCOUNT)
+def _first_open(fidx, state, team_lo, j, hi):
+    """Team j's first position in priority order whose feature is not done. Features
+    mostly finish in priority order, so scans start here instead of at the team's first
+    feature; done features never change again."""
+    lo = team_lo[j]
+    while lo < hi and state[fidx[lo]] == DONE:
+        lo += 1
+    team_lo[j] = lo
+    return lo
+
+
+@njit(cache=True, inline="always", **NO_REFCOUNT)
 def _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c):
     """Bring effort team j's virtual progress forward to time t."""
     c = cap_at(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t)
@@ -157,10 +169,13 @@ def _tp_settle(
     tp_q,
     tp_cache,
     tp_stamp,
+    lo,
 ):
     """Apply throughput team j's periods that ended by clock t, and release the successors
-    of the features they finished."""
+    of the features they finished (team j's features before position ``lo`` are done and
+    released)."""
     tp_commit_team(
+        lo,
         m.team_feat_ptr,
         m.team_feat_idx,
         m.tp_period,
@@ -180,7 +195,7 @@ def _tp_settle(
         tp_cache,
         tp_stamp,
     )
-    for i in range(m.team_feat_ptr[j], m.team_feat_ptr[j + 1]):
+    for i in range(lo, m.team_feat_ptr[j + 1]):
         f = m.team_feat_idx[i]
         if state[f] == DONE and deps_left[f] == 0:
             deps_left[f] = -1  # released
@@ -219,6 +234,7 @@ def simulate_trial(
     tp_q,
     tp_cache,
     tp_stamp,
+    team_lo,
 ):
     """Simulate one trial; fills ``done`` and ``start`` (clock times, inf if not reached)
     and ``work`` (work done per team, person-days or items, through the horizon).
@@ -259,6 +275,7 @@ def simulate_trial(
         dirty[j] = True
         work[j] = 0.0
         tp_q[j] = 0
+        team_lo[j] = team_feat_ptr[j]
     t = 0.0
     events = 0
     max_events = 8 * (n_f + 16) + 2 * int(horizon) * n_t + 64
@@ -268,8 +285,8 @@ def simulate_trial(
             if not dirty[j]:
                 continue
             dirty[j] = False
-            lo = team_feat_ptr[j]
             hi = team_feat_ptr[j + 1]
+            lo = _first_open(team_feat_idx, state, team_lo, j, hi)
             if team_kind[j] == 1:
                 _tp_settle(
                     m,
@@ -288,6 +305,7 @@ def simulate_trial(
                     tp_q,
                     tp_cache,
                     tp_stamp,
+                    lo,
                 )
                 team_next[j] = tp_next_completion(
                     lo,
@@ -367,8 +385,8 @@ def simulate_trial(
             if team_next[j] > t + EPS:
                 continue
             dirty[j] = True
-            lo = team_feat_ptr[j]
             hi = team_feat_ptr[j + 1]
+            lo = _first_open(team_feat_idx, state, team_lo, j, hi)
             if team_kind[j] == 1:
                 _tp_settle(
                     m,
@@ -387,6 +405,7 @@ def simulate_trial(
                     tp_q,
                     tp_cache,
                     tp_stamp,
+                    lo,
                 )
                 continue
             _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c)
@@ -416,6 +435,7 @@ def simulate_trial(
     for j in range(n_t):
         if team_kind[j] == 1:
             tp_commit_team(
+                team_lo[j],
                 team_feat_ptr,
                 team_feat_idx,
                 tp_period,

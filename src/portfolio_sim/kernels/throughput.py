@@ -212,6 +212,7 @@ def tp_commit(
 
 @njit(cache=True, inline="always", **NO_REFCOUNT)
 def tp_commit_team(
+    lo,
     fptr,
     fidx,
     periods,
@@ -231,9 +232,10 @@ def tp_commit_team(
     cache,
     stamp,
 ):
-    """:func:`tp_commit` for team j of the model's team arrays; advances ``tp_q[j]``."""
+    """:func:`tp_commit` for team j of the model's team arrays, from position ``lo`` of
+    its priority order (every feature before it is done); advances ``tp_q[j]``."""
     tp_q[j] = tp_commit(
-        fptr[j],
+        lo,
         fptr[j + 1],
         fidx,
         float(periods[j]),
