@@ -42,16 +42,9 @@ def tp_items(code, off, n, pool, key, q, trial, cache, stamp, j):
 
 
 @njit(cache=True, inline="always", **NO_REFCOUNT)
-def _first_period(lo, hi, fidx, L, q, ready, state):
-    """The first period >= q with an eligible feature (-1 if none will ever be)."""
-    rmin = INF
-    for i in range(lo, hi):
-        f = fidx[i]
-        if state[f] != DONE and ready[f] < rmin:
-            rmin = ready[f]
-    if rmin == INF:
-        return np.int64(-1)
-    return max(q, np.int64(math.ceil(rmin / L - EPS)))
+def _period_of(r, L, q):
+    """The first period >= q in which a feature ready at clock r is eligible."""
+    return max(q, np.int64(math.ceil(r / L - EPS)))
 
 
 @njit(cache=True, **NO_REFCOUNT)
@@ -83,9 +76,6 @@ def tp_next_completion(
     prev = -1
     rem = 0.0
     while True:
-        q = _first_period(lo, hi, fidx, L, q, ready, state)
-        if q < 0:
-            return INF
         start = q * L
         if start >= horizon:
             return (q + 1) * L
@@ -102,6 +92,11 @@ def tp_next_completion(
                     head = f
             elif ready[f] < change:
                 change = ready[f]
+        if head < 0:  # nothing eligible in period q: skip to the first period that has
+            if change == INF:
+                return INF
+            q = _period_of(change, L, q)
+            continue
         if head != prev:  # a new head of the queue (or the first): its own remaining
             prev = head
             rem = remaining[head]
@@ -148,13 +143,6 @@ def tp_commit(
     the periods are applied in a tight loop without scanning the team's features."""
     q = q0
     while (q + 1) * L <= t + EPS:
-        qe = _first_period(lo, hi, fidx, L, q, ready, state)
-        if qe < 0 or (qe + 1) * L > t + EPS:
-            # No feature was eligible in the periods that ended by t: they are settled.
-            # (Not beyond: a feature made ready later may still be eligible before qe.)
-            q = max(q, np.int64(math.floor(t / L + EPS)))
-            break
-        q = qe
         p_start = q * L
         # The head of the queue, whether a feature needing no items is eligible, and when
         # the next not-yet-eligible feature becomes eligible.
@@ -172,6 +160,15 @@ def tp_commit(
                     zero = True
             elif ready[f] < change:
                 change = ready[f]
+        if head < 0:  # nothing eligible in period q
+            qe = -1 if change == INF else _period_of(change, L, q)
+            if qe < 0 or (qe + 1) * L > t + EPS:
+                # No feature was eligible in the periods that ended by t: they are settled.
+                # (Not beyond: a feature made ready later may still be eligible before qe.)
+                q = max(q, np.int64(math.floor(t / L + EPS)))
+                break
+            q = qe
+            continue
         if not zero:
             # Fast path: whole periods to the head while it does not finish.
             while (q + 1) * L <= t + EPS and q * L + EPS < change:
