@@ -173,7 +173,10 @@ def _tp_settle(
 ):
     """Apply throughput team j's periods that ended by clock t, and release the successors
     of the features they finished (team j's features before position ``lo`` are done and
-    released)."""
+    released). Only a period that ends by t can finish a feature: without one there is
+    nothing to apply or release."""
+    if (tp_q[j] + 1) * float(m.tp_period[j]) > t + EPS:
+        return
     tp_commit_team(
         lo,
         m.team_feat_ptr,
