@@ -315,8 +315,11 @@ def _run_trials(
             q = quarter_of_month[k]
             if q >= 0:
                 quarter_cost[i, q] += m_cost[k]
-        for f in range(n_f):
+        for k in range(mm.value_feats.shape[0]):  # other features earn and cost nothing
+            f = mm.value_feats[k]
             feat_value_sum[w, f] += np.int64(round(f_value[f] * MONEY_SCALE))
+        for k in range(mm.cost_feats.shape[0]):
+            f = mm.cost_feats[k]
             feat_cost_sum[w, f] += np.int64(round(f_cost[f] * MONEY_SCALE))
         if keep:
             for f in range(n_f):
