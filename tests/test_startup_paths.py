@@ -11,10 +11,12 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -193,3 +195,79 @@ def test_cli_sets_up_only_the_command_it_runs(capsys: pytest.CaptureFixture[str]
     assert main(["forecast", "--help"]) == 0
     assert "--trials" in capsys.readouterr().out
     assert main(["no-such-command"]) == 2
+
+
+# -- YAML without comment gathering ------------------------------------------------------
+_TRICKY_YAML = [
+    "a: 1 # c\nb: [1, 2, # x\n  3]\nc: {x: 1, y: 2}\n",
+    "base: &b {x: 1, y: 2}\nd:\n  <<: *b\n  y: 3\n",
+    "- NO\n- on\n- 0o17\n- 1_000\n- 010\n- 1e3\n- .inf\n- 2027-01-04\n- 2027-01-04 10:00:00\n- ~\n",
+    "a: 'quoted # not a comment'\nb: \"dq\\tx\"\nc: plain text # comment\n",
+    "# only a comment\n",
+    "a:\n  - b\n  -   c\n  # comment between\n\n  - d\n",
+    "? complex\n: value\n",
+    "a: multi\n  line\n  plain\n\n  scalar\n",
+    "x: &a [1]\ny: *a\n",
+    "\ufeffa: 1\r\nb: 2\r\n",
+    "%YAML 1.2\n---\na: NO\n...\n",
+]
+
+
+def _tree_and_lines(text: str, comments: bool) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    load_module = importlib.import_module("portfolio_sim.scenario.load")
+
+    tree = load_module._yaml_loader(comments=comments).load(text)
+    lines: list[Any] = []
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(node, CommentedMap):
+            for k in node:
+                # key and value line and column; None for keys merged in with <<
+                lines.append((path + (k,), node.lc.data.get(k)))
+                walk(node[k], path + (k,))
+        elif isinstance(node, CommentedSeq):
+            for i, v in enumerate(node):
+                lines.append((path + (i,), node.lc.data.get(i)))
+                walk(v, path + (i,))
+
+    walk(tree, ())
+    return load_module._plain(tree, load_module._Budget("x")), lines
+
+
+@pytest.mark.parametrize(
+    "text",
+    [p.read_text() for p in sorted(Path(__file__).parents[1].glob("scenarios/*.yaml"))]
+    + [ACME_YAML.read_text(), *_TRICKY_YAML],
+)
+def test_yaml_without_comments_reads_the_same_values_and_lines(text: str) -> None:
+    load_module = importlib.import_module("portfolio_sim.scenario.load")
+
+    assert load_module._PLAIN_TEXT_OK(text)
+    assert _tree_and_lines(text, comments=False) == _tree_and_lines(text, comments=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "fast"),
+    [("a: !!str 1\n", False), ("a: |\n  x\n", False), ("a: >\n  x\n", False), ("a: 1\n", True)],
+)
+def test_tags_and_block_scalars_take_the_full_loader(text: str, fast: bool) -> None:
+    load_module = importlib.import_module("portfolio_sim.scenario.load")
+
+    assert bool(load_module._PLAIN_TEXT_OK(text)) is fast
+
+
+def test_yaml_syntax_error_reported_by_the_full_loader(tmp_path: Path) -> None:
+    # The comment-free scanner words this error differently; the message is the full one.
+    from portfolio_sim.errors import ScenarioError
+    from portfolio_sim.scenario.load import load
+
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: x\nteams: [a\nfeatures: 1\n")
+    with pytest.raises(ScenarioError) as err:
+        load(path)
+    (problem,) = err.value.problems
+    assert str(problem).startswith(f"{path}:")
+    assert problem.line is not None
+    assert "invalid YAML" in problem.reason
