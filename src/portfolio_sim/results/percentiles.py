@@ -8,6 +8,7 @@ float round-off.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -42,6 +43,11 @@ def inverted_cdf_ranks(n: int, ps: Sequence[float]) -> np.ndarray:
     """The 0-based order statistics (int indexes into n sorted values) that
     ``np.percentile(..., method="inverted_cdf")`` returns for ``ps``: the same call on
     ``0, 1, ..., n-1``, so that the rule is numpy's own, float round-off included."""
+    return _ranks(int(n), tuple(float(p) for p in ps)).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _ranks(n: int, ps: tuple[float, ...]) -> np.ndarray:
     ranks = np.percentile(np.arange(n, dtype=np.float64), list(ps), method="inverted_cdf")
     return np.asarray(ranks).astype(np.intp)
 
