@@ -271,3 +271,20 @@ def test_yaml_syntax_error_reported_by_the_full_loader(tmp_path: Path) -> None:
     assert str(problem).startswith(f"{path}:")
     assert problem.line is not None
     assert "invalid YAML" in problem.reason
+
+
+def test_default_workers_follow_numba_without_starting_its_pool() -> None:
+    code = (
+        "import numba\n"
+        "from numba.np.ufunc import parallel\n"
+        "from portfolio_sim.engines.fast import _numba_threads\n"
+        "n = _numba_threads()\n"
+        "assert not parallel._is_initialized\n"
+        "assert n == numba.get_num_threads(), n\n"
+        "numba.set_num_threads(1)\n"
+        "assert _numba_threads() == 1\n"
+        "print('ok')\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "ok"
