@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.machinery
+import importlib.util
 import os
+import sys
+import types
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parent
@@ -52,12 +56,49 @@ def _cache_dirs() -> list[Path]:
     return dirs
 
 
+def _import_arraymath_without_scipy_linalg() -> None:
+    """Import ``numba.np.arraymath`` without importing all of ``scipy.linalg``.
+
+    The first time Numba compiles or *loads a cached* function it imports its own
+    implementation modules; ``numba.np.arraymath`` then checks once whether a BLAS is
+    there by importing ``scipy.linalg.cython_blas``, which imports the whole of
+    ``scipy.linalg`` (about 0.25 s, a third of loading the cached kernels). Our kernels
+    call no BLAS. When SciPy ships that extension module we let the check find a
+    placeholder for it, so it concludes what it would have concluded (a BLAS is there);
+    the placeholder is removed at once, and a later real import of the module (by SciPy,
+    or Numba compiling a function that does use BLAS) loads the real one. Without SciPy,
+    or once ``scipy.linalg`` or ``arraymath`` is imported, this does nothing."""
+    name = "scipy.linalg.cython_blas"
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    try:
+        spec = importlib.util.find_spec("scipy")
+    except (ImportError, ValueError):
+        return
+    folders = spec.submodule_search_locations if spec is not None else None
+    if not folders or not any(
+        (Path(folder) / "linalg" / f"cython_blas{suffix}").is_file()
+        for folder in folders
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES
+    ):
+        return
+    placeholder = types.ModuleType(name)
+    sys.modules[name] = placeholder
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        if sys.modules.get(name) is placeholder:
+            del sys.modules[name]
+
+
 def ensure_fresh() -> None:
-    """Drop cached kernels compiled from other sources than the installed ones."""
+    """Drop cached kernels compiled from other sources than the installed ones (and
+    prepare Numba to load the cached ones quickly)."""
     global _checked
     if _checked:
         return
     _checked = True
+    _import_arraymath_without_scipy_linalg()
     try:
         digest = sources_digest()
         stamp = _ROOT / "kernels" / "__pycache__" / _STAMP_NAME

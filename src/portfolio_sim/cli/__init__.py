@@ -56,8 +56,14 @@ def _all_commands() -> list[Command]:
     ]
 
 
-def build_parser(commands: Sequence[Command] | None = None) -> argparse.ArgumentParser:
-    """The argument parser with one subparser per command."""
+def build_parser(
+    commands: Sequence[Command] | None = None, only: str | None = None
+) -> argparse.ArgumentParser:
+    """The argument parser with one subparser per command.
+
+    With ``only``, just that command's subparser gets its arguments (the others keep
+    their name and help, all that ``--help`` and a misspelt command need): what
+    :func:`main` asks for, so a run does not set up every command's options."""
     parser = argparse.ArgumentParser(
         prog="portfolio-sim",
         description="Monte Carlo forecasts of a product portfolio.",
@@ -66,9 +72,16 @@ def build_parser(commands: Sequence[Command] | None = None) -> argparse.Argument
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in commands if commands is not None else _all_commands():
         p = sub.add_parser(command.name, help=command.help, description=command.help)
-        command.configure(p)
+        if only is None or command.name == only:
+            command.configure(p)
         p.set_defaults(_run=command.run)
     return parser
+
+
+def _command_name(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv``: its first word that is not an option (the
+    top-level parser has options only before the command, none with a value)."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
 def _report(err: PortfolioSimError) -> None:
@@ -82,7 +95,8 @@ def _report(err: PortfolioSimError) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 2 invalid input)."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(only=_command_name(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, --version, usage errors

@@ -68,7 +68,6 @@ def _configure_forecast(parser: argparse.ArgumentParser) -> None:
 def _run_forecast(args: argparse.Namespace) -> int:
     from portfolio_sim.forecast import forecast
     from portfolio_sim.results.io import check_writable
-    from portfolio_sim.results.text import forecast_text
 
     if args.trials < 1:
         raise InputError("--trials must be at least 1")
@@ -92,6 +91,8 @@ def _run_forecast(args: argparse.Namespace) -> int:
     if args.xlsx:
         result.to_excel(args.xlsx, protect=[args.file])
     if not args.quiet:
+        from portfolio_sim.results.text import forecast_text  # pandas: only for the table
+
         print(forecast_text(result))
     if getattr(args, "how_many_by", None):
         from portfolio_sim.cli.history_cmds import print_how_many

@@ -39,6 +39,19 @@ def _run_parallel(kernel: Callable[..., None], workers: int, n: int, *args: obje
             future.result()
 
 
+def _numba_threads() -> int:
+    """``numba.get_num_threads()``, without starting Numba's own thread pool (about
+    0.03 s; these kernels run on Python threads) while it is not running: until then no
+    ``set_num_threads`` can have happened (it starts the pool), so the count is
+    ``NUMBA_NUM_THREADS``."""
+    import numba
+    from numba.np.ufunc import parallel
+
+    if getattr(parallel, "_is_initialized", True):
+        return int(numba.get_num_threads())
+    return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+
+
 def run_fast(
     compiled: CompiledScenario,
     trials: int,
@@ -55,8 +68,6 @@ def run_fast(
     called after each batch. ``workers`` is the number of parallel blocks (default: the
     Numba thread count); it never changes the result.
     """
-    import numba
-
     from portfolio_sim.jit_cache import ensure_fresh
 
     ensure_fresh()
@@ -68,7 +79,7 @@ def run_fast(
     mm = money_model(compiled)
     n_m = len(compiled.month_labels)
     n_f, n_t, h = compiled.n_features, compiled.n_teams, compiled.horizon_days
-    w = int(workers or numba.get_num_threads())
+    w = int(workers or _numba_threads())
     feat_hist = np.zeros((w, n_f, h + 1), dtype=np.int64)
     feat_tsum = np.zeros((w, n_f), dtype=np.int64)
     team_hist = np.zeros((w, n_t, h + 1), dtype=np.int64)

@@ -15,20 +15,40 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from portfolio_sim.results import money
 from portfolio_sim.results.percentiles import DATE_PERCENTILES, hist_percentiles
 from portfolio_sim.results.raw import TIME_SCALE, WORK_SCALE, EngineOutput
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Date columns of the features and teams tables.
+_DATE_COLUMNS = tuple(f"p{p}" for p in DATE_PERCENTILES)
+
 
 def _iso(d: Any) -> str | None:
-    if d is None or (isinstance(d, float) and math.isnan(d)) or pd.isna(d):
+    """ISO date of a datetime64, Timestamp or date; None for NaT, NaN or None."""
+    if d is None or (isinstance(d, float) and math.isnan(d)):
+        return None
+    if isinstance(d, np.datetime64):
+        return None if np.isnat(d) else str(d.astype("datetime64[D]"))
+    import pandas as pd
+
+    if pd.isna(d):
         return None
     return str(np.datetime64(d, "D"))
+
+
+def _num(x: Any) -> float | None:
+    """A float for JSON; None for a missing value (None or NaN)."""
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else x
 
 
 @dataclass
@@ -62,8 +82,9 @@ class Forecast:
         bins = hist_percentiles(hist, DATE_PERCENTILES)
         return {f"p{p}": self._bin_dates(bins[:, k]) for k, p in enumerate(DATE_PERCENTILES)}
 
-    @property
-    def features(self) -> pd.DataFrame:
+    # The tables are built from plain columns (numpy arrays, lists; dates as datetime64
+    # with NaT) that the JSON export reads directly, so writing JSON needs no pandas.
+    def _feature_columns(self) -> dict[str, Any]:
         c, raw = self.compiled, self.raw
         h = c.horizon_days
         hist = raw.feat_hist
@@ -86,37 +107,67 @@ class Forecast:
             c.calendar.date_of(np.clip(np.where(has_deadline, deadline_day, 0), 0, None)),
             np.datetime64("NaT"),
         )
-        df = pd.DataFrame({"id": c.feature_ids, "team": [c.team_ids[j] for j in c.feat_team]})
-        for k, v in self._finish_columns(hist).items():
-            df[k] = pd.to_datetime(v)
-        df["mean_workdays"] = mean
-        df["deadline"] = pd.to_datetime(np.where(has_deadline, dl_dates, np.datetime64("NaT")))
-        df["deadline_probability"] = np.where(has_deadline, met / raw.trials, np.nan)
-        df["not_done_share"] = not_done / raw.trials
+        cols: dict[str, Any] = {
+            "id": c.feature_ids,
+            "team": [c.team_ids[j] for j in c.feat_team],
+            **self._finish_columns(hist),
+            "mean_workdays": mean,
+            "deadline": np.where(has_deadline, dl_dates, np.datetime64("NaT")),
+            "deadline_probability": np.where(has_deadline, met / raw.trials, np.nan),
+            "not_done_share": not_done / raw.trials,
+        }
         if raw.feat_value_sum is not None:
-            for k, v in money.feature_value_columns(c, raw).items():
-                df[k] = v
+            cols.update(money.feature_value_columns(c, raw))
+        return cols
+
+    def _team_columns(self) -> dict[str, Any]:
+        c, raw = self.compiled, self.raw
+        h = c.horizon_days
+        cap = raw.team_cap / WORK_SCALE
+        work = raw.team_work / WORK_SCALE
+        cols: dict[str, Any] = {
+            "id": c.team_ids,
+            "kind": ["throughput" if k else "effort" for k in c.team_kind],
+            **self._finish_columns(raw.team_hist),
+            "not_done_share": raw.team_hist[:, h] / raw.trials,
+            "utilization": np.where(
+                (c.team_kind == 0) & (cap > 0), work / np.where(cap > 0, cap, 1), np.nan
+            ),
+        }
+        if raw.money is not None and len(c.team_ids):
+            cols.update(money.team_cost_columns(c, raw))
+        return cols
+
+    def _portfolio_finish(self) -> dict[str, Any]:
+        """The finish row of :attr:`portfolio`: p10..p95 (datetime64, NaT = not done) and
+        not_done_share."""
+        h = self.compiled.horizon_days
+        t = self.raw.port_t
+        days = np.where(
+            np.isfinite(t), np.maximum(np.ceil(np.where(np.isfinite(t), t, 0) - 1e-9) - 1, 0), h
+        )
+        hist = np.bincount(days.astype(np.int64), minlength=h + 1)[None, :]
+        row: dict[str, Any] = {k: v[0] for k, v in self._finish_columns(hist).items()}
+        row["not_done_share"] = float(hist[0, h] / self.raw.trials)
+        return row
+
+    @staticmethod
+    def _frame(cols: dict[str, Any]) -> pd.DataFrame:
+        import pandas as pd
+
+        items = list(cols.items())
+        df = pd.DataFrame(dict(items[:2]))  # id and team (features) or kind (teams)
+        for k, v in items[2:]:
+            df[k] = pd.to_datetime(v) if k in _DATE_COLUMNS or k == "deadline" else v
         return df
 
     @property
+    def features(self) -> pd.DataFrame:
+        return self._frame(self._feature_columns())
+
+    @property
     def teams(self) -> pd.DataFrame:
-        c, raw = self.compiled, self.raw
-        h = c.horizon_days
-        df = pd.DataFrame(
-            {"id": c.team_ids, "kind": ["throughput" if k else "effort" for k in c.team_kind]}
-        )
-        for k, v in self._finish_columns(raw.team_hist).items():
-            df[k] = pd.to_datetime(v)
-        df["not_done_share"] = raw.team_hist[:, h] / raw.trials
-        cap = raw.team_cap / WORK_SCALE
-        work = raw.team_work / WORK_SCALE
-        util = np.where((c.team_kind == 0) & (cap > 0), work / np.where(cap > 0, cap, 1), np.nan)
-        df["utilization"] = util
-        if raw.money is not None:
-            costs = money.team_cost_table(c, raw)
-            for col in costs.columns[1:]:
-                df[col] = costs[col].to_numpy()
-        return df
+        return self._frame(self._team_columns())
 
     @property
     def months(self) -> pd.DataFrame:
@@ -140,6 +191,8 @@ class Forecast:
 
         Defaults: budgets at the cost P50/P80/P90 (and the budget), dates at the finish
         P50/P85/P95."""
+        import pandas as pd
+
         port = self.portfolio
         if budgets is None:
             cost = port.loc["cost"]
@@ -158,16 +211,14 @@ class Forecast:
 
     @property
     def portfolio(self) -> pd.DataFrame:
-        h = self.compiled.horizon_days
-        t = self.raw.port_t
-        days = np.where(
-            np.isfinite(t), np.maximum(np.ceil(np.where(np.isfinite(t), t, 0) - 1e-9) - 1, 0), h
-        )
-        hist = np.bincount(days.astype(np.int64), minlength=h + 1)[None, :]
+        import pandas as pd
+
         row: dict[str, Any] = {"metric": "finish"}
-        for k, v in self._finish_columns(hist).items():
-            row[k] = pd.Timestamp(v[0]) if not np.isnat(v[0]) else pd.NaT
-        row["not_done_share"] = float(hist[0, h] / self.raw.trials)
+        for k, v in self._portfolio_finish().items():
+            if k in _DATE_COLUMNS:
+                row[k] = pd.Timestamp(v) if not np.isnat(v) else pd.NaT
+            else:
+                row[k] = v
         rows = [row]
         if self.raw.money is not None:
             for name, stats in money.portfolio_money(self.raw).items():
@@ -178,16 +229,12 @@ class Forecast:
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of MODEL.md §9 as plain Python objects."""
 
-        def finish(row: Any) -> dict[str, str | None]:
-            return {f"p{p}": _iso(row[f"p{p}"]) for p in DATE_PERCENTILES}
+        def finish(cols: dict[str, Any], i: int) -> dict[str, str | None]:
+            return {k: _iso(cols[k][i]) for k in _DATE_COLUMNS}
 
-        feats = self.features
-        teams = self.teams
-        port = self.portfolio.loc["finish"]
-
-        def num(x: Any) -> float | None:
-            return None if x is None or pd.isna(x) else float(x)
-
+        feats = self._feature_columns()
+        teams = self._team_columns()
+        port = self._portfolio_finish()
         doc: dict[str, Any] = {
             "scenario": self.scenario,
             "variant": self.variant,
@@ -196,76 +243,71 @@ class Forecast:
             "engine": self.engine,
             "features": [
                 {
-                    "id": r.id,
-                    "team": r.team,
-                    "finish": finish(r._asdict()),
-                    "mean_workdays": num(r.mean_workdays),
-                    "deadline": _iso(r.deadline),
-                    "deadline_probability": num(r.deadline_probability),
-                    "not_done_share": float(r.not_done_share),
+                    "id": feats["id"][i],
+                    "team": feats["team"][i],
+                    "finish": finish(feats, i),
+                    "mean_workdays": _num(feats["mean_workdays"][i]),
+                    "deadline": _iso(feats["deadline"][i]),
+                    "deadline_probability": _num(feats["deadline_probability"][i]),
+                    "not_done_share": float(feats["not_done_share"][i]),
                 }
-                for r in feats.itertuples(index=False)
+                for i in range(len(feats["id"]))
             ],
             "teams": [
                 {
-                    "id": r.id,
-                    "kind": r.kind,
-                    "finish": finish(r._asdict()),
-                    "not_done_share": float(r.not_done_share),
-                    "utilization": num(r.utilization),
+                    "id": teams["id"][i],
+                    "kind": teams["kind"][i],
+                    "finish": finish(teams, i),
+                    "not_done_share": float(teams["not_done_share"][i]),
+                    "utilization": _num(teams["utilization"][i]),
                 }
-                for r in teams.itertuples(index=False)
+                for i in range(len(teams["id"]))
             ],
             "portfolio": {
-                "finish": {f"p{p}": _iso(port[f"p{p}"]) for p in DATE_PERCENTILES},
+                "finish": {k: _iso(port[k]) for k in _DATE_COLUMNS},
                 "not_done_share": float(port["not_done_share"]),
             },
             "provenance": dict(self.meta),
         }
         if self.raw.money is not None:
-            self._add_money(doc)
+            self._add_money(doc, feats, teams)
         return doc
 
-    def _add_money(self, doc: dict[str, Any]) -> None:
+    def _add_money(self, doc: dict[str, Any], feats: dict[str, Any], teams: dict[str, Any]) -> None:
         """The money keys of MODEL.md §9 (and extensions) into the JSON document."""
-
-        def num(x: Any) -> float | None:
-            return None if x is None or pd.isna(x) else float(x)
-
-        feats = self.features
-        for item, r in zip(doc["features"], feats.itertuples(index=False), strict=True):
-            item["value_pv_mean"] = num(r.value_pv_mean)
-            item["oneoff_cost_mean"] = num(r.oneoff_cost_mean)
+        for i, item in enumerate(doc["features"]):
+            item["value_pv_mean"] = _num(feats["value_pv_mean"][i])
+            item["oneoff_cost_mean"] = _num(feats["oneoff_cost_mean"][i])
+            per_month = _num(feats["cost_of_delay_per_month"][i])
             item["cost_of_delay"] = (
                 None
-                if pd.isna(r.cost_of_delay_per_month)
+                if per_month is None
                 else {
-                    "per_month": float(r.cost_of_delay_per_month),
-                    "per_week": float(r.cost_of_delay_per_week),
+                    "per_month": per_month,
+                    "per_week": float(feats["cost_of_delay_per_week"][i]),
                 }
             )
-        teams = self.teams
-        for item, r in zip(doc["teams"], teams.itertuples(index=False), strict=True):
+        for i, item in enumerate(doc["teams"]):
             item["cost"] = {
-                "mean": float(r.cost_mean),
-                **{f"p{p}": float(getattr(r, f"cost_p{p}")) for p in (10, 50, 80, 90)},
+                "mean": float(teams["cost_mean"][i]),
+                **{f"p{p}": float(teams[f"cost_p{p}"][i]) for p in (10, 50, 80, 90)},
             }
-        months = self.months
+        bands = money.month_bands(self.compiled, self.raw)
         per_team: dict[str, dict[str, dict[str, float]]] = {}
-        for r in self.team_months.to_dict("records"):
+        for r in money.team_months_rows(self.compiled, self.raw):
             per_team.setdefault(r["month"], {})[r["team"]] = {
                 f"p{p}": float(r[f"cost_p{p}"]) for p in (10, 50, 90)
             }
         doc["months"] = [
             {
-                "month": r["month"],
+                "month": month,
                 **{
-                    name: {f"p{p}": float(r[f"{name}_p{p}"]) for p in (10, 50, 90)}
+                    name: {f"p{p}": float(bands[f"{name}_p{p}"][m]) for p in (10, 50, 90)}
                     for name in ("cost", "capex", "opex", "cumulative")
                 },
-                "teams": per_team.get(r["month"], {}),
+                "teams": per_team.get(month, {}),
             }
-            for r in months.to_dict("records")
+            for m, month in enumerate(self.compiled.month_labels)
         ]
         pm = money.portfolio_money(self.raw)
         budget = self.budget
@@ -276,7 +318,7 @@ class Forecast:
                 "value_pv": pm["value_pv"],
                 "cost_pv": pm["cost_pv"],
                 "capex": pm["capex"],
-                "roi": num(pm["roi"]["mean"]),  # null when nothing is spent
+                "roi": _num(pm["roi"]["mean"]),  # null when nothing is spent
                 "expected_value": pm["npv"]["mean"],
                 "budget_overrun_probability": budget["overrun_probability"],
                 "budget": budget,
@@ -320,6 +362,8 @@ class Forecast:
         if self.raw.money is not None:
             tables["months"] = self.months
             tables["team_months"] = self.team_months
+        import pandas as pd
+
         tables["provenance"] = pd.DataFrame(
             {"key": list(self.meta), "value": [str(v) for v in self.meta.values()]}
         )

@@ -8,16 +8,26 @@ monthly totals come from the per-trial arrays the engine keeps.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from portfolio_sim.results.percentiles import hist_percentiles, sample_percentiles
+from portfolio_sim.results.percentiles import (
+    hist_percentiles,
+    inverted_cdf_ranks,
+    sample_percentiles,
+    sortable,
+)
 from portfolio_sim.results.raw import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COST_PS = (10, 50, 80, 90)
 BAND_PS = (10, 50, 90)
+#: Monthly bands of at least this many trials x months sort in two threads.
+PARALLEL_BANDS_FROM = 1 << 20
 
 
 def _col(raw: EngineOutput, name: str) -> np.ndarray:
@@ -25,16 +35,18 @@ def _col(raw: EngineOutput, name: str) -> np.ndarray:
     return raw.money[:, MONEY_COLUMNS.index(name)]
 
 
-def team_cost_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
-    """Per team people cost: mean and P10/P50/P80/P90 (exact, from finish histograms)."""
+def team_cost_columns(compiled: Any, raw: EngineOutput) -> dict[str, np.ndarray]:
+    """Per team people cost: cost_mean and cost_p10/p50/p80/p90 (exact, from finish
+    histograms), one value per team in ``compiled.team_ids`` order."""
     money = compiled.money
     cum = money["team_cost_cum"]
     h = compiled.horizon_days
-    rows = []
-    for j, team_id in enumerate(compiled.team_ids):
+    n_t = len(compiled.team_ids)
+    cols = {name: np.empty(n_t) for name in ("cost_mean", *(f"cost_p{p}" for p in COST_PS))}
+    bins = np.arange(h + 1)
+    for j in range(n_t):
         hist = raw.team_hist[j]
         # cost if the team's finish falls in bin b: paid through that day (or the horizon)
-        bins = np.arange(h + 1)
         if compiled.team_release_horizon[j]:
             cost_of_bin = np.full(h + 1, cum[j, h])
         elif not money["team_has_work"][j]:
@@ -42,34 +54,127 @@ def team_cost_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
         else:
             cost_of_bin = cum[j, np.minimum(bins + 1, h)]
         pb = hist_percentiles(hist, COST_PS)
-        row: dict[str, Any] = {"id": team_id, "cost_mean": float(hist @ cost_of_bin / raw.trials)}
+        cols["cost_mean"][j] = float(hist @ cost_of_bin / raw.trials)
         for k, p in enumerate(COST_PS):
-            row[f"cost_p{p}"] = float(cost_of_bin[pb[k]])
-        rows.append(row)
-    return pd.DataFrame(rows)
+            cols[f"cost_p{p}"][j] = float(cost_of_bin[pb[k]])
+    return cols
+
+
+def team_cost_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
+    """Per team people cost: mean and P10/P50/P80/P90 (exact, from finish histograms)."""
+    import pandas as pd
+
+    return pd.DataFrame({"id": list(compiled.team_ids), **team_cost_columns(compiled, raw)})
+
+
+def month_bands(compiled: Any, raw: EngineOutput) -> dict[str, np.ndarray]:
+    """Per month P10/P50/P90 of cost, capex, opex (cost - capex) and cumulative cost:
+    ``{"cost_p10": [M], ...}``, the numbers of :func:`months_table` without its means.
+
+    Works month by month on rows of the per-trial arrays, so no trials x months float64
+    array is built: opex and the running total are formed in float64 exactly as the
+    table forms ``cost - capex`` and ``np.cumsum(cost)``; data that
+    :func:`~.percentiles.sortable` does not accept takes the table's own path."""
+    assert raw.month_cost is not None and raw.month_capex is not None
+    names = ("cost", "capex", "opex", "cumulative")
+    trials, n_m = raw.month_cost.shape
+    if trials == 0 or not (sortable(raw.month_cost) and sortable(raw.month_capex)):
+        cost = raw.month_cost.astype(np.float64)
+        capex = raw.month_capex.astype(np.float64)
+        arrays = (cost, capex, cost - capex, np.cumsum(cost, axis=1))
+        out = {}
+        for name, arr in zip(names, arrays, strict=True):
+            q = sample_percentiles(arr.T, BAND_PS)
+            for k, p in enumerate(BAND_PS):
+                out[f"{name}_p{p}"] = q[:, k]
+        return out
+    ranks = inverted_cdf_ranks(trials, BAND_PS)
+    bands = {name: np.empty((n_m, len(BAND_PS))) for name in names}
+    cost_rows = _rows(raw.month_cost)
+    capex_rows = _rows(raw.month_capex)
+
+    def cost_and_cumulative() -> None:
+        running = np.empty(trials)
+        for m in range(n_m):
+            # float32 rows sort like their float64 values (the conversion is exact)
+            bands["cost"][m] = np.sort(cost_rows[m])[ranks]
+            if m == 0:
+                running[:] = cost_rows[m]
+            else:
+                running += cost_rows[m]
+            bands["cumulative"][m] = np.sort(running)[ranks]
+
+    def capex_and_opex() -> None:
+        for m in range(n_m):
+            bands["capex"][m] = np.sort(capex_rows[m])[ranks]
+            opex = cost_rows[m].astype(np.float64)
+            opex -= capex_rows[m]
+            opex.sort()
+            bands["opex"][m] = opex[ranks]
+
+    # numpy sorts without the GIL: two threads halve the wait on a second core
+    parallel = trials * n_m >= PARALLEL_BANDS_FROM
+    _in_two_threads(cost_and_cumulative, capex_and_opex, parallel=parallel)
+    return {f"{name}_p{p}": bands[name][:, k] for name in names for k, p in enumerate(BAND_PS)}
+
+
+def _in_two_threads(first: Callable[[], None], second: Callable[[], None], parallel: bool) -> None:
+    """Run ``first`` in a helper thread and ``second`` here (or both here when not
+    ``parallel``); an exception in either is raised here."""
+    if not parallel:
+        first()
+        second()
+        return
+    import threading
+
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            first()
+        except BaseException as err:  # re-raised in the caller's thread
+            errors.append(err)
+
+    helper = threading.Thread(target=run, name="portfolio-sim-bands", daemon=True)
+    helper.start()
+    try:
+        second()
+    finally:
+        helper.join()
+    if errors:
+        raise errors[0]
+
+
+def _rows(per_trial: np.ndarray, block: int = 4096) -> np.ndarray:
+    """``per_trial.T`` as a C-contiguous array, copied in blocks of trials (numpy's
+    one-go copy of a transposed array walks memory with a large stride: several times
+    slower for trials x months arrays)."""
+    out = np.empty(per_trial.shape[::-1], dtype=per_trial.dtype)
+    for i in range(0, per_trial.shape[0], block):
+        out[:, i : i + block] = per_trial[i : i + block].T
+    return out
 
 
 def months_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
     """Per month: total cost, capex, opex and cumulative cost bands (P10/P50/P90)."""
+    import pandas as pd
+
     assert raw.month_cost is not None and raw.month_capex is not None
     cost = raw.month_cost.astype(np.float64)
     capex = raw.month_capex.astype(np.float64)
     opex = cost - capex
     cumulative = np.cumsum(cost, axis=1)
+    bands = month_bands(compiled, raw)
     df = pd.DataFrame({"month": compiled.month_labels})
     for name, arr in (("cost", cost), ("capex", capex), ("opex", opex), ("cumulative", cumulative)):
-        q = sample_percentiles(arr.T, BAND_PS)
-        for k, p in enumerate(BAND_PS):
-            df[f"{name}_p{p}"] = q[:, k]
+        for p in BAND_PS:
+            df[f"{name}_p{p}"] = bands[f"{name}_p{p}"]
         df[f"{name}_mean"] = arr.mean(axis=0)
     return df
 
 
-def team_months_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
-    """Per team per month people cost P10/P50/P90 (long format: team, month, ...).
-
-    A team's cost in a month is non-decreasing in its finish day, so the exact bands come
-    from its finish histogram."""
+def team_months_rows(compiled: Any, raw: EngineOutput) -> list[dict[str, Any]]:
+    """The rows of :func:`team_months_table` (dicts: team, month, cost_p10/p50/p90)."""
     money = compiled.money
     cum = money["team_cost_cum"]
     mfd = money["month_first_day"]
@@ -93,7 +198,17 @@ def team_months_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
                     **{f"cost_p{p}": v for p, v in zip(BAND_PS, vals, strict=True)},
                 }
             )
-    return pd.DataFrame(rows)
+    return rows
+
+
+def team_months_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
+    """Per team per month people cost P10/P50/P90 (long format: team, month, ...).
+
+    A team's cost in a month is non-decreasing in its finish day, so the exact bands come
+    from its finish histogram."""
+    import pandas as pd
+
+    return pd.DataFrame(team_months_rows(compiled, raw))
 
 
 def over_budget(cost: np.ndarray, budget: float) -> np.ndarray:
@@ -188,6 +303,8 @@ def joint_confidence(
 
     Rows are budgets, columns dates (ISO strings). A trial not done by the horizon is
     never "done by" a date."""
+    import pandas as pd
+
     cost = _col(raw, "cost")
     t = raw.port_t
     done_day = np.where(

@@ -188,10 +188,13 @@ def apply_variant(scenario: Scenario | Mapping[str, Any], name: str) -> Scenario
     loc: tuple[str | int, ...] = ("variants", name)
     step_problems: list[Problem] = []
     after_step: list[set[Problem]] = []
-    for i, step in enumerate(base.variants[name]):
+    steps = base.variants[name]
+    for i, step in enumerate(steps):
         step_problems += _apply_step(data, step, (*loc, i))
-        after_step.append(set(validate_data(copy.deepcopy(data))[1]))
+        if i < len(steps) - 1:  # after the last step: the final validation below
+            after_step.append(set(validate_data(copy.deepcopy(data))[1]))
     result, final = validate_data(data)
+    after_step.append(set(final))
     problems = list(step_problems)
     for p in final:
         k = len(after_step) - 1
