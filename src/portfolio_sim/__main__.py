@@ -16,8 +16,15 @@ import sys
 
 from portfolio_sim.cli import main
 
-if __name__ == "__main__":
+
+def run() -> int:
+    """Run one CLI command with the collector settings above (the ``portfolio-sim``
+    console script and ``python -m portfolio_sim`` both come here)."""
     gc.set_threshold(10_000, *gc.get_threshold()[1:])
     code = main()
     gc.freeze()
-    sys.exit(code)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(run())

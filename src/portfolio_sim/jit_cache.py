@@ -86,6 +86,8 @@ def _import_arraymath_without_scipy_linalg() -> None:
     sys.modules[name] = placeholder
     try:
         import numba.np.arraymath  # noqa: F401
+    except Exception:  # a Numba that wants more than importability: import it normally later
+        sys.modules.pop("numba.np.arraymath", None)
     finally:
         if sys.modules.get(name) is placeholder:
             del sys.modules[name]
