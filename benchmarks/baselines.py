@@ -19,7 +19,38 @@ from numba import njit, prange
 
 from portfolio_sim.distributions import mean as dist_mean
 from portfolio_sim.distributions import sample
-from portfolio_sim.rng import draw, uniform
+from portfolio_sim.rng import NO_REFCOUNT, draw, uniform
+
+
+@njit(cache=True, **NO_REFCOUNT)
+def _rng_block(plan, pool, risk_key, risk_prob, risk_dist, tp_dist, tp_key, tp_n, lo, hi):
+    """The draws of trials ``lo .. hi - 1`` (see :func:`rng_loop`), summed. Compiled
+    without reference counting, like the engine's kernels: otherwise every inlined
+    ``draw`` would pay atomic reference-count updates and the baseline would be slow."""
+    codes = plan[0]
+    offs = plan[1]
+    lens = plan[2]
+    slots = plan[3]
+    keys = plan[4]
+    s = 0.0
+    for trial in range(lo, hi):
+        for k in range(codes.shape[0]):
+            s += draw(codes[k], pool, offs[k], lens[k], np.uint64(keys[k]), trial, slots[k])
+        for r in range(risk_key.shape[0]):
+            if uniform(risk_key[r], trial, 0) < risk_prob[r]:
+                s += draw(
+                    risk_dist[r, 0],
+                    pool,
+                    risk_dist[r, 1],
+                    risk_dist[r, 2],
+                    risk_key[r],
+                    trial,
+                    1,
+                )
+        for j in range(tp_key.shape[0]):
+            for q in range(tp_n[j]):
+                s += draw(tp_dist[j, 0], pool, tp_dist[j, 1], tp_dist[j, 2], tp_key[j], trial, q)
+    return s
 
 
 @njit(cache=True, parallel=True)
@@ -31,36 +62,12 @@ def rng_loop(plan, pool, risk_key, risk_prob, risk_dist, tp_dist, tp_key, tp_n, 
     slot 1 when it fires; throughput team j draws periods ``0 .. tp_n[j] - 1``.
     """
     n_workers = acc.shape[0]
-    codes = plan[0]
-    offs = plan[1]
-    lens = plan[2]
-    slots = plan[3]
-    keys = plan[4]
     for w in prange(n_workers):
-        lo = (n * w) // n_workers
-        hi = (n * (w + 1)) // n_workers
-        s = 0.0
-        for i in range(lo, hi):
-            trial = first + i
-            for k in range(codes.shape[0]):
-                s += draw(codes[k], pool, offs[k], lens[k], np.uint64(keys[k]), trial, slots[k])
-            for r in range(risk_key.shape[0]):
-                if uniform(risk_key[r], trial, 0) < risk_prob[r]:
-                    s += draw(
-                        risk_dist[r, 0],
-                        pool,
-                        risk_dist[r, 1],
-                        risk_dist[r, 2],
-                        risk_key[r],
-                        trial,
-                        1,
-                    )
-            for j in range(tp_key.shape[0]):
-                for q in range(tp_n[j]):
-                    s += draw(
-                        tp_dist[j, 0], pool, tp_dist[j, 1], tp_dist[j, 2], tp_key[j], trial, q
-                    )
-        acc[w] += s
+        lo = first + (n * w) // n_workers
+        hi = first + (n * (w + 1)) // n_workers
+        acc[w] += _rng_block(
+            plan, pool, risk_key, risk_prob, risk_dist, tp_dist, tp_key, tp_n, lo, hi
+        )
 
 
 def period_draws(compiled, done: np.ndarray) -> np.ndarray:

@@ -1,9 +1,11 @@
 """Run many trials in parallel and aggregate without trials x features memory.
 
-Trials are split into contiguous blocks, one per worker thread (the kernel releases the
-GIL; threads are started by engines/fast.py, which avoids Numba's slow-to-compile parfor
-machinery); each block adds into its own slice of integer accumulators (day-resolution histograms, fixed-point
-sums), which are summed afterwards. Integer addition is associative, so the totals are
+Trials are split into contiguous blocks, one per worker thread (threads are started by
+engines/fast.py, which avoids Numba's slow-to-compile parfor machinery). :func:`run_block`
+is plain Python: it allocates a worker's work arrays with numpy and calls the compiled
+trial loop, which releases the GIL (compiling the allocation too cost about 5 s of the
+cold start). Each block adds into its own slice of integer accumulators (day-resolution
+histograms, fixed-point sums), which are summed afterwards. Integer addition is associative, so the totals are
 identical whatever the number of threads, workers or batches: the reproducibility
 guarantee of MODEL.md §8 holds bit for bit.
 
@@ -38,7 +40,6 @@ def done_day(t):
     return np.int64(d) if d > 0.0 else np.int64(0)
 
 
-@njit(cache=True, nogil=True)
 def run_block(
     m,
     first_trial,
@@ -164,7 +165,7 @@ def run_block(
     )
 
 
-@njit(cache=True, **NO_REFCOUNT)
+@njit(cache=True, nogil=True, **NO_REFCOUNT)
 def _run_trials(
     m,
     mm,
@@ -216,9 +217,9 @@ def _run_trials(
     evt,
     mout,
 ):
-    """The trial loop of :func:`run_block`, over preallocated work arrays. Compiled without
-    reference counting: in run_block every inlined helper taking arrays (``cap_at``) cost
-    atomic reference-count updates per call."""
+    """The trial loop of :func:`run_block`, over preallocated work arrays. Releases the
+    GIL. Compiled without reference counting: otherwise every inlined helper taking
+    arrays (``cap_at``) would pay atomic reference-count updates per call."""
     feat_team = m.feat_team
     team_kind = m.team_kind
     team_release_horizon = m.team_release_horizon
