@@ -34,7 +34,7 @@ def tp_items(code, off, n, pool, key, q, trial, cache, stamp, j):
     if q < cache.shape[1] and stamp[j, q] == trial:
         return cache[j, q]
     x = draw(code, pool, off, n, key, trial, q)
-    x = max(math.floor(x + 0.5), 0.0)
+    x = max(np.floor(x + 0.5), 0.0)  # np.floor stays a float (math.floor: int64)
     if q < cache.shape[1]:
         cache[j, q] = x
         stamp[j, q] = trial
