@@ -183,3 +183,56 @@ def test_cli_calibrate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert "refusing to overwrite" in capsys.readouterr().err
     assert main(["calibrate", str(JIRA), "--since", "soon"]) == 2
     assert main(["calibrate", str(tmp_path / "missing.csv")]) == 2
+
+
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("text", "dayfirst", "expected"),
+    [
+        # ISO, with or without time and offset: the wall-clock date
+        ("2024-03-04", False, D(2024, 3, 4)),
+        ("2024-03-04T23:30:00-05:00", False, D(2024, 3, 4)),
+        ("2024-02-30", False, None),
+        # exports: Jira, Azure DevOps, spreadsheets
+        ("12/Mar/24 3:45 PM", False, D(2024, 3, 12)),
+        ("04/Mar/2024 16:45", True, D(2024, 3, 4)),
+        ("3/4/2024", False, D(2024, 3, 4)),
+        ("3/4/2024", True, D(2024, 4, 3)),
+        ("13/3/2024", False, D(2024, 3, 13)),  # not a month: read day first
+        ("04.03.2024 10:00:00", True, D(2024, 3, 4)),
+        ("March 4, 2024 11:30 PM", False, D(2024, 3, 4)),
+        ("Mon, 04 Mar 2024 10:00:00", False, D(2024, 3, 4)),
+        ("20240304", False, D(2024, 3, 4)),
+        ("Mar 2024", False, D(2024, 3, 1)),  # missing day: the first
+        ("04 Mar 2024 10:00 UTC", False, D(2024, 3, 4)),
+        ("04 Mar 2024 10:00 +0100", False, D(2024, 3, 4)),
+        # quarters: their first day
+        ("2024Q1", False, D(2024, 1, 1)),
+        ("2024-q3", False, D(2024, 7, 1)),
+        ("4Q2005", False, D(2005, 10, 1)),
+        ("2024Q5", False, None),
+        # not dates
+        ("04 Mar 2024 10:00 XYZT", False, None),  # unknown time-zone name
+        ("999.99", False, None),  # a small number
+        ("31/31/2024", False, None),
+        ("no date 1", False, None),
+        ("1/1/1901", False, None),  # implausible year
+        ("", False, None),
+        ("3/4/24", False, D(2024, 3, 4)),
+        ("3/4/4", False, None),  # under 6 characters: not a date
+    ],
+)
+def test_parse_date_formats(text: str, dayfirst: bool, expected: dt.date | None) -> None:
+    from portfolio_sim.history.calibrate import parse_date
+
+    assert parse_date(text, dayfirst) == expected
+
+
+def test_parse_date_time_only_is_today() -> None:
+    from portfolio_sim.history.calibrate import parse_date
+
+    before = dt.date.today()
+    got = parse_date("12:30:45")
+    assert got in (before, dt.date.today())

@@ -18,6 +18,10 @@ Which trial: ``trial=K`` traces trial K; ``near="p85"`` runs the fast engine ove
 closest to it. Both engines draw from the same keyed streams, so trial K of the DES is
 trial K of the fast engine: the traced finish is the fast engine's finish of that trial.
 
+Layers: this module computes the trace as plain rows; the DataFrames and the
+:class:`Trace` that holds them (exports, Gantt chart, summary) live in
+:mod:`portfolio_sim.results.trace_tables` and are re-exported here.
+
 Day of an event: an event at clock time t that *begins* something (start, ready, ...)
 happens on working day ``floor(t)`` (work on day d covers [d, d + 1)); a ``finish`` is on
 the *done day* ``ceil(t) - 1`` of MODEL.md §1, so its date is the feature's done date.
@@ -26,195 +30,30 @@ the *done day* ``ceil(t) - 1`` of MODEL.md §1, so its date is the feature's don
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import os
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from portfolio_sim.calendar import WorkCalendar, done_day
+from portfolio_sim.calendar import done_day
 from portfolio_sim.des.model import EPS, DesModel, TrialResult
-from portfolio_sim.des.utilisation import utilisation_by_month, utilisation_totals
+from portfolio_sim.des.utilisation import utilisation_rows
 from portfolio_sim.errors import InputError
 from portfolio_sim.results.percentiles import sample_percentiles
+from portfolio_sim.results.trace_tables import (
+    EVENT_COLUMNS,
+    Trace,
+    trace_events_frame,
+    trace_features_frame,
+    trace_utilisation_frame,
+)
 from portfolio_sim.scenario.compile import RISK_DELAY, SLOT_IMPACT, CompiledScenario
 from portfolio_sim.scenario.schema import Scenario
 
-#: Columns of :attr:`Trace.events`.
-EVENT_COLUMNS = ("workday", "day", "date", "team", "feature", "event", "detail")
 _NEAR = re.compile(r"^[pP](\d+(?:\.\d+)?)$")
 MAX_NEAR_TRIALS = 10_000_000
-
-
-@dataclass
-class Trace:
-    """One traced trial. Clock times are working days from day 0; ``inf`` = not done."""
-
-    scenario: str
-    variant: str | None
-    seed: int
-    trial: int
-    finish: float  # portfolio finish clock time of this trial
-    finish_date: dt.date | None  # its done date (None: not done by the horizon)
-    horizon_date: dt.date
-    teams: list[str]
-    events: pd.DataFrame
-    features: pd.DataFrame
-    utilisation: pd.DataFrame
-    near: str | None = None  # "p85" when the trial was picked near a percentile
-    near_trials: int | None = None  # fast-engine trials behind the percentile
-    target: float | None = None  # the percentile of the portfolio finish (clock time)
-    target_date: dt.date | None = None
-    fast_finish: float | None = None  # the fast engine's finish of the same trial
-    meta: dict[str, Any] = field(default_factory=dict)  # provenance
-    calendar: WorkCalendar | None = field(default=None, repr=False)
-
-    # -- tables ------------------------------------------------------------------------
-    @property
-    def utilisation_totals(self) -> pd.DataFrame:
-        """Per team over its whole paid period: the columns of :attr:`utilisation`."""
-        return utilisation_totals(self.utilisation, self.teams)
-
-    # -- exports -----------------------------------------------------------------------
-    def to_csv(
-        self, path: str | os.PathLike[str], protect: Sequence[str | os.PathLike[str]] = ()
-    ) -> None:
-        """Write the event log as CSV (dates ISO, floats exact), atomically."""
-        from portfolio_sim.results.io import write_text_atomic
-
-        text = self.events.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n")
-        write_text_atomic(path, text, protect=protect)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The trace as plain JSON-ready objects (``inf``/NaN/NaT become null)."""
-        return {
-            "scenario": self.scenario,
-            "variant": self.variant,
-            "seed": self.seed,
-            "trial": self.trial,
-            "near": self.near,
-            "near_trials": self.near_trials,
-            "target": _clock(self.target, self.target_date),
-            "fast_finish": _num(self.fast_finish),
-            "finish": _clock(self.finish, self.finish_date),
-            "horizon": self.horizon_date.isoformat(),
-            "features": _records(self.features),
-            "events": _records(self.events),
-            "utilisation": _records(self.utilisation),
-            "meta": self.meta,
-        }
-
-    def to_json(
-        self,
-        path: str | os.PathLike[str] | None = None,
-        protect: Sequence[str | os.PathLike[str]] = (),
-    ) -> str:
-        """The trace as JSON text; written atomically to ``path`` when given."""
-        text = json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n"
-        if path is not None:
-            from portfolio_sim.results.io import write_text_atomic
-
-            write_text_atomic(path, text, protect=protect)
-        return text
-
-    def _gantt_title(self) -> str:
-        name = self.scenario + (f" / {self.variant}" if self.variant else "")
-        pick = f", near {self.near.upper()}" if self.near else ""
-        return f"{name}: trial {self.trial} (seed {self.seed}{pick})"
-
-    def _bars(self) -> pd.DataFrame:
-        """:attr:`features` with exact bar ends: clock time t maps to the date of its
-        working day plus the fraction of that day (a finish to the end of its done day)."""
-        if self.calendar is None:
-            return self.features
-        date_of = self.calendar.date_of
-        df = self.features.copy()
-
-        def at(t: float, finish: bool) -> Any:
-            if not math.isfinite(t):
-                return pd.Timestamp(self.horizon_date) + pd.Timedelta(days=1)
-            d = done_day(t) if finish else max(math.floor(t + EPS), 0)
-            return pd.Timestamp(date_of(d)) + pd.Timedelta(days=max(t - d, 0.0))
-
-        df["bar_start"] = [at(t, False) for t in df["start"]]
-        df["bar_end"] = [at(t, True) for t in df["done"]]
-        return df
-
-    def gantt_svg(self) -> str:
-        """The Gantt chart of this trial as SVG text (one lane per team)."""
-        from portfolio_sim.report.gantt import gantt_svg
-
-        return gantt_svg(
-            self._bars(), self.teams, self.finish_date, self.horizon_date, self._gantt_title()
-        )
-
-    def save_gantt(
-        self, path: str | os.PathLike[str], protect: Sequence[str | os.PathLike[str]] = ()
-    ) -> None:
-        """Write the Gantt chart to ``path``: SVG or PNG by its extension."""
-        from portfolio_sim.report.gantt import gantt_png
-        from portfolio_sim.results.io import write_bytes_atomic, write_text_atomic
-
-        ext = os.path.splitext(os.fspath(path))[1].lower()
-        if ext == ".svg":
-            write_text_atomic(path, self.gantt_svg(), protect=protect)
-        elif ext == ".png":
-            png = gantt_png(
-                self._bars(),
-                self.teams,
-                self.finish_date,
-                self.horizon_date,
-                self._gantt_title(),
-            )
-            write_bytes_atomic(path, png, protect=protect)
-        else:
-            raise InputError(f"{path}: a Gantt chart is written as .svg or .png")
-
-    def summary(self) -> str:
-        """A short text summary: which trial, its finish, features and team utilisation."""
-        name = self.scenario + (f" (variant {self.variant})" if self.variant else "")
-        lines = [f"{name}: trial {self.trial}, seed {self.seed}"]
-        if self.near is not None:
-            target = _iso(self.target_date) or "not done by horizon"
-            lines.append(
-                f"picked near {self.near.upper()} of the portfolio finish over "
-                f"{self.near_trials:,} fast-engine trials: {target}"
-            )
-        fin = _iso(self.finish_date) or "not done by horizon"
-        lines.append(f"portfolio finish: {fin} (working day {_fmt(self.finish)})")
-        lines.append("")
-        f = self.features
-        w = max([7, *(len(x) for x in f["feature"])])
-        wt = max([4, *(len(x) for x in f["team"])])
-        lines.append(f"{'feature':<{w}}  {'team':<{wt}}  {'start':<10}  {'done':<10}  deadline")
-        for r in f.itertuples(index=False):
-            dl = ""
-            if r.deadline is not None and not pd.isna(r.deadline):
-                dl = f"{_iso(r.deadline)} {'met' if r.deadline_met else 'MISSED'}"
-            lines.append(
-                f"{r.feature:<{w}}  {r.team:<{wt}}  {_iso(r.start_date) or '-':<10}  "
-                f"{_iso(r.done_date) or 'not done':<10}  {dl}".rstrip()
-            )
-        lines.append("")
-        lines.append(f"{'team':<{wt}}  paid days   busy  idle waiting  idle empty")
-        for r in self.utilisation_totals.itertuples(index=False):
-            lines.append(
-                f"{r.team:<{wt}}  {r.paid_days:9.1f}  {_pct(r.busy)}  {_pct(r.idle_blocked):>12}"
-                f"  {_pct(r.idle_empty):>10}"
-            )
-        lines.append(f"{len(self.events)} events")
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return (
-            f"Trace({self.scenario!r}, variant={self.variant!r}, seed={self.seed}, "
-            f"trial={self.trial}, finish={_iso(self.finish_date)}, events={len(self.events)})"
-        )
 
 
 # -- the API ---------------------------------------------------------------------------
@@ -307,9 +146,9 @@ def _build(
         finish_date=_date(cal.done_date(finish)) if math.isfinite(finish) else None,
         horizon_date=_date(cal.horizon),
         teams=list(m.team_ids),
-        events=_events(scn, m, model, trial, res),
-        features=_features(scn, m, res, ready),
-        utilisation=utilisation_by_month(m, model, res, ready),
+        events=trace_events_frame(_events(scn, m, model, trial, res)),
+        features=trace_features_frame(_features(scn, m, res, ready)),
+        utilisation=trace_utilisation_frame(utilisation_rows(m, model, res, ready)),
         meta=meta,
         calendar=cal,
         **extra,
@@ -318,8 +157,9 @@ def _build(
 
 def _events(
     scn: Scenario, m: CompiledScenario, model: DesModel, trial: int, res: TrialResult
-) -> pd.DataFrame:
-    """The event log as a DataFrame with a ``detail`` per event."""
+) -> list[tuple[Any, ...]]:
+    """The event log, one :data:`EVENT_COLUMNS` tuple per event (``date`` as returned by
+    the calendar), with a ``detail`` per event."""
     cal = m.calendar
     fid = {f: i for i, f in enumerate(m.feature_ids)}
     tid = {t: j for j, t in enumerate(m.team_ids)}
@@ -352,13 +192,8 @@ def _events(
             if dl is not None:
                 met = day <= int(m.feat_deadline_day[f])
                 detail = f"deadline {dl.isoformat()} {'met' if met else 'missed'}"
-        rows.append(
-            (e.time, day, pd.Timestamp(cal.date_of(day)), e.team, e.feature, e.event, detail)
-        )
-    df = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
-    df["day"] = df["day"].astype(np.int64)
-    df["date"] = pd.to_datetime(df["date"])
-    return df
+        rows.append((e.time, day, cal.date_of(day), e.team, e.feature, e.event, detail))
+    return rows
 
 
 def _risk_notes(
@@ -387,8 +222,9 @@ def _risk_notes(
 
 def _features(
     scn: Scenario, m: CompiledScenario, res: TrialResult, ready: list[float]
-) -> pd.DataFrame:
-    """Per feature (file order): team, size, ready/start/done clock times and dates."""
+) -> list[dict[str, Any]]:
+    """Per feature (file order): team, size, ready/start/done clock times and dates
+    (``None``: not started / not done by the horizon, or no deadline)."""
     cal = m.calendar
     horizon = float(m.horizon_days)
     deadlines = {f.id: f.deadline for f in scn.features}
@@ -410,15 +246,13 @@ def _features(
                 "ready": ready[f] if ready[f] <= horizon else math.inf,
                 "start": start if started else math.inf,
                 "done": done if finished else math.inf,
-                "start_date": pd.Timestamp(cal.date_of(math.floor(start + EPS)))
-                if started
-                else pd.NaT,
-                "done_date": pd.Timestamp(cal.done_date(done)) if finished else pd.NaT,
-                "deadline": pd.Timestamp(dl) if dl is not None else pd.NaT,
+                "start_date": cal.date_of(math.floor(start + EPS)) if started else None,
+                "done_date": cal.done_date(done) if finished else None,
+                "deadline": dl,
                 "deadline_met": met,
             }
         )
-    return pd.DataFrame(rows)
+    return rows
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -439,51 +273,6 @@ def _check_int(name: str, value: Any, low: int, high: int | None = None) -> None
 
 def _date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(np.datetime64(value, "D")))
-
-
-def _iso(value: Any) -> str | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return pd.Timestamp(value).date().isoformat()
-
-
-def _num(x: Any) -> Any:
-    if x is None:
-        return None
-    if isinstance(x, float | np.floating):
-        return float(x) if math.isfinite(x) else None
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.bool_):
-        return bool(x)
-    return x
-
-
-def _clock(t: float | None, date: dt.date | None) -> dict[str, Any] | None:
-    if t is None:
-        return None
-    return {"workday": _num(t), "date": _iso(date)}
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for rec in df.to_dict(orient="records"):
-        row = {}
-        for k, v in rec.items():
-            if isinstance(v, pd.Timestamp | dt.date) or v is pd.NaT:
-                row[k] = _iso(v)
-            else:
-                row[k] = None if v is None or (isinstance(v, float) and pd.isna(v)) else _num(v)
-        out.append(row)
-    return out
-
-
-def _fmt(t: float) -> str:
-    return f"{t:.2f}" if math.isfinite(t) else "-"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:5.1f}%" if not pd.isna(x) else "    -"
 
 
 __all__ = ["EVENT_COLUMNS", "Trace", "pick_near", "trace_trial"]

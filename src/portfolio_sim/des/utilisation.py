@@ -23,22 +23,16 @@ import math
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from portfolio_sim.calendar import done_day
 from portfolio_sim.des.model import EPS, DesModel, TrialResult
-from portfolio_sim.scenario.compile import EFFORT, CompiledScenario
-
-#: Columns of :attr:`Trace.utilisation` (shares are fractions of the paid capacity).
-UTILISATION_COLUMNS = (
-    "team",
-    "month",
-    "paid_days",
-    "paid_capacity",
-    "busy",
-    "idle_blocked",
-    "idle_empty",
+from portfolio_sim.results.trace_tables import (
+    UTILISATION_COLUMNS,
+    Table,
+    trace_utilisation_frame,
+    trace_utilisation_totals,
 )
+from portfolio_sim.scenario.compile import EFFORT, CompiledScenario
 
 
 def _paid_end(m: CompiledScenario, j: int, team_finish: float) -> float:
@@ -51,23 +45,32 @@ def _paid_end(m: CompiledScenario, j: int, team_finish: float) -> float:
 
 def utilisation_by_month(
     m: CompiledScenario, model: DesModel, res: TrialResult, ready: list[float]
-) -> pd.DataFrame:
-    """Per team and month, shares of the paid capacity: busy (a feature in progress, or
+) -> Table:
+    """:func:`utilisation_rows` as a DataFrame with :data:`UTILISATION_COLUMNS`."""
+    return trace_utilisation_frame(utilisation_rows(m, model, res, ready))
+
+
+def utilisation_rows(
+    m: CompiledScenario, model: DesModel, res: TrialResult, ready: list[float]
+) -> list[tuple[Any, ...]]:
+    """One :data:`UTILISATION_COLUMNS` tuple per team and month (teams in scenario order,
+    months in calendar order), shares of the paid capacity: busy (a feature in progress, or
     ready and waiting for a throughput period), idle waiting (features left, none ready:
     dependencies, ``not_before``, risk delays), idle empty (nothing left to do).
 
     Effort teams weigh time by their capacity rate (so ``busy`` over the whole paid
     period is the team's utilisation of MODEL.md §10); throughput teams weigh time
-    evenly (``paid_capacity`` is NaN). Months without paid days are left out.
+    evenly (``paid_capacity`` is NaN). Months without paid days are left out; a
+    scenario without working days gives no rows.
     """
     cal = m.calendar
     h = m.horizon_days
+    rows: list[tuple[Any, ...]] = []
     if h <= 0:
-        return pd.DataFrame([], columns=list(UTILISATION_COLUMNS))
+        return rows
     month_of_day = cal.days_in_month_index(h)
     bounds = [float(d) for d in np.flatnonzero(np.diff(month_of_day)) + 1]
     labels = m.month_labels or cal.month_labels(cal.n_months)
-    rows = []
     for j, team in enumerate(m.team_ids):
         feats = model.team_feats[j]
         finish = max((res.done[f] for f in feats), default=0.0)
@@ -104,29 +107,20 @@ def utilisation_by_month(
             shares = parts / parts.sum() if parts.sum() > 0 else np.full(3, np.nan)
             capacity = float(row[1]) if cap is not None else np.nan
             rows.append((team, labels[month], float(row[0]), capacity, *map(float, shares)))
-    return pd.DataFrame(rows, columns=list(UTILISATION_COLUMNS))
+    return rows
 
 
-def utilisation_totals(utilisation: pd.DataFrame, teams: list[str]) -> pd.DataFrame:
+def utilisation_totals(utilisation: Table, teams: list[str]) -> Table:
     """Per team over its whole paid period (``month`` = "all"): the monthly shares of
     :func:`utilisation_by_month` weighted by paid capacity (throughput teams, or teams
-    without capacity: by paid days)."""
-    u = utilisation
-    rows = []
-    for team in teams:
-        part = u[u["team"] == team]
-        row: dict[str, Any] = {"team": team, "month": "all"}
-        row["paid_days"] = float(part["paid_days"].sum())
-        row["paid_capacity"] = float(part["paid_capacity"].sum(min_count=1))
-        use_cap = bool((part["paid_capacity"] > 0).any())
-        weight = part["paid_capacity"] if use_cap else part["paid_days"]
-        total = float(weight.sum())
-        for col in ("busy", "idle_blocked", "idle_empty"):
-            row[col] = (
-                float((part[col].fillna(0.0) * weight).sum() / total) if total > 0 else np.nan
-            )
-        rows.append(row)
-    return pd.DataFrame(rows, columns=list(UTILISATION_COLUMNS))
+    without capacity: by paid days); built by
+    :func:`portfolio_sim.results.trace_tables.trace_utilisation_totals`."""
+    return trace_utilisation_totals(utilisation, teams)
 
 
-__all__ = ["UTILISATION_COLUMNS", "utilisation_by_month", "utilisation_totals"]
+__all__ = [
+    "UTILISATION_COLUMNS",
+    "utilisation_by_month",
+    "utilisation_rows",
+    "utilisation_totals",
+]

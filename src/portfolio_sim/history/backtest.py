@@ -31,16 +31,19 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from portfolio_sim.errors import InputError
 from portfolio_sim.history.calibrate import Calibration, calibrate
 from portfolio_sim.history.howmany import items_summary
+from portfolio_sim.results.history_tables import (
+    BacktestResult,
+    history_backtest_tables,
+    history_cut_dates,
+)
 from portfolio_sim.results.percentiles import sample_percentiles
 from portfolio_sim.rng import SAMPLES, stream_key
 
@@ -74,58 +77,19 @@ def parse_span(text: str | int, per: str, workdays_per_week: int, what: str) -> 
     return periods
 
 
-@dataclass
-class BacktestResult:
-    """Per-cut forecasts and actuals (``table``), calibration (``summary``) and the
-    reliability curve (``reliability``); see the module docstring."""
-
-    source: str
-    per: str
-    every: int
-    horizon: int
-    window: int | None
-    min_history: int
-    trials: int
-    seed: int
-    table: pd.DataFrame
-    summary: pd.DataFrame
-    reliability: pd.DataFrame
-    skipped: list[Any]
-
-    def text(self) -> str:
-        """The summary for the terminal."""
-        unit = self.per
-        head = (
-            f"backtest of {self.source}: forecast the next {self.horizon} {unit}s every "
-            f"{self.every} {unit}s, history "
-            + (f"last {self.window} {unit}s" if self.window else "all before each cut")
-            + f", {self.trials:,} trials, seed {self.seed}"
-        )
-        shown = self.summary.copy()
-        for col in ("share_le_p50", "share_le_p85", "share_ge_at_least_85", "se_85"):
-            shown[col] = shown[col].map(lambda x: "" if pd.isna(x) else f"{x:.2f}")
-        return head + "\n\n" + shown.to_string(index=False)
-
-    def to_html(
-        self, path: str | os.PathLike[str], protect: Iterable[str | os.PathLike[str]] = ()
-    ) -> None:
-        """Write a self-contained HTML report (inline SVG reliability chart) atomically."""
-        from portfolio_sim.history.report import backtest_html
-        from portfolio_sim.results.io import write_text_atomic
-
-        write_text_atomic(path, backtest_html(self), protect)
-
-
-def _shares(group: pd.DataFrame, every: int, horizon: int) -> dict[str, Any]:
-    n = len(group)
-    actual = group["actual"].to_numpy()
+def _shares(
+    actual: np.ndarray, forecasts: dict[str, np.ndarray], every: int, horizon: int
+) -> dict[str, Any]:
+    """Calibration shares of one group of cuts (``actual`` and the forecast columns
+    restricted to the group); NaN for an empty group."""
+    n = len(actual)
     eff = n * min(1.0, every / horizon)
     return {
         "cuts": n,
-        "share_le_p50": float((actual <= group["items_p50"]).mean()) if n else np.nan,
-        "share_le_p85": float((actual <= group["items_at_most_85"]).mean()) if n else np.nan,
+        "share_le_p50": float((actual <= forecasts["items_p50"]).mean()) if n else np.nan,
+        "share_le_p85": float((actual <= forecasts["items_at_most_85"]).mean()) if n else np.nan,
         "share_ge_at_least_85": (
-            float((actual >= group["items_at_least_85"]).mean()) if n else np.nan
+            float((actual >= forecasts["items_at_least_85"]).mean()) if n else np.nan
         ),
         "se_85": float(np.sqrt(0.85 * 0.15 / eff)) if n else np.nan,
     }
@@ -224,28 +188,29 @@ def backtest(
             f"least {min_p} before a cut and {horizon_p} after it"
         )
     totals = _forecast_totals(pasts, keys, horizon_p, trials)  # [cuts, trials]
-    table = pd.DataFrame(rows)
-    for col, values in items_summary(totals.T).items():
-        table[col] = values
-    summary = pd.DataFrame(
-        [
-            {"team": t, **_shares(g, every_p, horizon_p)}
-            for t, g in table.groupby("team", sort=False)
-        ]
-        + [{"team": "(all)", **_shares(table, every_p, horizon_p)}]
-    )
+    forecasts = items_summary(totals.T)
+    actual = np.array([r["actual"] for r in rows], dtype=np.int64)
+    team_of = np.array([r["team"] for r in rows], dtype=object)
+    summary: list[dict[str, Any]] = []
+    for t in dict.fromkeys(team_of):  # teams in order of first appearance
+        sel = team_of == t
+        summary.append(
+            {"team": t, **_shares(actual[sel], _select(forecasts, sel), every_p, horizon_p)}
+        )
+    summary.append({"team": "(all)", **_shares(actual, forecasts, every_p, horizon_p)})
     levels = np.asarray(sample_percentiles(totals, LEVELS))  # [cuts, len(LEVELS)]
-    below = table["actual"].to_numpy()[:, None] <= levels
-    n = len(table)
+    below = actual[:, None] <= levels
+    n = len(rows)
     eff = n * min(1.0, every_p / horizon_p)
     lv = np.array(LEVELS) / 100.0
-    reliability = pd.DataFrame(
-        {
-            "level": lv,
-            "observed": below.mean(axis=0),
-            "cuts": n,
-            "se": np.sqrt(lv * (1 - lv) / eff),
-        }
+    reliability = {
+        "level": lv,
+        "observed": below.mean(axis=0),
+        "cuts": n,
+        "se": np.sqrt(lv * (1 - lv) / eff),
+    }
+    table, summary_table, reliability_table = history_backtest_tables(
+        rows, forecasts, summary, reliability
     )
     return BacktestResult(
         source=cal.source,
@@ -257,12 +222,17 @@ def backtest(
         trials=trials,
         seed=seed,
         table=table,
-        summary=summary,
-        reliability=reliability,
+        summary=summary_table,
+        reliability=reliability_table,
         skipped=list(cal.skipped),
     )
 
 
+def _select(columns: dict[str, np.ndarray], sel: np.ndarray) -> dict[str, np.ndarray]:
+    """The rows ``sel`` (a boolean mask) of each column."""
+    return {k: v[sel] for k, v in columns.items()}
+
+
 def cut_dates(result: BacktestResult) -> list[dt.date]:
     """The distinct cut dates of a backtest, in order."""
-    return sorted(set(result.table["cut"]))
+    return history_cut_dates(result)

@@ -5,8 +5,8 @@ What it reads
     date, a key and a type. Headers are matched case-insensitively (see :data:`ALIASES`;
     e.g. Jira's ``Resolved``, Azure DevOps' ``Closed Date`` and ``Area Path``) or named
     explicitly. Dates may be ISO (``2024-03-12``, with or without time and offset) or
-    any format pandas recognises (``12/Mar/24 3:45 PM``); ambiguous ``3/4/2024`` is read
-    month first unless ``dayfirst=True``. Only the calendar date counts: a time and a UTC
+    any format :func:`parse_date` recognises (``12/Mar/24 3:45 PM``, ``March 4, 2024``,
+    ``2024Q1``); ambiguous ``3/4/2024`` is read month first unless ``dayfirst=True``. Only the calendar date counts: a time and a UTC
     offset are dropped (the wall-clock date of the export is the date the team saw).
 
 Rows that are skipped, never silently
@@ -43,16 +43,18 @@ import io
 import json
 import os
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
+from dateutil import parser as dateutil_parser
 
 from portfolio_sim.calendar import DEFAULT_WORKDAYS, WorkCalendar
 from portfolio_sim.errors import InputError
+from portfolio_sim.results.history_tables import Table, history_calibration_summary
 from portfolio_sim.results.percentiles import sample_percentiles
 
 Per = Literal["week", "day"]
@@ -89,6 +91,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
 REQUIRED = ("team", "done")
 CYCLE_PERCENTILES = (50, 85, 95)
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
+#: A cell that starts with a time of day (``12:30:45``): its date is today's.
+_TIME_FIRST = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])")
+#: Quarters: ``2024Q1``, ``2024-Q1``, ``24Q1``, ``1Q2024``, ``1Q-2024``, ``1Q24``.
+_QUARTER = re.compile(r"^(?:(\d{4}|\d{2})-?Q(\d)|(\d)Q-?(\d{4}|\d{2}))$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -141,8 +147,9 @@ class Calibration:
         """Last working day of global period ``k``."""
         return _to_date(self.calendar.date_of((k + 1) * self.period_length - 1))
 
-    def summary(self) -> pd.DataFrame:
-        """Per team: periods, items, mean items per period, cycle-time P50/P85/P95 (days)."""
+    def summary(self) -> Table:
+        """Per team: periods, items, mean items per period, cycle-time P50/P85/P95 (days);
+        built by :func:`portfolio_sim.results.history_tables.history_calibration_summary`."""
         rows = []
         for team, counts in self.counts.items():
             ct = self.cycle_times.get(team, np.array([]))
@@ -158,7 +165,7 @@ class Calibration:
             for i, p in enumerate(CYCLE_PERCENTILES):
                 row[f"cycle_p{p}"] = float(pct[i]) if pct is not None else float("nan")
             rows.append(row)
-        return pd.DataFrame(rows)
+        return history_calibration_summary(rows)
 
     def to_yaml(self) -> str:
         """A scenario snippet: ``teams`` with ``throughput: {samples, per}``, to paste or
@@ -185,7 +192,15 @@ def _to_date(value: Any) -> dt.date:
 
 
 def parse_date(text: str, dayfirst: bool = False) -> dt.date | None:
-    """The calendar date of one cell, or None when blank or not a plausible date."""
+    """The calendar date of one cell, or None when blank or not a plausible date.
+
+    ISO dates (``2024-03-12``, any time and offset after them) are read directly. Any
+    other text with a digit and at least 6 characters: a quarter (``2024Q1``) is its
+    first day, a number below 1000 is no date, a cell starting with a time of day is
+    today, and the rest is read by ``dateutil`` (missing parts from 0001-01-01, so
+    ``Mar 2024`` is 1 March; an unknown time-zone name makes it unparseable). Only the
+    wall-clock date counts; a year outside 1970-2100 is implausible (None).
+    """
     text = text.strip()
     if not text:
         return None
@@ -198,14 +213,36 @@ def parse_date(text: str, dayfirst: bool = False) -> dt.date | None:
     else:
         if not re.search(r"\d", text) or len(text) < 6:
             return None
-        try:
-            ts = pd.to_datetime(text, format="mixed", dayfirst=dayfirst)
-        except (ValueError, TypeError, OverflowError):
+        other = _parse_other(text, dayfirst)
+        if other is None:
             return None
-        if pd.isna(ts):
-            return None
-        day = ts.date()
+        day = other
     return day if 1970 <= day.year <= 2100 else None
+
+
+def _parse_other(text: str, dayfirst: bool) -> dt.date | None:
+    """A non-ISO date (see :func:`parse_date`); None when unparseable."""
+    try:
+        if float(text) < 1000:  # a small number is not a date
+            return None
+    except ValueError:
+        pass
+    if _TIME_FIRST.match(text):
+        default = dt.datetime.combine(dt.date.today(), dt.time())
+    else:
+        q = _QUARTER.match(text)
+        if q:
+            year, quarter = (q[1], q[2]) if q[1] else (q[4], q[3])
+            if not 1 <= int(quarter) <= 4:
+                return None
+            return dt.date(int(year) + (2000 if len(year) == 2 else 0), 3 * int(quarter) - 2, 1)
+        default = dt.datetime(1, 1, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", dateutil_parser.UnknownTimezoneWarning)
+        try:
+            return dateutil_parser.parse(text, default=default, dayfirst=dayfirst).date()
+        except (ValueError, OverflowError, TypeError, dateutil_parser.UnknownTimezoneWarning):
+            return None
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:

@@ -30,9 +30,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from portfolio_sim.errors import InputError
+from portfolio_sim.results.history_tables import (
+    Table,
+    history_how_many_frame,
+    history_how_many_text,
+)
 from portfolio_sim.results.percentiles import sample_percentiles
 from portfolio_sim.scenario.schema import Scenario
 
@@ -134,13 +138,14 @@ def how_many(
     seed: int = 0,
     variant: str | None = None,
     teams: Sequence[str] | None = None,
-) -> pd.DataFrame:
+) -> Table:
     """Items each throughput team completes by each date in ``by``.
 
     Returns one row per (team, date) with ``team``, ``date``, ``periods`` (complete
     periods by the end of that date) and :data:`ITEM_COLUMNS` (see the module docstring
     for the "at least" / "at most" directions). Reproducible: same scenario, trials and
-    seed give the same numbers, and they match the engine's period draws.
+    seed give the same numbers, and they match the engine's period draws. The table is
+    built by :func:`portfolio_sim.results.history_tables.history_how_many_frame`.
 
     Raises:
         InputError: no throughput team (or an unknown one in ``teams``), trials < 1, or
@@ -168,29 +173,19 @@ def how_many(
         raise InputError("the scenario has no throughput team")
     cal = comp.calendar
     last_day = np.array([int(cal.index_on_or_before(d)) for d in dates], dtype=np.int64)
-    frames = []
+    parts: list[dict[str, Any]] = []
     for j in tp:
         length = int(comp.tp_period[j])
         periods = np.maximum((last_day + 1) // length, 0)
         code, off, n = (int(x) for x in comp.tp_dist[j])
         totals = simulate_items(code, off, n, comp.pool, int(comp.team_key[j]), periods, trials)
-        frame = pd.DataFrame(
+        parts.append(
             {"team": comp.team_ids[j], "date": dates, "periods": periods, **items_summary(totals)}
         )
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    return history_how_many_frame(parts)
 
 
-def how_many_text(table: pd.DataFrame) -> str:
-    """The how-many table for the terminal."""
-    shown = table.rename(
-        columns={
-            "items_at_least_95": "at least (95%)",
-            "items_at_least_85": "at least (85%)",
-            "items_p50": "P50",
-            "items_at_most_85": "at most (85%)",
-            "items_at_most_95": "at most (95%)",
-        }
-    ).copy()
-    shown["mean"] = shown["mean"].map(lambda x: f"{x:.1f}")
-    return shown.to_string(index=False)
+def how_many_text(table: Table) -> str:
+    """The how-many table for the terminal
+    (:func:`portfolio_sim.results.history_tables.history_how_many_text`)."""
+    return history_how_many_text(table)
