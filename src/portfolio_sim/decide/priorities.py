@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
+from portfolio_sim.results.decide_numbers import portfolio_numbers
 from portfolio_sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from portfolio_sim.results.decide_tables import DataFrame
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -101,9 +104,27 @@ def compare_priorities(
     variant: str | None = None,
     *,
     wsjf: Mapping[str, float] | None = None,
-) -> pd.DataFrame:
+) -> DataFrame:
     """One row per priority order: total cost of delay (mean, P50, P90), mean NPV, P85
-    portfolio done date and the order itself (feature ids, first first)."""
+    portfolio done date and the order itself (feature ids, first first), and ``vs_best``
+    (mean cost of delay above the best order's). The table is built by
+    :func:`portfolio_sim.results.decide_tables.priorities_table` from
+    :func:`priority_rows`."""
+    from portfolio_sim.results.decide_tables import priorities_table
+
+    return priorities_table(priority_rows(scenario, trials, seed, variant, wsjf=wsjf))
+
+
+def priority_rows(
+    scenario: Scenario | str | os.PathLike[str],
+    trials: int = 2_000,
+    seed: int = 0,
+    variant: str | None = None,
+    *,
+    wsjf: Mapping[str, float] | None = None,
+) -> list[dict[str, Any]]:
+    """The rows of :func:`compare_priorities` as plain dicts, one per order (without
+    ``vs_best``; ``finish_p85`` is a ``numpy.datetime64``, NaT = not done by the horizon)."""
     from portfolio_sim.decide.sensitivity import finish_day
     from portfolio_sim.forecast import _resolve, forecast
 
@@ -126,7 +147,7 @@ def compare_priorities(
         fc = base if s is scn else forecast(s, trials=trials, seed=seed, keep_trials=True)
         cod = cost_of_delay(fc)
         q50, q90 = np.percentile(cod, [50, 90], method="inverted_cdf")
-        port = fc.portfolio
+        port = portfolio_numbers(fc)
         day = finish_day(fc.raw.port_t, fc.compiled.horizon_days)
         order = sorted(
             s.features,
@@ -138,13 +159,10 @@ def compare_priorities(
                 "cost_of_delay_mean": float(cod.mean()),
                 "cost_of_delay_p50": float(q50),
                 "cost_of_delay_p90": float(q90),
-                "npv_mean": float(port.loc["npv", "mean"]),
-                "finish_p85": port.loc["finish", "p85"],
+                "npv_mean": float(port["npv"]["mean"]),
+                "finish_p85": port["finish"]["p85"],
                 "finish_p85_day": day,
                 "priorities": [f.id for f in order],
             }
         )
-    df = pd.DataFrame(rows)
-    best = df["cost_of_delay_mean"].min()
-    df["vs_best"] = df["cost_of_delay_mean"] - best
-    return df
+    return rows

@@ -28,54 +28,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from portfolio_sim.decide.optimise import OBJECTIVES, Choice, optimise
 from portfolio_sim.distributions import mean as dist_mean
 from portfolio_sim.errors import InputError
+from portfolio_sim.results.decide_numbers import feature_columns, portfolio_numbers, team_columns
+from portfolio_sim.results.decide_results import Selection
 from portfolio_sim.scenario.schema import Scenario, VariantChange
 
-
-@dataclass
-class Selection:
-    """The efficient frontier (one row per budget), per-feature estimates, the best set."""
-
-    frontier: pd.DataFrame
-    items: pd.DataFrame
-    objective: str
-    budget: float | None
-    chosen: list[str]
-    trials: int
-    seed: int
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def to_text(self) -> str:
-        """The frontier and the chosen set at each budget, as plain text."""
-        cols = [
-            "budget",
-            "objective_estimate",
-            "cost_estimate",
-            "npv_mean",
-            "npv_p10",
-            "npv_positive_probability",
-            "n_funded",
-        ]
-        lines = [f"Efficient frontier (objective: {self.objective}):"]
-        lines.append(self.frontier[cols].to_string(index=False, float_format=_money))
-        lines.append("")
-        for r in self.frontier.itertuples(index=False):
-            lines.append(f"budget {_money(r.budget)}: {', '.join(r.funded) or '(nothing)'}")
-        if self.budget is not None:
-            lines += ["", f"At the budget {_money(self.budget)} fund: {', '.join(self.chosen)}"]
-        return "\n".join(lines)
-
-
-def _money(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.3f}"
+if TYPE_CHECKING:
+    from portfolio_sim.results.decide_tables import DataFrame
 
 
 def _expected_size(f: Any) -> float:
@@ -107,15 +72,26 @@ def _capacity_to_horizon(c: Any, j: int) -> float:
     return float(c.cap_cum[k] + c.cap_rate[k] * d + 0.5 * c.cap_slope[k] * d * d)
 
 
-def feature_estimates(scn: Scenario, fc: Any) -> tuple[pd.DataFrame, float]:
-    """Per-feature cost, NPV contribution and variance from a forecast of ``scn``, and the
-    fixed overhead (cost of teams paid to the horizon)."""
-    feats = fc.features
-    teams = fc.teams
-    port = fc.portfolio
+def feature_estimates(scn: Scenario, fc: Any) -> tuple[DataFrame, float]:
+    """Per-feature cost, NPV contribution and variance from a forecast of ``scn`` as a
+    table (:func:`portfolio_sim.results.decide_tables.estimates_table`), and the fixed
+    overhead (cost of teams paid to the horizon)."""
+    from portfolio_sim.results.decide_tables import estimates_table
+
+    columns, fixed = estimate_columns(scn, fc)
+    return estimates_table(columns), fixed
+
+
+def estimate_columns(scn: Scenario, fc: Any) -> tuple[dict[str, Any], float]:
+    """The columns of :func:`feature_estimates` (id, team, depends_on, expected_size,
+    cost, value_pv, npv_contribution, sd; one entry per feature in scenario order) and
+    the fixed overhead."""
+    feats = feature_columns(fc)
+    teams = team_columns(fc)
+    port = portfolio_numbers(fc)
     c = fc.compiled
-    cost_mean = float(port.loc["cost", "mean"])
-    cost_pv = float(port.loc["cost_pv", "mean"])
+    cost_mean = float(port["cost"]["mean"])
+    cost_pv = float(port["cost_pv"]["mean"])
     disc = cost_pv / cost_mean if cost_mean > 0 else 1.0
     sizes = np.array([_expected_size(f) for f in scn.features])
     team_of = np.asarray(c.feat_team)
@@ -123,35 +99,34 @@ def feature_estimates(scn: Scenario, fc: Any) -> tuple[pd.DataFrame, float]:
     share = np.zeros(len(sizes))
     for j in range(c.n_teams):
         members = team_of == j
-        team_cost = float(teams["cost_mean"].iloc[j])
+        team_cost = float(teams["cost_mean"][j])
         if c.team_release_horizon[j]:
             fixed += team_cost
             continue
         total = sizes[members].sum()
         if total > 0:
             share[members] = team_cost * sizes[members] / total
-    oneoff = feats["oneoff_cost_mean"].to_numpy(float)
-    value = feats["value_pv_mean"].to_numpy(float)
+    oneoff = np.asarray(feats["oneoff_cost_mean"], dtype=float)
+    value = np.asarray(feats["value_pv_mean"], dtype=float)
     cost = share + oneoff
-    p_miss = 1.0 - feats["deadline_probability"].fillna(1.0).to_numpy(float)
+    deadline_probability = np.asarray(feats["deadline_probability"], dtype=float)
+    p_miss = 1.0 - np.where(np.isnan(deadline_probability), 1.0, deadline_probability)
     penalty = np.array([f.deadline_penalty for f in scn.features]) * p_miss * disc
     contribution = value - cost * disc - penalty
     p_success = np.array([f.value.success_probability if f.value else 1.0 for f in scn.features])
     cond = np.where(p_success > 0, value / np.maximum(p_success, 1e-12), 0.0)
     variance = p_success * (1 - p_success) * cond**2
-    df = pd.DataFrame(
-        {
-            "id": c.feature_ids,
-            "team": [c.team_ids[j] for j in team_of],
-            "depends_on": [list(f.depends_on) for f in scn.features],
-            "expected_size": sizes,
-            "cost": cost,
-            "value_pv": value,
-            "npv_contribution": contribution,
-            "sd": np.sqrt(variance),
-        }
-    )
-    return df, fixed
+    columns = {
+        "id": c.feature_ids,
+        "team": [c.team_ids[j] for j in team_of],
+        "depends_on": [list(f.depends_on) for f in scn.features],
+        "expected_size": sizes,
+        "cost": cost,
+        "value_pv": value,
+        "npv_contribution": contribution,
+        "sd": np.sqrt(variance),
+    }
+    return columns, fixed
 
 
 def without(scn: Scenario, drop: Sequence[str]) -> Scenario:
@@ -174,24 +149,24 @@ def _verify(
     from portfolio_sim.forecast import forecast
 
     if not funded:
-        npv = -fixed * disc
+        overhead = -fixed * disc
         return {
-            "npv_mean": npv,
-            "npv_p10": npv,
-            "npv_positive_probability": float(npv > 0),
+            "npv_mean": overhead,
+            "npv_p10": overhead,
+            "npv_positive_probability": float(overhead > 0),
             "cost_mean": fixed,
             "cost_p80": fixed,
         }
     drop = [f.id for f in scn.features if f.id not in set(funded)]
     fc = forecast(without(scn, drop), trials=trials, seed=seed)
-    port = fc.portfolio
-    npv = port.loc["npv"]
+    port = portfolio_numbers(fc)
+    npv = port["npv"]
     return {
         "npv_mean": float(npv["mean"]),
         "npv_p10": float(npv["p10"]),
         "npv_positive_probability": float(npv["positive_probability"]),
-        "cost_mean": float(port.loc["cost", "mean"]),
-        "cost_p80": float(port.loc["cost", "p80"]),
+        "cost_mean": float(port["cost"]["mean"]),
+        "cost_p80": float(port["cost"]["p80"]),
     }
 
 
@@ -212,6 +187,7 @@ def select(
     the efficient frontier over ``budgets`` (a list, or a number of evenly spaced points up
     to the cost of everything). See the module docstring for the approximation."""
     from portfolio_sim.forecast import _resolve, forecast
+    from portfolio_sim.results.decide_tables import estimates_table, frontier_table
 
     if objective not in OBJECTIVES:
         raise InputError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
@@ -219,8 +195,9 @@ def select(
     if budget is None and scn.budget is not None:
         budget = scn.budget.total
     fc = forecast(scn, trials=trials, seed=seed)
-    items, fixed = feature_estimates(scn, fc)
-    index = {fid: i for i, fid in enumerate(items["id"])}
+    items, fixed = estimate_columns(scn, fc)
+    ids = list(items["id"])
+    index = {fid: i for i, fid in enumerate(ids)}
     deps = [[index[d] for d in ds] for ds in items["depends_on"]]
     uses: list[list[float]] = []
     limits: list[float] = []
@@ -231,7 +208,7 @@ def select(
             uses.append([float(s) if t == j else 0.0 for s, t in sizes])
             limits.append(_capacity_to_horizon(c, j))
     disc = _disc(fc)
-    total = float(items["cost"].sum()) + fixed
+    total = float(np.sum(items["cost"])) + fixed
     if isinstance(budgets, int):
         grid = list(np.linspace(fixed, total, max(budgets, 2)))
     else:
@@ -242,11 +219,11 @@ def select(
 
     def solve(b: float) -> Choice:
         return optimise(
-            items["cost"].tolist(),
-            items["npv_contribution"].tolist(),
+            np.asarray(items["cost"]).tolist(),
+            np.asarray(items["npv_contribution"]).tolist(),
             b - fixed,
             depends_on=deps,
-            variances=(items["sd"] ** 2).tolist(),
+            variances=(np.asarray(items["sd"]) ** 2).tolist(),
             objective=objective,
             uses=uses,
             limits=limits,
@@ -262,7 +239,7 @@ def select(
             choice = best  # greedy only: keep the frontier monotone
         if choice is not None:
             best = choice
-        funded = [items["id"].iloc[i] for i in choice.items] if choice is not None else []
+        funded = [ids[i] for i in choice.items] if choice is not None else []
         row: dict[str, Any] = {
             "budget": b,
             "objective_estimate": choice.objective if choice is not None else np.nan,
@@ -278,16 +255,12 @@ def select(
                 verified[key] = _verify(scn, funded, trials, seed, fixed, disc)
             row.update(verified[key])
         rows.append(row)
-    frontier = pd.DataFrame(rows)
-    for col in ("npv_mean", "npv_p10", "npv_positive_probability", "cost_mean", "cost_p80"):
-        if col not in frontier:
-            frontier[col] = np.nan
     chosen: list[str] = []
     if budget is not None:
-        chosen = list(frontier.loc[frontier["budget"] == float(budget), "funded"].iloc[0])
+        chosen = list(next(r["funded"] for r in rows if r["budget"] == float(budget)))
     return Selection(
-        frontier=frontier,
-        items=items,
+        frontier=frontier_table(rows),
+        items=estimates_table(items),
         objective=objective,
         budget=budget,
         chosen=chosen,
@@ -298,6 +271,9 @@ def select(
 
 
 def _disc(fc: Any) -> float:
-    port = fc.portfolio
-    cost = float(port.loc["cost", "mean"])
-    return float(port.loc["cost_pv", "mean"]) / cost if cost > 0 else 1.0
+    port = portfolio_numbers(fc)
+    cost = float(port["cost"]["mean"])
+    return float(port["cost_pv"]["mean"]) / cost if cost > 0 else 1.0
+
+
+__all__ = ["Selection", "estimate_columns", "feature_estimates", "select", "without"]

@@ -25,16 +25,29 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from portfolio_sim.decide.inputs import UncertainInput, held_texts, hold, uncertain_inputs
+from portfolio_sim.results.decide_results import Sensitivity, tornado_svg
 from portfolio_sim.scenario.schema import Scenario
 
+if TYPE_CHECKING:
+    from portfolio_sim.results.decide_tables import DataFrame
+
 EPS = 1e-6
+
+__all__ = [
+    "EPS",
+    "Sensitivity",
+    "critical_chains",
+    "criticality",
+    "criticality_index",
+    "finish_day",
+    "sensitivity",
+    "tornado_svg",
+]
 
 
 def finish_day(port_t: np.ndarray, horizon_days: int, p: float = 85) -> int:
@@ -58,77 +71,6 @@ def _load(scenario: Scenario | str | os.PathLike[str], variant: str | None) -> S
     return scn
 
 
-@dataclass
-class Sensitivity:
-    """A tornado table, the criticality table and the base numbers they swing around."""
-
-    table: pd.DataFrame
-    criticality: pd.DataFrame
-    base: dict[str, Any]
-    trials: int
-    seed: int
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def to_svg(self, top: int = 15) -> str:
-        """A tornado chart (finish swing and NPV swing), largest swings on top."""
-        return tornado_svg(self.table, self.base, top)
-
-    def to_text(self, top: int = 15) -> str:
-        """The tornado and criticality tables as plain text."""
-        cols = [
-            "input",
-            "held_low",
-            "held_high",
-            "finish_p85_low",
-            "finish_p85_high",
-            "finish_swing_days",
-            "npv_swing",
-        ]
-        lines = [
-            f"Base: portfolio P85 done {self.base['finish_p85']}, mean NPV "
-            f"{self.base['npv_mean']:,.0f} ({self.trials:,} trials, seed {self.seed})",
-            "",
-            "Tornado (each input held at its P10 and P90, everything else random):",
-            self.table[cols].head(top).to_string(index=False) if len(self.table) else "(none)",
-            "",
-            "Criticality (share of trials on the chain that sets the last done date):",
-            self.criticality.head(top).to_string(index=False),
-        ]
-        return "\n".join(lines)
-
-
-def tornado_svg(table: pd.DataFrame, base: dict[str, Any], top: int = 15) -> str:
-    """Two-panel tornado: P85 finish (working days vs base) and mean NPV vs base."""
-    from portfolio_sim.report.charts import _figure, _svg
-
-    df = table.head(top).iloc[::-1]
-    fig, ax = _figure(9, max(2.0, 0.32 * len(df) + 1.0))
-    fig.clf()
-    axes = fig.subplots(1, 2, sharey=True)
-    labels = list(df["input"])
-    y = np.arange(len(df))
-    for a, (lo, hi, title) in zip(
-        axes,
-        (
-            ("finish_low_days", "finish_high_days", "P85 finish, working days vs base"),
-            ("npv_low_delta", "npv_high_delta", "Mean NPV vs base"),
-        ),
-        strict=True,
-    ):
-        a.barh(y, df[lo].to_numpy(float), color="#6a9", label="held at P10")
-        a.barh(y, df[hi].to_numpy(float), color="#c75", label="held at P90")
-        a.axvline(0, color="#333", lw=0.8)
-        a.set_title(title, fontsize=9)
-        a.grid(axis="x", alpha=0.3)
-    axes[0].set_yticks(y, labels, fontsize=8)
-    axes[0].legend(fontsize=7, loc="lower right")
-    fig.suptitle(
-        f"Tornado (base: P85 {base['finish_p85']}, mean NPV {base['npv_mean']:,.0f})", fontsize=10
-    )
-    del ax
-    return _svg(fig)
-
-
 def sensitivity(
     scenario: Scenario | str | os.PathLike[str],
     trials: int = 2_000,
@@ -144,6 +86,7 @@ def sensitivity(
     Costs ``1 + 2 x inputs`` forecasts of ``trials`` trials each.
     """
     from portfolio_sim.forecast import forecast
+    from portfolio_sim.results.decide_tables import tornado_table
 
     scn = _load(scenario, variant)
     all_inputs = uncertain_inputs(scn)
@@ -161,44 +104,19 @@ def sensitivity(
         rows.append(_swing_row(scn, inp, trials, seed, base_day, base_npv, c))
         if progress is not None:
             progress(k + 1, total)
-    table = pd.DataFrame(rows, columns=_COLUMNS)
-    if len(table):
-        table = table.sort_values(
-            ["finish_swing_days", "npv_swing"], ascending=False, kind="stable"
-        ).reset_index(drop=True)
     base = {
         "finish_p85": str(c.calendar.date_of(min(base_day, h - 1))) if base_day < h else None,
         "finish_p85_day": base_day,
         "npv_mean": base_npv,
     }
     return Sensitivity(
-        table=table,
+        table=tornado_table(rows),
         criticality=criticality(base_fc),
         base=base,
         trials=trials,
         seed=seed,
         meta=dict(base_fc.meta),
     )
-
-
-_COLUMNS = [
-    "input",
-    "kind",
-    "entity",
-    "held_low",
-    "held_high",
-    "finish_p85_low",
-    "finish_p85_high",
-    "finish_low_days",
-    "finish_high_days",
-    "finish_swing_days",
-    "npv_mean_low",
-    "npv_mean_high",
-    "npv_low_delta",
-    "npv_high_delta",
-    "npv_swing",
-    "note",
-]
 
 
 def _with_periods(inp: UncertainInput, fc: Any) -> UncertainInput:
@@ -224,6 +142,9 @@ def _swing_row(
     base_npv: float,
     c: Any,
 ) -> dict[str, Any]:
+    """One tornado row (see :func:`portfolio_sim.results.decide_tables.tornado_table`):
+    ``inp`` held at each side; finish_p85_low/_high are ``numpy.datetime64`` (NaT = not
+    done by the horizon)."""
     from portfolio_sim.forecast import forecast
 
     h = c.horizon_days
@@ -236,7 +157,7 @@ def _swing_row(
         days[side] = finish_day(fc.raw.port_t, h)
         npvs[side] = _npv_mean(fc)
         out[f"finish_p85_{side}"] = (
-            pd.Timestamp(c.calendar.date_of(days[side])) if days[side] < h else pd.NaT
+            c.calendar.date_of(days[side]) if days[side] < h else np.datetime64("NaT", "D")
         )
         out[f"finish_{side}_days"] = days[side] - base_day
         out[f"npv_mean_{side}"] = npvs[side]
@@ -305,17 +226,21 @@ def critical_chains(
     return on
 
 
-def criticality(fc: Any) -> pd.DataFrame:
-    """Criticality index of each feature from a forecast made with ``keep_trials=True``."""
+def criticality_index(fc: Any) -> np.ndarray:
+    """Per feature (scenario order), the share of trials in which it lies on the chain
+    that sets the last done date; needs a forecast made with ``keep_trials=True``."""
     raw, c = fc.raw, fc.compiled
     if raw.done is None or raw.start is None:
         raise ValueError("criticality needs a forecast made with keep_trials=True")
     on = critical_chains(raw.done, raw.start, c.dep_ptr, c.dep_idx, c.feat_team, c.feat_not_before)
-    df = pd.DataFrame(
-        {
-            "id": c.feature_ids,
-            "team": [c.team_ids[j] for j in c.feat_team],
-            "criticality": on.mean(axis=0) if len(on) else np.zeros(c.n_features),
-        }
-    )
-    return df.sort_values("criticality", ascending=False, kind="stable").reset_index(drop=True)
+    return on.mean(axis=0) if len(on) else np.zeros(c.n_features)
+
+
+def criticality(fc: Any) -> DataFrame:
+    """Criticality index of each feature from a forecast made with ``keep_trials=True``:
+    id, team, criticality, most critical first (ties keep scenario order)."""
+    from portfolio_sim.results.decide_tables import criticality_table
+
+    c = fc.compiled
+    index = criticality_index(fc)
+    return criticality_table(c.feature_ids, [c.team_ids[j] for j in c.feat_team], index)

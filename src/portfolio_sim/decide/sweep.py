@@ -30,12 +30,16 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import numpy as np
 
 from portfolio_sim.errors import InputError
+from portfolio_sim.results.decide_numbers import portfolio_numbers
 from portfolio_sim.scenario.schema import Scenario, VariantChange
+
+if TYPE_CHECKING:
+    from portfolio_sim.results.decide_tables import DataFrame
 
 SWEEP_VARIANT = "__sweep__"
 HEADLINE_COLUMNS = (
@@ -79,15 +83,16 @@ def with_changes(scn: Scenario, changes: Mapping[str, Any]) -> Scenario:
 
 
 def headline(fc: Any) -> dict[str, Any]:
-    """The headline numbers of a forecast: finish P50/P85, cost P50/P80, NPV mean/P10,
-    budget overrun probability."""
+    """The headline numbers of a forecast: finish P50/P85 (ISO dates; None = not done by
+    the horizon), cost P50/P80, NPV mean/P10, budget overrun probability (NaN without a
+    budget). Plain Python values, so a Dask task returns them cheaply."""
     from portfolio_sim.decide.sensitivity import finish_day
 
-    port = fc.portfolio
-    fin = port.loc["finish"]
+    port = portfolio_numbers(fc)
+    fin = port["finish"]
 
-    def iso(x: Any) -> str | None:
-        return None if pd.isna(x) else str(pd.Timestamp(x).date())
+    def iso(x: np.datetime64) -> str | None:
+        return None if np.isnat(x) else str(x.astype("datetime64[D]"))
 
     budget = fc.budget
     overrun = budget.get("overrun_probability")
@@ -96,10 +101,10 @@ def headline(fc: Any) -> dict[str, Any]:
         "finish_p85": iso(fin["p85"]),
         "finish_p85_day": finish_day(fc.raw.port_t, fc.compiled.horizon_days),
         "not_done_share": float(fin["not_done_share"]),
-        "cost_p50": float(port.loc["cost", "p50"]),
-        "cost_p80": float(port.loc["cost", "p80"]),
-        "npv_mean": float(port.loc["npv", "mean"]),
-        "npv_p10": float(port.loc["npv", "p10"]),
+        "cost_p50": float(port["cost"]["p50"]),
+        "cost_p80": float(port["cost"]["p80"]),
+        "npv_mean": float(port["npv"]["mean"]),
+        "npv_p10": float(port["npv"]["p10"]),
         "overrun_probability": float("nan") if overrun is None else float(overrun),
     }
 
@@ -172,15 +177,19 @@ def sweep(
     retries: int = 2,
     progress: bool | Progress = True,
     log: Callable[[str], None] = _stderr,
-) -> pd.DataFrame:
+) -> DataFrame:
     """Forecast every point of the grid ``settings`` and return one row per point.
 
     Columns: one per setting path, then :data:`HEADLINE_COLUMNS`. ``df.attrs`` records
     ``backend`` (``"local"``, ``"dask LocalCluster ..."`` or ``"dask <address>"``),
     ``trials`` and ``seed``. ``workers``/``threads`` size the LocalCluster (default: one
     worker per grid point up to the cores, threads = cores // workers). ``progress`` is
-    True (a line on stderr), False, or ``callback(done, total)``.
+    True (a line on stderr), False, or ``callback(done, total)``. Workers return plain
+    headline dicts; the table is built by
+    :func:`portfolio_sim.results.decide_tables.sweep_table`.
     """
+    from portfolio_sim.results.decide_tables import sweep_table
+
     points = grid(settings)
     if isinstance(scenario, Scenario):
         source: str | Scenario = scenario
@@ -216,9 +225,8 @@ def sweep(
             args, points, trials, seed, scheduler, workers, threads, processes, retries, show
         )
     rows = [{**changes, **res} for changes, res in zip(points, results, strict=True)]
-    df = pd.DataFrame(rows, columns=[*settings, *HEADLINE_COLUMNS])
-    df.attrs.update({"backend": backend, "trials": trials, "seed": seed})
-    return df
+    attrs = {"backend": backend, "trials": trials, "seed": seed}
+    return sweep_table(rows, [*settings, *HEADLINE_COLUMNS], attrs)
 
 
 def _dask_or_note(log: Callable[[str], None], n: int) -> str:

@@ -1,0 +1,130 @@
+"""The result objects of the decision tools: :class:`Selection` (budgeted selection, from
+:func:`portfolio_sim.decide.select.select`) and :class:`Sensitivity` (tornado and
+criticality, from :func:`portfolio_sim.decide.sensitivity.sensitivity`), with their text
+and chart renderings. Their tables are built by :mod:`.decide_tables`; the decide modules
+compute the numbers and re-export these classes under their old names.
+
+Importing this module does not import pandas (the tables arrive already built).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _money(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.3f}"
+
+
+@dataclass
+class Selection:
+    """The efficient frontier (one row per budget), per-feature estimates, the best set."""
+
+    frontier: pd.DataFrame
+    items: pd.DataFrame
+    objective: str
+    budget: float | None
+    chosen: list[str]
+    trials: int
+    seed: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_text(self) -> str:
+        """The frontier and the chosen set at each budget, as plain text."""
+        cols = [
+            "budget",
+            "objective_estimate",
+            "cost_estimate",
+            "npv_mean",
+            "npv_p10",
+            "npv_positive_probability",
+            "n_funded",
+        ]
+        lines = [f"Efficient frontier (objective: {self.objective}):"]
+        lines.append(self.frontier[cols].to_string(index=False, float_format=_money))
+        lines.append("")
+        for r in self.frontier.itertuples(index=False):
+            lines.append(f"budget {_money(r.budget)}: {', '.join(r.funded) or '(nothing)'}")
+        if self.budget is not None:
+            lines += ["", f"At the budget {_money(self.budget)} fund: {', '.join(self.chosen)}"]
+        return "\n".join(lines)
+
+
+@dataclass
+class Sensitivity:
+    """A tornado table, the criticality table and the base numbers they swing around."""
+
+    table: pd.DataFrame
+    criticality: pd.DataFrame
+    base: dict[str, Any]
+    trials: int
+    seed: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_svg(self, top: int = 15) -> str:
+        """A tornado chart (finish swing and NPV swing), largest swings on top."""
+        return tornado_svg(self.table, self.base, top)
+
+    def to_text(self, top: int = 15) -> str:
+        """The tornado and criticality tables as plain text."""
+        cols = [
+            "input",
+            "held_low",
+            "held_high",
+            "finish_p85_low",
+            "finish_p85_high",
+            "finish_swing_days",
+            "npv_swing",
+        ]
+        lines = [
+            f"Base: portfolio P85 done {self.base['finish_p85']}, mean NPV "
+            f"{self.base['npv_mean']:,.0f} ({self.trials:,} trials, seed {self.seed})",
+            "",
+            "Tornado (each input held at its P10 and P90, everything else random):",
+            self.table[cols].head(top).to_string(index=False) if len(self.table) else "(none)",
+            "",
+            "Criticality (share of trials on the chain that sets the last done date):",
+            self.criticality.head(top).to_string(index=False),
+        ]
+        return "\n".join(lines)
+
+
+def tornado_svg(table: pd.DataFrame, base: dict[str, Any], top: int = 15) -> str:
+    """Two-panel tornado: P85 finish (working days vs base) and mean NPV vs base."""
+    from portfolio_sim.report.charts import _figure, _svg
+
+    df = table.head(top).iloc[::-1]
+    fig, ax = _figure(9, max(2.0, 0.32 * len(df) + 1.0))
+    fig.clf()
+    axes = fig.subplots(1, 2, sharey=True)
+    labels = list(df["input"])
+    y = np.arange(len(df))
+    for a, (lo, hi, title) in zip(
+        axes,
+        (
+            ("finish_low_days", "finish_high_days", "P85 finish, working days vs base"),
+            ("npv_low_delta", "npv_high_delta", "Mean NPV vs base"),
+        ),
+        strict=True,
+    ):
+        a.barh(y, df[lo].to_numpy(float), color="#6a9", label="held at P10")
+        a.barh(y, df[hi].to_numpy(float), color="#c75", label="held at P90")
+        a.axvline(0, color="#333", lw=0.8)
+        a.set_title(title, fontsize=9)
+        a.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(y, labels, fontsize=8)
+    axes[0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(
+        f"Tornado (base: P85 {base['finish_p85']}, mean NPV {base['npv_mean']:,.0f})", fontsize=10
+    )
+    del ax
+    return _svg(fig)
+
+
+__all__ = ["Selection", "Sensitivity", "tornado_svg"]
