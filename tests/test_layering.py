@@ -107,3 +107,14 @@ def test_simpy_model_loads_no_kernel() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+OUTSIDE_TABLES = [
+    p for p in modules(".") if p.relative_to(PKG).parts[0] not in {"results", "report"}
+]
+
+
+@pytest.mark.parametrize("path", OUTSIDE_TABLES, ids=lambda p: p.relative_to(PKG).as_posix())
+def test_only_results_and_report_touch_pandas(path: Path) -> None:
+    bad = [(line, name) for line, name in imports_of(path) if top(name) == "pandas"]
+    assert not bad, f"{path.relative_to(PKG)} imports {bad}"
