@@ -90,8 +90,8 @@ def cost_of_delay(fc: Any) -> np.ndarray:
 
 def _mean_durations(fc: Any) -> dict[str, float]:
     raw = fc.raw
-    dur = raw.done - raw.start
-    ok = np.isfinite(dur)
+    ok = np.isfinite(raw.done) & np.isfinite(raw.start)  # not started / not done: no duration
+    dur = np.where(ok, raw.done, 0.0) - np.where(ok, raw.start, 0.0)
     n = ok.sum(axis=0)
     mean = np.where(n > 0, np.where(ok, dur, 0).sum(axis=0) / np.maximum(n, 1), np.inf)
     return dict(zip(fc.compiled.feature_ids, mean.tolist(), strict=True))
