@@ -2,8 +2,8 @@
 
 Numba's ``cache=True`` checks only the timestamp of the file that defines a function, not
 of the functions it calls in other modules: after a change to ``rng.py`` a cached
-``run_block`` would still hold the old sampler inlined. Before the kernels are imported we
-hash every kernel source file and, when the hash differs from the one recorded beside
+``_run_trials`` would still hold the old sampler inlined. Before the kernels are imported
+we hash every kernel source file and, when the hash differs from the one recorded beside
 the cache, delete the cached machine code so it is compiled afresh (once).
 """
 

@@ -20,8 +20,9 @@ BATCH = 1 << 16
 def _run_parallel(kernel: Callable[..., None], workers: int, n: int, *args: object) -> None:
     """Run ``kernel`` on ``workers`` contiguous blocks of ``n`` trials, one thread each.
 
-    The kernel is compiled with ``nogil=True``, so the threads run in parallel; each writes
-    only its own accumulator slice and its own rows of the per-trial arrays."""
+    The kernel's trial loop is compiled with ``nogil=True``, so the threads run in
+    parallel; each writes only its own accumulator slice and its own rows of the per-trial
+    arrays."""
     model, first, keep, *rest = args
     blocks = [((n * w) // workers, (n * (w + 1)) // workers) for w in range(workers)]
     if workers == 1:
