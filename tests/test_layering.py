@@ -65,12 +65,7 @@ def test_kernels_import_only_numpy_numba_and_the_stream_module(path: Path) -> No
     assert not bad, f"{path.relative_to(PKG)} imports {bad}"
 
 
-#: des/trace.py also holds the trace *command*, which may pick the traced trial from a
-#: fast-engine run ("the trial nearest P85"); the model it traces is des/model.py.
-DES_MODEL = [p for p in modules("des") if p.name != "trace.py"]
-
-
-@pytest.mark.parametrize("path", DES_MODEL, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", modules("des"), ids=lambda p: p.name)
 def test_des_never_imports_the_kernels_directly(path: Path) -> None:
     bad = [
         (line, name)

@@ -31,7 +31,7 @@ def test_module_does_not_touch_pandas(path: Path) -> None:
 
 def test_moved_names_keep_their_old_homes() -> None:
     """The public names moved to results/ are still importable from their old homes."""
-    from portfolio_sim.des.trace import EVENT_COLUMNS, Trace
+    from portfolio_sim.des.event_trace import EVENT_COLUMNS, Trace
     from portfolio_sim.des.utilisation import UTILISATION_COLUMNS
     from portfolio_sim.history import BacktestResult
     from portfolio_sim.results import history_tables, trace_tables

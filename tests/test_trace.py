@@ -18,12 +18,13 @@ import pandas as pd
 import pytest
 
 from portfolio_sim.cli import main
-from portfolio_sim.des.trace import EVENT_COLUMNS, Trace, pick_near, trace_trial
+from portfolio_sim.des.event_trace import EVENT_COLUMNS, Trace
 from portfolio_sim.des.utilisation import UTILISATION_COLUMNS
 from portfolio_sim.errors import InputError, ScenarioError
 from portfolio_sim.forecast import forecast
 from portfolio_sim.scenario import load_text
 from portfolio_sim.scenario.schema import Scenario
+from portfolio_sim.tracing import pick_near, trace_trial
 
 ACME = Path(__file__).parent / "data" / "acme.yaml"
 
@@ -314,3 +315,13 @@ def test_cli_trace_bad_input(
     assert main(["trace", str(ACME), *args]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_des_trace_function_survives_importing_the_trace_builder() -> None:
+    """``portfolio_sim.des.trace`` is the event-log function; importing the module that
+    builds traces (once named ``des/trace.py``) must not shadow it with a submodule."""
+    import portfolio_sim.des as des
+    import portfolio_sim.tracing  # noqa: F401  (imports portfolio_sim.des.event_trace)
+    from portfolio_sim.des.model import trace
+
+    assert des.trace is trace

@@ -29,7 +29,7 @@ _LAZY: dict[str, str] = {
     "sensitivity": "portfolio_sim.decide.sensitivity",
     "select": "portfolio_sim.decide.select",
     "sweep": "portfolio_sim.decide.sweep",
-    "trace_trial": "portfolio_sim.des.trace",
+    "trace_trial": "portfolio_sim.tracing",
 }
 
 __all__ = [
@@ -59,7 +59,6 @@ if TYPE_CHECKING:
     from portfolio_sim.decide.select import select
     from portfolio_sim.decide.sensitivity import sensitivity
     from portfolio_sim.decide.sweep import sweep
-    from portfolio_sim.des.trace import trace_trial
     from portfolio_sim.errors import InputError, PortfolioSimError, ScenarioError
     from portfolio_sim.forecast import forecast
     from portfolio_sim.history import backtest, calibrate, how_many
@@ -68,6 +67,7 @@ if TYPE_CHECKING:
     from portfolio_sim.scenario.load import load
     from portfolio_sim.scenario.schema import Scenario
     from portfolio_sim.scenario.variants import apply_variant
+    from portfolio_sim.tracing import trace_trial
     from portfolio_sim.warmup import warmup
 
 

@@ -34,9 +34,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from portfolio_sim.des.trace import trace_trial
     from portfolio_sim.errors import InputError
     from portfolio_sim.results.io import check_writable
+    from portfolio_sim.tracing import trace_trial
 
     protect = [args.file]
     if args.gantt and not args.gantt.lower().endswith((".svg", ".png")):

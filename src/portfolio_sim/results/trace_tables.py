@@ -1,4 +1,4 @@
-"""The tables of one traced trial (:mod:`portfolio_sim.des.trace`) and the :class:`Trace`
+"""The tables of one traced trial (:mod:`portfolio_sim.des.event_trace`) and the :class:`Trace`
 that holds them: the DataFrame contract of the trace lives here.
 
 The DES layer computes a trial's event log, schedule and utilisation as plain rows

@@ -1,7 +1,7 @@
 """The trace of one trial: its event log, schedule, Gantt chart and utilisation over time.
 
-:func:`trace_trial` runs one trial of a scenario (or variant) on the SimPy reference
-model and returns a :class:`Trace`:
+:func:`build_trace` turns one trial run on the SimPy reference model (with its event log)
+into a :class:`Trace`:
 
 * ``events``: one row per event (start, finish, blocked, unblocked, ready, risk_fired,
   staffing_change) with its clock time ``workday``, its working day ``day`` and ``date``;
@@ -12,11 +12,9 @@ model and returns a :class:`Trace`:
 * a Gantt chart (:meth:`Trace.gantt_svg`, :meth:`Trace.save_gantt`) and CSV / JSON
   exports (:meth:`Trace.to_csv`, :meth:`Trace.to_json`), written atomically.
 
-Which trial: ``trial=K`` traces trial K; ``near="p85"`` runs the fast engine over
-``trials_for_near`` trials with the same seed, takes the P85 of the portfolio finish
-(inverted-CDF rule, MODEL.md §8) and traces the lowest-numbered trial whose finish is
-closest to it. Both engines draw from the same keyed streams, so trial K of the DES is
-trial K of the fast engine: the traced finish is the fast engine's finish of that trial.
+Which trial to trace (``trial=K``, or ``near="p85"`` picked with the fast engine) is
+decided by :func:`portfolio_sim.tracing.trace_trial`, which calls :func:`build_trace`;
+this module, like the rest of the SimPy model, never runs the kernels.
 
 Layers: this module computes the trace as plain rows; the DataFrames and the
 :class:`Trace` that holds them (exports, Gantt chart, summary) live in
@@ -31,8 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
-import re
 from typing import Any
 
 import numpy as np
@@ -40,8 +36,6 @@ import numpy as np
 from portfolio_sim.calendar import done_day
 from portfolio_sim.des.model import EPS, DesModel, TrialResult
 from portfolio_sim.des.utilisation import utilisation_rows
-from portfolio_sim.errors import InputError
-from portfolio_sim.results.percentiles import sample_percentiles
 from portfolio_sim.results.trace_tables import (
     EVENT_COLUMNS,
     Trace,
@@ -52,74 +46,9 @@ from portfolio_sim.results.trace_tables import (
 from portfolio_sim.scenario.compile import RISK_DELAY, SLOT_IMPACT, CompiledScenario
 from portfolio_sim.scenario.schema import Scenario
 
-_NEAR = re.compile(r"^[pP](\d+(?:\.\d+)?)$")
-MAX_NEAR_TRIALS = 10_000_000
-
-
-# -- the API ---------------------------------------------------------------------------
-def trace_trial(
-    scenario_or_path: Scenario | str | os.PathLike[str],
-    seed: int = 0,
-    trial: int | None = None,
-    near: str | None = None,
-    variant: str | None = None,
-    trials_for_near: int = 2000,
-) -> Trace:
-    """Trace one trial of a scenario (or of one of its variants) on the DES.
-
-    Give exactly one of ``trial`` (a trial index >= 0) and ``near`` (``"p50"``,
-    ``"p85"``, any ``"pNN"``): the trial whose portfolio finish is closest to that
-    percentile over ``trials_for_near`` fast-engine trials with the same seed (ties: the
-    lowest index). Raises InputError / ScenarioError for bad input.
-    """
-    from portfolio_sim.forecast import _resolve, provenance
-    from portfolio_sim.scenario.compile import compile_scenario
-
-    _check_int("seed", seed, 0)
-    if (trial is None) == (near is None):
-        raise InputError("give exactly one of trial and near (e.g. near='p85')")
-    scn, digest = _resolve(scenario_or_path, variant)
-    compiled = compile_scenario(scn, seed)
-    extra: dict[str, Any] = {}
-    if trial is not None:
-        _check_int("trial", trial, 0)
-    else:
-        assert near is not None
-        p = _parse_near(near)
-        _check_int("trials_for_near", trials_for_near, 1, MAX_NEAR_TRIALS)
-        from portfolio_sim.engines.fast import run_fast
-
-        port_t = run_fast(compiled, trials_for_near).port_t
-        trial, target = pick_near(port_t, p)
-        cal = compiled.calendar
-        extra = {
-            "near": near.lower(),
-            "near_trials": trials_for_near,
-            "target": target,
-            "target_date": _date(cal.done_date(target)) if math.isfinite(target) else None,
-            "fast_finish": float(port_t[trial]),
-        }
-    model = DesModel(compiled)
-    res = model.run(int(trial), log=True)
-    return _build(scn, compiled, model, int(trial), res, extra, provenance(seed, 1, "des", digest))
-
-
-def pick_near(port_t: np.ndarray, p: float) -> tuple[int, float]:
-    """The trial whose portfolio finish is closest to the ``p``-th percentile (inverted
-    CDF; ties go to the lowest index), and that percentile. ``inf`` = not done."""
-    t = np.asarray(port_t, dtype=np.float64)
-    if t.size == 0:
-        raise InputError("no trials to pick from")
-    done = np.isfinite(t)
-    target = float(sample_percentiles(t, [p])[0])
-    if not math.isfinite(target):
-        return int(np.flatnonzero(~done)[0]), math.inf
-    dist = np.where(done, np.abs(t - target), np.inf)
-    return int(np.argmin(dist)), target
-
 
 # -- building the trace ----------------------------------------------------------------
-def _build(
+def build_trace(
     scn: Scenario,
     m: CompiledScenario,
     model: DesModel,
@@ -128,6 +57,8 @@ def _build(
     extra: dict[str, Any],
     meta: dict[str, Any],
 ) -> Trace:
+    """The :class:`Trace` of ``trial`` from its DES run ``res`` (with the event log) on
+    ``model``; ``extra`` and ``meta`` go into the trace's metadata."""
     cal = m.calendar
     horizon = float(m.horizon_days)
     finish = max(res.done) if res.done else 0.0
@@ -256,23 +187,8 @@ def _features(
 
 
 # -- helpers ---------------------------------------------------------------------------
-def _parse_near(near: str) -> float:
-    match = _NEAR.match(str(near).strip())
-    p = float(match.group(1)) if match else -1.0
-    if not 0.0 < p <= 100.0:
-        raise InputError(f"near must be a percentile such as 'p50' or 'p85', got {near!r}")
-    return p
-
-
-def _check_int(name: str, value: Any, low: int, high: int | None = None) -> None:
-    ok = isinstance(value, int | np.integer) and not isinstance(value, bool)
-    if not ok or value < low or (high is not None and value > high):
-        span = f"from {low:,} to {high:,}" if high is not None else f">= {low}"
-        raise InputError(f"{name} must be a whole number {span}, got {value!r}")
-
-
 def _date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(np.datetime64(value, "D")))
 
 
-__all__ = ["EVENT_COLUMNS", "Trace", "pick_near", "trace_trial"]
+__all__ = ["EVENT_COLUMNS", "Trace", "build_trace"]
