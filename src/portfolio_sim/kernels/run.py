@@ -17,6 +17,7 @@ from these counts.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -38,6 +39,69 @@ def done_day(t):
     """MODEL.md §1: work ending at clock time t is done on working day ceil(t) - 1."""
     d = math.ceil(t - EPS) - 1.0
     return np.int64(d) if d > 0.0 else np.int64(0)
+
+
+class TrialWork(NamedTuple):
+    """One worker's scratch arrays for the trial loop (overwritten every trial)."""
+
+    size: np.ndarray  # [F] sampled size (person-days or items)
+    delay: np.ndarray  # [F] risk delay before a feature may start
+    done: np.ndarray  # [F] done clock time (inf: not by the horizon)
+    start: np.ndarray  # [F] start clock time
+    ready: np.ndarray  # [F] ready clock time
+    finish_v: np.ndarray  # [F] virtual finish (effort) / items left (throughput)
+    deps_left: np.ndarray  # [F] dependencies not done yet (-1: released)
+    state: np.ndarray  # [F] WAITING / ACTIVE / DONE
+    work: np.ndarray  # [T] work done through the horizon
+    team_k: np.ndarray  # [T] features in progress
+    team_v: np.ndarray  # [T] virtual progress
+    team_c: np.ndarray  # [T] capacity used up to the last sync
+    team_next: np.ndarray  # [T] next event time
+    team_t: np.ndarray  # [T] done time of the team's last feature
+    dirty: np.ndarray  # [T] bool: must be looked at again
+    tp_q: np.ndarray  # [T] first period not yet applied (throughput teams)
+    tp_cache: np.ndarray  # [T, H+1] items per period, this trial
+    tp_stamp: np.ndarray  # [T, H+1] trial that filled tp_cache (-1: none)
+    team_lo: np.ndarray  # [T] first open feature position
+    m_cost: np.ndarray  # [M] month cost
+    m_capex: np.ndarray  # [M] month capex
+    f_value: np.ndarray  # [F] discounted value
+    f_cost: np.ndarray  # [F] one-off cost
+    team_end: np.ndarray  # [T] last paid working day
+    evt: np.ndarray  # [2F+1] capex sweep events
+    mout: np.ndarray  # [8] money outputs of the trial
+
+
+def trial_work(n_f: int, n_t: int, n_bins: int, n_m: int) -> TrialWork:
+    """Allocate a :class:`TrialWork` for F features, T teams, H+1 day bins, M months."""
+    return TrialWork(
+        size=np.empty(n_f),
+        delay=np.empty(n_f),
+        done=np.empty(n_f),
+        start=np.empty(n_f),
+        ready=np.empty(n_f),
+        finish_v=np.empty(n_f),
+        deps_left=np.empty(n_f, dtype=np.int64),
+        state=np.empty(n_f, dtype=np.int64),
+        work=np.empty(n_t),
+        team_k=np.empty(n_t, dtype=np.int64),
+        team_v=np.empty(n_t),
+        team_c=np.empty(n_t),
+        team_next=np.empty(n_t),
+        team_t=np.empty(n_t),
+        dirty=np.empty(n_t, dtype=np.bool_),
+        tp_q=np.empty(n_t, dtype=np.int64),
+        tp_cache=np.empty((n_t, n_bins)),
+        tp_stamp=np.full((n_t, n_bins), -1, dtype=np.int64),
+        team_lo=np.empty(n_t, dtype=np.int64),
+        m_cost=np.empty(n_m),
+        m_capex=np.empty(n_m),
+        f_value=np.empty(n_f),
+        f_cost=np.empty(n_f),
+        team_end=np.empty(n_t, dtype=np.int64),
+        evt=np.empty(2 * n_f + 1),
+        mout=np.empty(8),
+    )
 
 
 def run_block(
@@ -82,36 +146,9 @@ def run_block(
     fixed-point sums of discounted value and one-off cost; ``quarter_cost[i, q]`` cost of
     budget quarter q (float64, exact sums of the months).
     """
-    n_f = m.feat_team.shape[0]
-    n_t = m.team_kind.shape[0]
-    n_bins = feat_hist.shape[2]
-    size = np.empty(n_f)
-    delay = np.empty(n_f)
-    done = np.empty(n_f)
-    start = np.empty(n_f)
-    ready = np.empty(n_f)
-    finish_v = np.empty(n_f)
-    deps_left = np.empty(n_f, dtype=np.int64)
-    state = np.empty(n_f, dtype=np.int64)
-    work = np.empty(n_t)
-    team_k = np.empty(n_t, dtype=np.int64)
-    team_v = np.empty(n_t)
-    team_c = np.empty(n_t)
-    team_next = np.empty(n_t)
-    team_t = np.empty(n_t)
-    dirty = np.empty(n_t, dtype=np.bool_)
-    tp_q = np.empty(n_t, dtype=np.int64)
-    tp_cache = np.empty((n_t, n_bins))
-    tp_stamp = np.full((n_t, n_bins), -1, dtype=np.int64)
-    team_lo = np.empty(n_t, dtype=np.int64)
-    n_m = month_cost.shape[1]
-    m_cost = np.empty(n_m)
-    m_capex = np.empty(n_m)
-    f_value = np.empty(n_f)
-    f_cost = np.empty(n_f)
-    team_end = np.empty(n_t, dtype=np.int64)
-    evt = np.empty(2 * n_f + 1)
-    mout = np.empty(8)
+    wk = trial_work(
+        m.feat_team.shape[0], m.team_kind.shape[0], feat_hist.shape[2], month_cost.shape[1]
+    )
     _run_trials(
         m,
         mm,
@@ -136,32 +173,7 @@ def run_block(
         feat_value_sum,
         feat_cost_sum,
         quarter_cost,
-        size,
-        delay,
-        done,
-        start,
-        ready,
-        finish_v,
-        deps_left,
-        state,
-        work,
-        team_k,
-        team_v,
-        team_c,
-        team_next,
-        team_t,
-        dirty,
-        tp_q,
-        tp_cache,
-        tp_stamp,
-        team_lo,
-        m_cost,
-        m_capex,
-        f_value,
-        f_cost,
-        team_end,
-        evt,
-        mout,
+        wk,
     )
 
 
@@ -190,36 +202,12 @@ def _run_trials(
     feat_value_sum,
     feat_cost_sum,
     quarter_cost,
-    size,
-    delay,
-    done,
-    start,
-    ready,
-    finish_v,
-    deps_left,
-    state,
-    work,
-    team_k,
-    team_v,
-    team_c,
-    team_next,
-    team_t,
-    dirty,
-    tp_q,
-    tp_cache,
-    tp_stamp,
-    team_lo,
-    m_cost,
-    m_capex,
-    f_value,
-    f_cost,
-    team_end,
-    evt,
-    mout,
+    wk,
 ):
-    """The trial loop of :func:`run_block`, over preallocated work arrays. Releases the
-    GIL. Compiled without reference counting: otherwise every inlined helper taking
-    arrays (``cap_at``) would pay atomic reference-count updates per call."""
+    """The trial loop of :func:`run_block`, over the work arrays ``wk`` (a
+    :class:`TrialWork`). Releases the GIL. Compiled without reference counting:
+    otherwise every inlined helper taking arrays (``cap_at``) would pay atomic
+    reference-count updates per call."""
     feat_team = m.feat_team
     team_kind = m.team_kind
     team_release_horizon = m.team_release_horizon
@@ -236,47 +224,47 @@ def _run_trials(
     quarter_of_month = mm.quarter_of_month
     for i in range(lo, hi):
         trial = first_trial + i
-        sample_trial(m, trial, size, delay)
+        sample_trial(m, trial, wk.size, wk.delay)
         events[w] += simulate_trial(
             m,
             trial,
-            size,
-            delay,
-            done,
-            start,
-            work,
-            ready,
-            deps_left,
-            state,
-            finish_v,
-            team_k,
-            team_v,
-            team_c,
-            team_next,
-            dirty,
-            tp_q,
-            tp_cache,
-            tp_stamp,
-            team_lo,
+            wk.size,
+            wk.delay,
+            wk.done,
+            wk.start,
+            wk.work,
+            wk.ready,
+            wk.deps_left,
+            wk.state,
+            wk.finish_v,
+            wk.team_k,
+            wk.team_v,
+            wk.team_c,
+            wk.team_next,
+            wk.dirty,
+            wk.tp_q,
+            wk.tp_cache,
+            wk.tp_stamp,
+            wk.team_lo,
         )
         last = 0.0
         for j in range(n_t):
-            team_t[j] = 0.0
+            wk.team_t[j] = 0.0
         for f in range(n_f):
-            d = done[f]
+            d = wk.done[f]
             j = feat_team[f]
             if d <= horizon:
                 feat_hist[w, f, done_day(d)] += 1
                 feat_tsum[w, f] += np.int64(round(d * TIME_SCALE))
             else:
                 feat_hist[w, f, n_bins - 1] += 1
-            if d > team_t[j]:
-                team_t[j] = d
+            if d > wk.team_t[j]:
+                wk.team_t[j] = d
             if d > last:
                 last = d
         port_t[i] = last
         for j in range(n_t):
-            d = team_t[j]
+            d = wk.team_t[j]
             if d <= horizon:
                 team_hist[w, j, done_day(d)] += 1
             else:
@@ -291,39 +279,39 @@ def _run_trials(
                         * WORK_SCALE
                     )
                 )
-            team_work[w, j] += np.int64(round(work[j] * WORK_SCALE))
+            team_work[w, j] += np.int64(round(wk.work[j] * WORK_SCALE))
         trial_money(
             mm,
             trial,
-            done,
-            start,
-            team_t,
-            m_cost,
-            m_capex,
-            f_value,
-            f_cost,
-            team_end,
-            evt,
-            mout,
+            wk.done,
+            wk.start,
+            wk.team_t,
+            wk.m_cost,
+            wk.m_capex,
+            wk.f_value,
+            wk.f_cost,
+            wk.team_end,
+            wk.evt,
+            wk.mout,
         )
         for k in range(8):
-            money_out[i, k] = mout[k]
+            money_out[i, k] = wk.mout[k]
         for q in range(quarter_cost.shape[1]):
             quarter_cost[i, q] = 0.0
         for k in range(n_m):
-            month_cost[i, k] = m_cost[k]
-            month_capex[i, k] = m_capex[k]
+            month_cost[i, k] = wk.m_cost[k]
+            month_capex[i, k] = wk.m_capex[k]
             q = quarter_of_month[k]
             if q >= 0:
-                quarter_cost[i, q] += m_cost[k]
+                quarter_cost[i, q] += wk.m_cost[k]
         for k in range(mm.value_feats.shape[0]):  # other features earn and cost nothing
             f = mm.value_feats[k]
-            feat_value_sum[w, f] += np.int64(round(f_value[f] * MONEY_SCALE))
+            feat_value_sum[w, f] += np.int64(round(wk.f_value[f] * MONEY_SCALE))
         for k in range(mm.cost_feats.shape[0]):
             f = mm.cost_feats[k]
-            feat_cost_sum[w, f] += np.int64(round(f_cost[f] * MONEY_SCALE))
+            feat_cost_sum[w, f] += np.int64(round(wk.f_cost[f] * MONEY_SCALE))
         if keep:
             for f in range(n_f):
-                keep_done[i, f] = done[f]
-                keep_start[i, f] = start[f]
-                keep_size[i, f] = size[f]
+                keep_done[i, f] = wk.done[f]
+                keep_start[i, f] = wk.start[f]
+                keep_size[i, f] = wk.size[f]
