@@ -207,3 +207,31 @@ def test_validate_data_rejects_non_mapping() -> None:
     scenario, found = validate_data([1, 2])
     assert scenario is None
     assert found[0].reason.endswith("got a list")
+
+
+def test_reference_errors_come_in_the_same_round_as_schema_errors() -> None:
+    """A schema error elsewhere does not hide an unknown team or dependency."""
+    text = BASE.replace(
+        "{id: a, team: web, effort: {fixed: 5}}", "{id: a, team: wbe, effort: {pert: [3, 2, 1]}}"
+    ).replace("depends_on: [a]", "depends_on: [aa]")
+    assert problems(text) == [
+        "s.yaml:8: features[0].effort.pert: low (3) > mode (2)",
+        "s.yaml:8: features[0].team: unknown team 'wbe' (did you mean 'web'?)",
+        "s.yaml:9: features[1].depends_on[0]: unknown feature 'aa' (did you mean 'a'?)",
+    ]
+
+
+def test_broken_ids_are_not_reported_as_unknown_references() -> None:
+    """When an entry's id cannot be read, references to that kind are not judged (the
+    schema error is the one to fix); references to the other kind still are."""
+    text = BASE.replace("{id: a, team: web,", "{id: [a], team: wbe,")
+    got = problems(text)
+    assert any(p.startswith("s.yaml:8: features[0].id:") for p in got), got
+    assert not any("unknown feature" in p for p in got), got
+    assert "s.yaml:8: features[0].team: unknown team 'wbe' (did you mean 'web'?)" not in got
+    text = BASE.replace("{id: web, members: 2}", "{id: web, members: -2}").replace(
+        "{id: b, team: web,", "{id: b, team: wbe,"
+    )
+    got = problems(text)
+    assert any(p.startswith("s.yaml:5: teams[0].members:") for p in got), got
+    assert "s.yaml:9: features[1].team: unknown team 'wbe' (did you mean 'web'?)" in got

@@ -74,18 +74,71 @@ def _ref_list(
 
 
 def _references(scenario: Scenario) -> list[Problem]:
-    teams = {t.id: t for t in scenario.teams}
-    features = {f.id: f for f in scenario.features}
+    return _references_of(
+        [t.id for t in scenario.teams],
+        [(i, f.id, f.team, f.depends_on) for i, f in enumerate(scenario.features)],
+        [(i, r.affects) for i, r in enumerate(scenario.risks)],
+    )
+
+
+def _references_of(
+    team_ids: list[str] | None,
+    features: list[tuple[int, str, str, list[str]]],
+    risks: list[tuple[int, list[str]]],
+    feature_ids: list[str] | None = None,
+) -> list[Problem]:
+    """Unknown teams and features referenced by features (``team``, ``depends_on``) and
+    risks (``affects``). ``None`` for a list of known ids skips the references to it."""
+    teams = dict.fromkeys(team_ids) if team_ids is not None else None
+    if feature_ids is None:
+        feature_ids = [fid for _, fid, _, _ in features]
+    known = dict.fromkeys(feature_ids)
     out: list[Problem] = []
-    for i, f in enumerate(scenario.features):
-        if f.team not in teams:
-            out.append(
-                _p(("features", i, "team"), f"unknown team {f.team!r}{suggest(f.team, teams)}")
-            )
-        out += _ref_list(("features", i, "depends_on"), f.depends_on, features, f.id)
-    for i, r in enumerate(scenario.risks):
-        out += _ref_list(("risks", i, "affects"), r.affects, features, None)
+    for i, fid, team, depends_on in features:
+        if teams is not None and team not in teams:
+            out.append(_p(("features", i, "team"), f"unknown team {team!r}{suggest(team, teams)}"))
+        out += _ref_list(("features", i, "depends_on"), depends_on, known, fid)
+    for i, affects in risks:
+        out += _ref_list(("risks", i, "affects"), affects, known, None)
     return out
+
+
+def _raw_references(data: Mapping[str, Any]) -> list[Problem]:
+    """:func:`_references` on data that failed schema validation, so that a wrong team or
+    dependency id is reported in the same round as the schema errors. Entries too
+    malformed to read are skipped; references to teams (features) are checked only if
+    every team (feature) has a string id, so a broken entry never causes an 'unknown'."""
+
+    def ids(entries: Any) -> list[str] | None:
+        if not isinstance(entries, list):
+            return None
+        got = [e.get("id") if isinstance(e, Mapping) else None for e in entries]
+        return got if all(isinstance(x, str) for x in got) else None  # type: ignore[return-value]
+
+    def str_list(value: Any) -> list[str]:
+        if isinstance(value, list) and all(isinstance(x, str) for x in value):
+            return value
+        return []
+
+    raw_features = data.get("features")
+    raw_risks = data.get("risks")
+    feature_ids = ids(raw_features)
+    features = [
+        (i, f["id"], f["team"], str_list(f.get("depends_on")))
+        for i, f in enumerate(raw_features if isinstance(raw_features, list) else [])
+        if isinstance(f, Mapping)
+        and isinstance(f.get("id"), str)
+        and isinstance(f.get("team"), str)
+    ]
+    risks = [
+        (i, str_list(r.get("affects")))
+        for i, r in enumerate(raw_risks if isinstance(raw_risks, list) else [])
+        if isinstance(r, Mapping)
+    ]
+    if feature_ids is None:  # dependencies cannot be judged: only team references
+        features = [(i, fid, team, []) for i, fid, team, _ in features]
+        risks = []
+    return _references_of(ids(data.get("teams")), features, risks, feature_ids or [])
 
 
 def _strongly_connected(graph: dict[str, list[str]]) -> list[list[str]]:
@@ -325,6 +378,6 @@ def validate_data(data: Any) -> tuple[Scenario | None, list[Problem]]:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
-        return None, problems + schema_problems(err, Scenario)
+        return None, problems + schema_problems(err, Scenario) + _raw_references(data)
     problems += check(scenario)
     return (None if problems else scenario), problems
