@@ -92,13 +92,19 @@ class _Months:
     month_labels = [f"2027-{m:02d}" for m in range(1, 8)]
 
 
+@pytest.mark.parametrize("block", [1, 3 * 20_000, 1 << 22], ids=["month-by-month", "3", "all"])
 @pytest.mark.parametrize("threads", [False, True], ids=["one-thread", "two-threads"])
 @pytest.mark.parametrize("trials", [1, 5, 1_000, 20_000])
 @pytest.mark.parametrize("special", [None, np.nan, -0.0])
 def test_month_bands_equal_numpy_on_float64(
-    trials: int, special: float | None, threads: bool, monkeypatch: pytest.MonkeyPatch
+    trials: int,
+    special: float | None,
+    threads: bool,
+    block: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(money, "PARALLEL_BANDS_FROM", 0 if threads else 1 << 62)
+    monkeypatch.setattr(money, "BAND_BLOCK", block)  # months transposed per block
     rng = np.random.default_rng(trials)
     n_m = len(_Months.month_labels)
     cost = np.round(rng.gamma(2.0, 1000.0, size=(trials, n_m)), 2).astype(np.float32)

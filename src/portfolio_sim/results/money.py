@@ -28,6 +28,8 @@ COST_PS = (10, 50, 80, 90)
 BAND_PS = (10, 50, 90)
 #: Monthly bands of at least this many trials x months sort in two threads.
 PARALLEL_BANDS_FROM = 1 << 20
+#: Values per block of months transposed at a time by :func:`month_bands`.
+BAND_BLOCK = 1 << 22
 
 
 def _col(raw: EngineOutput, name: str) -> np.ndarray:
@@ -90,27 +92,36 @@ def month_bands(compiled: Any, raw: EngineOutput) -> dict[str, np.ndarray]:
         return out
     ranks = inverted_cdf_ranks(trials, BAND_PS)
     bands = {name: np.empty((n_m, len(BAND_PS))) for name in names}
-    cost_rows = _rows(raw.month_cost)
-    capex_rows = _rows(raw.month_capex)
+    # Months are transposed into rows a few at a time (at most ~4M values per block), so
+    # the extra memory stays bounded whatever the number of trials.
+    step = max(1, min(n_m, BAND_BLOCK // max(trials, 1)))
+    month_cost, month_capex = raw.month_cost, raw.month_capex
 
     def cost_and_cumulative() -> None:
         running = np.empty(trials)
-        for m in range(n_m):
-            # float32 rows sort like their float64 values (the conversion is exact)
-            bands["cost"][m] = np.sort(cost_rows[m])[ranks]
-            if m == 0:
-                running[:] = cost_rows[m]
-            else:
-                running += cost_rows[m]
-            bands["cumulative"][m] = np.sort(running)[ranks]
+        for m0 in range(0, n_m, step):
+            cost_rows = _rows(month_cost[:, m0 : m0 + step])
+            for r, row in enumerate(cost_rows):
+                m = m0 + r
+                # float32 rows sort like their float64 values (the conversion is exact)
+                bands["cost"][m] = np.sort(row)[ranks]
+                if m == 0:
+                    running[:] = row
+                else:
+                    running += row
+                bands["cumulative"][m] = np.sort(running)[ranks]
 
     def capex_and_opex() -> None:
-        for m in range(n_m):
-            bands["capex"][m] = np.sort(capex_rows[m])[ranks]
-            opex = cost_rows[m].astype(np.float64)
-            opex -= capex_rows[m]
-            opex.sort()
-            bands["opex"][m] = opex[ranks]
+        for m0 in range(0, n_m, step):
+            cost_rows = _rows(month_cost[:, m0 : m0 + step])
+            capex_rows = _rows(month_capex[:, m0 : m0 + step])
+            for r in range(cost_rows.shape[0]):
+                m = m0 + r
+                bands["capex"][m] = np.sort(capex_rows[r])[ranks]
+                opex = cost_rows[r].astype(np.float64)
+                opex -= capex_rows[r]
+                opex.sort()
+                bands["opex"][m] = opex[ranks]
 
     # numpy sorts without the GIL: two threads halve the wait on a second core
     parallel = trials * n_m >= PARALLEL_BANDS_FROM
@@ -160,17 +171,36 @@ def months_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
     import pandas as pd
 
     assert raw.month_cost is not None and raw.month_capex is not None
-    cost = raw.month_cost.astype(np.float64)
-    capex = raw.month_capex.astype(np.float64)
-    opex = cost - capex
-    cumulative = np.cumsum(cost, axis=1)
     bands = month_bands(compiled, raw)
+    means = _month_means(raw.month_cost, raw.month_capex)
     df = pd.DataFrame({"month": compiled.month_labels})
-    for name, arr in (("cost", cost), ("capex", capex), ("opex", opex), ("cumulative", cumulative)):
+    for name in ("cost", "capex", "opex", "cumulative"):
         for p in BAND_PS:
             df[f"{name}_p{p}"] = bands[f"{name}_p{p}"]
-        df[f"{name}_mean"] = arr.mean(axis=0)
+        df[f"{name}_mean"] = means[name]
     return df
+
+
+def _month_means(cost: np.ndarray, capex: np.ndarray) -> dict[str, np.ndarray]:
+    """Per month means over trials of cost, capex, opex (cost - capex) and cumulative
+    cost, in float64, equal bit for bit to ``arr.mean(axis=0)`` of the float64 trials x
+    months arrays, without building them: numpy sums axis 0 of a C-contiguous array row
+    after row, and so does this, a block of trials at a time (memory: one block)."""
+    trials, n_m = cost.shape
+    sums = {name: np.zeros(n_m) for name in ("cost", "capex", "opex", "cumulative")}
+    block = max(1, BAND_BLOCK // max(n_m, 1))
+    for i in range(0, trials, block):
+        c = cost[i : i + block].astype(np.float64)
+        x = capex[i : i + block].astype(np.float64)
+        for name, arr in (
+            ("cost", c),
+            ("capex", x),
+            ("opex", c - x),
+            ("cumulative", c.cumsum(axis=1)),
+        ):
+            # the running sum first, then this block's rows in order: numpy's own order
+            sums[name] = np.add.reduce(np.vstack([sums[name][None, :], arr]), axis=0)
+    return {name: total / trials if trials else total * np.nan for name, total in sums.items()}
 
 
 def team_months_rows(compiled: Any, raw: EngineOutput) -> list[dict[str, Any]]:
