@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -264,3 +266,44 @@ def test_toml_variant_problem_line() -> None:
         "acme.toml:59: variants.hire-two[0]: teams[0].members: "
         "Input should be greater than or equal to 0 (got -8)"
     ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(Path(__file__).parents[1].glob("scenarios/*.yaml")) + [ACME_YAML],
+    ids=lambda p: p.name,
+)
+def test_c_parser_reads_the_same_data_as_the_round_trip_loader(path: Path) -> None:
+    """The fast path (ruamel's safe loader on its C parser) gives the same plain data,
+    types included, as the round-trip loader that also keeps line numbers."""
+    loader = importlib.import_module("portfolio_sim.scenario.load")  # the module
+
+    text = path.read_text()
+    fast = loader._load_compiled(text)
+    assert fast is not loader._NOT_LOADED  # ruamel.yaml.clib is a dependency
+    slow = loader._yaml_loader().load(text)
+
+    def plain(x: object) -> object:
+        return loader._plain(x, loader._Budget(str(path)))
+
+    def same(a: object, b: object) -> bool:
+        if type(a) is not type(b):
+            return False
+        if isinstance(a, dict) and isinstance(b, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        if isinstance(a, list) and isinstance(b, list):
+            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+        return bool(a == b) or isinstance(a, float | dt.date) and a != a and b != b
+
+    assert same(plain(fast), plain(slow))
+
+
+def test_without_the_c_parser_the_round_trip_loader_reads_the_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loader = importlib.import_module("portfolio_sim.scenario.load")  # the module
+
+    monkeypatch.setitem(sys.modules, "_ruamel_yaml", None)  # import now fails
+    text = ACME_YAML.read_text()
+    assert loader._load_compiled(text) is loader._NOT_LOADED
+    assert load_text(text, "yaml").name == load(ACME_YAML).name
