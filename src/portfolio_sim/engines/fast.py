@@ -74,7 +74,7 @@ def run_fast(
     ensure_fresh()
     from portfolio_sim.kernels.model import kernel_model
     from portfolio_sim.kernels.money import money_model
-    from portfolio_sim.kernels.run import run_block
+    from portfolio_sim.kernels.run import Tallies, run_block
 
     model = kernel_model(compiled)
     mm = money_model(compiled)
@@ -98,39 +98,40 @@ def run_fast(
     shape = (trials, n_f) if keep_trials else (0, n_f)
     done, start, size = np.empty(shape), np.empty(shape), np.empty(shape)
     step = int(batch or (BATCH if progress is not None else max(trials, 1)))
+    tallies = Tallies(
+        feat_hist=feat_hist,
+        feat_tsum=feat_tsum,
+        team_hist=team_hist,
+        team_work=team_work,
+        team_cap=team_cap,
+        events=events,
+        port_t=port_t,
+        keep_done=done,
+        keep_start=start,
+        keep_size=size,
+        money_out=money,
+        month_cost=month_cost,
+        month_capex=month_capex,
+        feat_value_sum=feat_value,
+        feat_cost_sum=feat_cost,
+        quarter_cost=quarter_cost,
+    )
+    no_keep = np.empty((0, n_f))
     first = 0
     while first < trials:
         n = min(step, trials - first)
         sl = slice(first, first + n)
-        if keep_trials:
-            kd, ks, kz = done[sl], start[sl], size[sl]
-        else:
-            kd = ks = kz = np.empty((0, n_f))
-        _run_parallel(
-            run_block,
-            w,
-            n,
-            model,
-            first,
-            keep_trials,
-            feat_hist,
-            feat_tsum,
-            team_hist,
-            team_work,
-            team_cap,
-            events,
-            port_t[sl],
-            kd,
-            ks,
-            kz,
-            mm,
-            money[sl],
-            month_cost[sl],
-            month_capex[sl],
-            feat_value,
-            feat_cost,
-            quarter_cost[sl],
+        batch_out = tallies._replace(
+            port_t=port_t[sl],
+            keep_done=done[sl] if keep_trials else no_keep,
+            keep_start=start[sl] if keep_trials else no_keep,
+            keep_size=size[sl] if keep_trials else no_keep,
+            money_out=money[sl],
+            month_cost=month_cost[sl],
+            month_capex=month_capex[sl],
+            quarter_cost=quarter_cost[sl],
         )
+        _run_parallel(run_block, w, n, model, first, keep_trials, batch_out, mm)
         first += n
         if progress is not None:
             progress(first, trials)

@@ -17,11 +17,12 @@ from these counts.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
 
+from portfolio_sim.kernels.model import KernelModel
 from portfolio_sim.kernels.money import trial_money
 from portfolio_sim.kernels.schedule import EPS, cap_at, sample_trial, simulate_trial
 from portfolio_sim.rng import NO_REFCOUNT
@@ -39,6 +40,34 @@ def done_day(t):
     """MODEL.md §1: work ending at clock time t is done on working day ceil(t) - 1."""
     d = math.ceil(t - EPS) - 1.0
     return np.int64(d) if d > 0.0 else np.int64(0)
+
+
+class Tallies(NamedTuple):
+    """What a block of trials writes. Accumulators have a leading worker axis ``w`` (each
+    worker adds into its own slice; summed afterwards); per-trial arrays are indexed by
+    the trial's position ``i`` in the batch.
+
+    Money fields (kernels/money.py): ``money_out[i]`` = cost, cost_pv, value, value_pv,
+    penalty_pv, npv, capex, budget spent day; ``month_cost[i]`` / ``month_capex[i]`` [M]
+    (float32); ``quarter_cost[i, q]`` cost of budget quarter q (float64, exact sums of the
+    months)."""
+
+    feat_hist: np.ndarray  # [W, F, H+1] done-day counts (bin H: not done by the horizon)
+    feat_tsum: np.ndarray  # [W, F] fixed-point sums of done clock times (done trials)
+    team_hist: np.ndarray  # [W, T, H+1] done-day counts of each team's last feature
+    team_work: np.ndarray  # [W, T] fixed-point work done
+    team_cap: np.ndarray  # [W, T] fixed-point capacity paid
+    events: np.ndarray  # [W] events processed
+    port_t: np.ndarray  # [n] portfolio finish clock time (inf: not by the horizon)
+    keep_done: np.ndarray  # [n, F] per-trial done times if ``keep`` (else [0, F])
+    keep_start: np.ndarray  # [n, F] per-trial start times if ``keep``
+    keep_size: np.ndarray  # [n, F] per-trial sizes if ``keep``
+    money_out: np.ndarray  # [n, 8]
+    month_cost: np.ndarray  # [n, M]
+    month_capex: np.ndarray  # [n, M]
+    feat_value_sum: np.ndarray  # [W, F] fixed-point sums of discounted value
+    feat_cost_sum: np.ndarray  # [W, F] fixed-point sums of one-off cost
+    quarter_cost: np.ndarray  # [n, Q]
 
 
 class TrialWork(NamedTuple):
@@ -105,109 +134,25 @@ def trial_work(n_f: int, n_t: int, n_bins: int, n_m: int) -> TrialWork:
 
 
 def run_block(
-    m,
-    first_trial,
-    lo,
-    hi,
-    w,
-    keep,
-    feat_hist,
-    feat_tsum,
-    team_hist,
-    team_work,
-    team_cap,
-    events,
-    port_t,
-    keep_done,
-    keep_start,
-    keep_size,
-    mm,
-    money_out,
-    month_cost,
-    month_capex,
-    feat_value_sum,
-    feat_cost_sum,
-    quarter_cost,
-):
-    """Simulate trials ``first_trial + lo .. first_trial + hi - 1`` as worker ``w``.
+    m: KernelModel, first_trial: int, lo: int, hi: int, w: int, keep: bool, out: Tallies, mm: Any
+) -> None:
+    """Simulate trials ``first_trial + lo .. first_trial + hi - 1`` as worker ``w`` into
+    ``out`` (see :class:`Tallies`); ``mm`` is the money model (kernels/money.py).
 
-    Per-trial outputs are indexed ``i`` in ``lo .. hi - 1`` (relative to ``first_trial``).
-    Accumulates into worker w's slice (summed over the worker axis afterwards):
-    ``feat_hist[w, F, H+1]`` / ``team_hist[w, T, H+1]`` done-day counts,
-    ``feat_tsum[w, F]`` fixed-point sums of done clock times (done trials only),
-    ``team_work[w, T]`` / ``team_cap[w, T]`` fixed-point work done and capacity paid,
-    ``events[w]`` events processed. Writes ``port_t[i]`` (portfolio finish clock time,
-    inf if not done by the horizon) and, if ``keep``, per-trial
-    ``keep_done`` / ``keep_start`` / ``keep_size`` [n, F].
-
-    Money (kernels/money.py, model ``mm``): ``money_out[i]`` = cost, cost_pv, value,
-    value_pv, penalty_pv, npv, capex, budget spent day; ``month_cost[i]`` /
-    ``month_capex[i]`` [M] (float32); ``feat_value_sum[w, F]`` / ``feat_cost_sum[w, F]``
-    fixed-point sums of discounted value and one-off cost; ``quarter_cost[i, q]`` cost of
-    budget quarter q (float64, exact sums of the months).
+    Plain Python: allocates the worker's :class:`TrialWork` and runs the compiled loop.
     """
     wk = trial_work(
-        m.feat_team.shape[0], m.team_kind.shape[0], feat_hist.shape[2], month_cost.shape[1]
+        m.feat_team.shape[0], m.team_kind.shape[0], out.feat_hist.shape[2], out.month_cost.shape[1]
     )
-    _run_trials(
-        m,
-        mm,
-        first_trial,
-        lo,
-        hi,
-        w,
-        keep,
-        feat_hist,
-        feat_tsum,
-        team_hist,
-        team_work,
-        team_cap,
-        events,
-        port_t,
-        keep_done,
-        keep_start,
-        keep_size,
-        money_out,
-        month_cost,
-        month_capex,
-        feat_value_sum,
-        feat_cost_sum,
-        quarter_cost,
-        wk,
-    )
+    _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk)
 
 
 @njit(cache=True, nogil=True, **NO_REFCOUNT)
-def _run_trials(
-    m,
-    mm,
-    first_trial,
-    lo,
-    hi,
-    w,
-    keep,
-    feat_hist,
-    feat_tsum,
-    team_hist,
-    team_work,
-    team_cap,
-    events,
-    port_t,
-    keep_done,
-    keep_start,
-    keep_size,
-    money_out,
-    month_cost,
-    month_capex,
-    feat_value_sum,
-    feat_cost_sum,
-    quarter_cost,
-    wk,
-):
-    """The trial loop of :func:`run_block`, over the work arrays ``wk`` (a
-    :class:`TrialWork`). Releases the GIL. Compiled without reference counting:
-    otherwise every inlined helper taking arrays (``cap_at``) would pay atomic
-    reference-count updates per call."""
+def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
+    """The trial loop of :func:`run_block`: into ``out`` (a :class:`Tallies`), over the
+    work arrays ``wk`` (a :class:`TrialWork`). Releases the GIL. Compiled without
+    reference counting: otherwise every inlined helper taking arrays (``cap_at``) would
+    pay atomic reference-count updates per call."""
     feat_team = m.feat_team
     team_kind = m.team_kind
     team_release_horizon = m.team_release_horizon
@@ -219,13 +164,13 @@ def _run_trials(
     n_f = feat_team.shape[0]
     n_t = team_kind.shape[0]
     horizon = m.horizon
-    n_bins = feat_hist.shape[2]
-    n_m = month_cost.shape[1]
+    n_bins = out.feat_hist.shape[2]
+    n_m = out.month_cost.shape[1]
     quarter_of_month = mm.quarter_of_month
     for i in range(lo, hi):
         trial = first_trial + i
         sample_trial(m, trial, wk.size, wk.delay)
-        events[w] += simulate_trial(
+        out.events[w] += simulate_trial(
             m,
             trial,
             wk.size,
@@ -254,32 +199,32 @@ def _run_trials(
             d = wk.done[f]
             j = feat_team[f]
             if d <= horizon:
-                feat_hist[w, f, done_day(d)] += 1
-                feat_tsum[w, f] += np.int64(round(d * TIME_SCALE))
+                out.feat_hist[w, f, done_day(d)] += 1
+                out.feat_tsum[w, f] += np.int64(round(d * TIME_SCALE))
             else:
-                feat_hist[w, f, n_bins - 1] += 1
+                out.feat_hist[w, f, n_bins - 1] += 1
             if d > wk.team_t[j]:
                 wk.team_t[j] = d
             if d > last:
                 last = d
-        port_t[i] = last
+        out.port_t[i] = last
         for j in range(n_t):
             d = wk.team_t[j]
             if d <= horizon:
-                team_hist[w, j, done_day(d)] += 1
+                out.team_hist[w, j, done_day(d)] += 1
             else:
-                team_hist[w, j, n_bins - 1] += 1
+                out.team_hist[w, j, n_bins - 1] += 1
             if team_kind[j] == 0:
                 paid_to = horizon
                 if d <= horizon and not team_release_horizon[j]:
                     paid_to = min(float(done_day(d) + 1), horizon)
-                team_cap[w, j] += np.int64(
+                out.team_cap[w, j] += np.int64(
                     round(
                         cap_at(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, paid_to)
                         * WORK_SCALE
                     )
                 )
-            team_work[w, j] += np.int64(round(wk.work[j] * WORK_SCALE))
+            out.team_work[w, j] += np.int64(round(wk.work[j] * WORK_SCALE))
         trial_money(
             mm,
             trial,
@@ -295,23 +240,23 @@ def _run_trials(
             wk.mout,
         )
         for k in range(8):
-            money_out[i, k] = wk.mout[k]
-        for q in range(quarter_cost.shape[1]):
-            quarter_cost[i, q] = 0.0
+            out.money_out[i, k] = wk.mout[k]
+        for q in range(out.quarter_cost.shape[1]):
+            out.quarter_cost[i, q] = 0.0
         for k in range(n_m):
-            month_cost[i, k] = wk.m_cost[k]
-            month_capex[i, k] = wk.m_capex[k]
+            out.month_cost[i, k] = wk.m_cost[k]
+            out.month_capex[i, k] = wk.m_capex[k]
             q = quarter_of_month[k]
             if q >= 0:
-                quarter_cost[i, q] += wk.m_cost[k]
+                out.quarter_cost[i, q] += wk.m_cost[k]
         for k in range(mm.value_feats.shape[0]):  # other features earn and cost nothing
             f = mm.value_feats[k]
-            feat_value_sum[w, f] += np.int64(round(wk.f_value[f] * MONEY_SCALE))
+            out.feat_value_sum[w, f] += np.int64(round(wk.f_value[f] * MONEY_SCALE))
         for k in range(mm.cost_feats.shape[0]):
             f = mm.cost_feats[k]
-            feat_cost_sum[w, f] += np.int64(round(wk.f_cost[f] * MONEY_SCALE))
+            out.feat_cost_sum[w, f] += np.int64(round(wk.f_cost[f] * MONEY_SCALE))
         if keep:
             for f in range(n_f):
-                keep_done[i, f] = wk.done[f]
-                keep_start[i, f] = wk.start[f]
-                keep_size[i, f] = wk.size[f]
+                out.keep_done[i, f] = wk.done[f]
+                out.keep_start[i, f] = wk.start[f]
+                out.keep_size[i, f] = wk.size[f]
