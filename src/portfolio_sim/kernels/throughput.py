@@ -42,6 +42,29 @@ def tp_items(code, off, n, pool, key, q, trial, cache, stamp, j):
 
 
 @njit(cache=True, inline="always", **NO_REFCOUNT)
+def _queue_at(lo, hi, fidx, p_start, ready, state, remaining):
+    """The queue of a period starting at clock ``p_start``, in one pass over the features
+    ``fidx[lo:hi]`` (priority order): its head (-1 if no feature is eligible), whether an
+    eligible feature needs no items, and when the next not-yet-eligible feature becomes
+    eligible (inf if none will)."""
+    head = -1
+    zero = False
+    change = INF
+    for i in range(lo, hi):
+        f = fidx[i]
+        if state[f] == DONE:
+            continue
+        if ready[f] <= p_start + EPS:
+            if head < 0:
+                head = f
+            if remaining[f] <= 0.0:
+                zero = True
+        elif ready[f] < change:
+            change = ready[f]
+    return head, zero, change
+
+
+@njit(cache=True, inline="always", **NO_REFCOUNT)
 def _period_of(r, L, q):
     """The first period >= q in which a feature ready at clock r is eligible."""
     return max(q, np.int64(math.ceil(r / L - EPS)))
@@ -79,19 +102,9 @@ def tp_next_completion(
         start = q * L
         if start >= horizon:
             return (q + 1) * L
-        head = -1
-        change = INF  # next time a not-yet-eligible feature becomes eligible
-        for i in range(lo, hi):
-            f = fidx[i]
-            if state[f] == DONE:
-                continue
-            if ready[f] <= start + EPS:
-                if remaining[f] <= 0.0:
-                    return (q + 1) * L  # needs no items: done at this period's end
-                if head < 0:
-                    head = f
-            elif ready[f] < change:
-                change = ready[f]
+        head, zero, change = _queue_at(lo, hi, fidx, start, ready, state, remaining)
+        if zero:
+            return (q + 1) * L  # a feature needing no items: done at this period's end
         if head < 0:  # nothing eligible in period q: skip to the first period that has
             if change == INF:
                 return INF
@@ -143,23 +156,7 @@ def tp_commit(
     the periods are applied in a tight loop without scanning the team's features."""
     q = q0
     while (q + 1) * L <= t + EPS:
-        p_start = q * L
-        # The head of the queue, whether a feature needing no items is eligible, and when
-        # the next not-yet-eligible feature becomes eligible.
-        head = -1
-        zero = False
-        change = INF
-        for i in range(lo, hi):
-            f = fidx[i]
-            if state[f] == DONE:
-                continue
-            if ready[f] <= p_start + EPS:
-                if head < 0:
-                    head = f
-                if remaining[f] <= 0.0:
-                    zero = True
-            elif ready[f] < change:
-                change = ready[f]
+        head, zero, change = _queue_at(lo, hi, fidx, q * L, ready, state, remaining)
         if head < 0:  # nothing eligible in period q
             qe = -1 if change == INF else _period_of(change, L, q)
             if qe < 0 or (qe + 1) * L > t + EPS:
