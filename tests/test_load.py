@@ -307,3 +307,34 @@ def test_without_the_c_parser_the_round_trip_loader_reads_the_file(
     text = ACME_YAML.read_text()
     assert loader._load_compiled(text) is loader._NOT_LOADED
     assert load_text(text, "yaml").name == load(ACME_YAML).name
+
+
+REUSED_ANCHOR = """\
+name: reused anchor
+start: 2027-01-04
+horizon: 2027-06-30
+teams:
+  - {id: web, members: 2, cost_per_member_day: &rate 500}
+  - {id: api, members: 1, cost_per_member_day: &rate 700}
+  - {id: ops, members: 1, cost_per_member_day: *rate}
+features:
+  - {id: f1, team: web, effort: {fixed: 5}}
+"""
+
+
+@pytest.mark.parametrize("with_error", [False, True])
+def test_reused_anchor_is_valid_yaml_12_and_loads_quietly(
+    with_error: bool, recwarn: pytest.WarningsRecorder
+) -> None:
+    """YAML 1.2: an alias refers to the latest node with its anchor. ruamel.yaml warns
+    on reuse; a scenario author must not see that warning (also not while a line number
+    is looked up for a problem)."""
+    text = REUSED_ANCHOR.replace("{fixed: 5}", "{fixed: -5}") if with_error else REUSED_ANCHOR
+    if with_error:
+        with pytest.raises(ScenarioError) as err:
+            load_text(text, "yaml", "anchors.yaml")
+        assert err.value.problems[0].line == 9
+    else:
+        scn = load_text(text, "yaml", "anchors.yaml")
+        assert [t.cost_per_member_day for t in scn.teams] == [500, 700, 700]
+    assert [str(w.message) for w in recwarn.list] == []

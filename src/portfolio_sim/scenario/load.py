@@ -15,17 +15,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
 import tomllib
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning
 
 from portfolio_sim.errors import Problem, ScenarioError
 from portfolio_sim.scenario.checks import validate_data
@@ -170,6 +172,21 @@ def _plain_key(key: Any) -> Any:
 
 
 def _parse_yaml(text: str, filename: str) -> tuple[Any, Locator]:
+    with _reused_anchors_allowed():
+        return _parse_yaml_text(text, filename)
+
+
+@contextlib.contextmanager
+def _reused_anchors_allowed() -> Iterator[None]:
+    """YAML 1.2 allows an anchor name to be used again (an alias refers to the latest
+    node of that name), but ruamel.yaml warns about it on stderr, which reads like a fault
+    in the scenario: the warning is silenced while a scenario is read."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ReusedAnchorWarning)
+        yield
+
+
+def _parse_yaml_text(text: str, filename: str) -> tuple[Any, Locator]:
     old = re.search(r"^%YAML[ \t]+1\.[01]\b", text, re.MULTILINE)
     if old:  # ruamel would switch to YAML 1.1 (NO -> false): the contract is YAML 1.2
         line = text.count("\n", 0, old.start()) + 1
@@ -268,16 +285,22 @@ def _lazy_locator(text: str) -> Locator:
 
     def locate(loc: Sequence[str | int]) -> int | None:
         if not trees:
-            tree = _load_without_comments(text)
-            if tree is _NOT_LOADED:
-                try:
-                    tree = _yaml_loader().load(text)
-                except Exception:  # no line rather than no message
-                    tree = None
-            trees.append(tree)
+            with _reused_anchors_allowed():
+                trees.append(_load_tree(text))
         return _yaml_line(trees[0], loc)
 
     return locate
+
+
+def _load_tree(text: str) -> Any:
+    """The round-trip tree of a text already read once (None if it cannot be read)."""
+    tree = _load_without_comments(text)
+    if tree is _NOT_LOADED:
+        try:
+            tree = _yaml_loader().load(text)
+        except Exception:  # no line rather than no message
+            tree = None
+    return tree
 
 
 def _yaml_line(tree: Any, loc: Sequence[str | int]) -> int | None:
