@@ -599,3 +599,35 @@ features: [{id: a, team: web, effort: {fixed: 77}}]
     # 77 / 1.3 = 59.23 -> 60 paid days x 1.3 x 123.45 = 9629.1
     np.testing.assert_allclose(col(fc, "cost"), 60 * 1.3 * 123.45, rtol=1e-12)
     np.testing.assert_allclose(total, 60 * 1.3 * 123.45, rtol=1e-6)
+
+
+def test_month_numbers_are_computed_once_per_forecast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The month bands and means take a pass over trials x months; the JSON, the HTML
+    report and the text table all read them, so a forecast computes them once. The table
+    it hands out is the caller's: changing it changes nothing the forecast reports next."""
+    from portfolio_sim.results import money
+
+    fc = forecast("scenarios/startup.yaml", trials=500, seed=3)
+    calls = {"bands": 0, "means": 0}
+    bands, means = money.month_bands, money.month_means
+
+    def counted_bands(*args: object) -> object:
+        calls["bands"] += 1
+        return bands(*args)  # type: ignore[arg-type]
+
+    def counted_means(*args: object) -> object:
+        calls["means"] += 1
+        return means(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(money, "month_bands", counted_bands)
+    monkeypatch.setattr(money, "month_means", counted_means)
+    doc = fc.to_dict()
+    first = fc.months
+    expected = first.copy()
+    first["cost_p50"] *= 2.0
+    first.loc[0, "cumulative_mean"] = -1.0
+    pd.testing.assert_frame_equal(fc.months, expected)
+    assert calls == {"bands": 1, "means": 1}
+    assert doc == fc.to_dict()
+    fresh = forecast("scenarios/startup.yaml", trials=500, seed=3)
+    pd.testing.assert_frame_equal(fresh.months, expected)  # memo or not, same numbers

@@ -46,28 +46,41 @@ def clean_svg(svg: str) -> str:
 
 def feature_dates_svg(features: pd.DataFrame) -> str:
     """Per feature: a bar from P10 to P95 with P50 and P85 marks, and the deadline."""
+    return _svg(feature_dates_figure(features))
+
+
+def feature_dates_figure(features: pd.DataFrame) -> Any:
+    """The figure of :func:`feature_dates_svg`: the bars are one collection (first row
+    of the table at the top), then one line of P50 marks, one of P85 marks and one of
+    deadlines, each left out when it has no point. One artist per kind of mark, not per
+    feature: 200 features drew 800 artists one by one (about 2 s)."""
     df = features.iloc[::-1]
     fig, ax = _figure(9, max(2.0, 0.28 * len(df) + 1))
     y = np.arange(len(df))
-    for i, r in enumerate(df.itertuples(index=False)):
-        if pd.isna(r.p10):
-            continue
-        end = r.p95 if not pd.isna(r.p95) else r.p85
-        if pd.isna(end):
-            end = r.p50 if not pd.isna(r.p50) else r.p10
-        ax.plot([r.p10, end], [i, i], color="#9ab", lw=6, solid_capstyle="butt")
-        if not pd.isna(r.p50):
-            ax.plot([r.p50], [i], "|", color="#135", ms=12, mew=2)
-        if not pd.isna(r.p85):
-            ax.plot([r.p85], [i], "|", color="#c60", ms=12, mew=2)
-        if not pd.isna(r.deadline):
-            ax.plot([r.deadline], [i], "v", color="#c00", ms=7)
+
+    def dates(col: str) -> np.ndarray:
+        return pd.to_datetime(df[col]).to_numpy(dtype="datetime64[ns]")
+
+    p10, p50, p85, p95 = dates("p10"), dates("p50"), dates("p85"), dates("p95")
+    drawn = ~np.isnat(p10)  # a feature never done in any trial gets no bar
+    end = np.where(~np.isnat(p95), p95, np.where(~np.isnat(p85), p85, p50))
+    end = np.where(np.isnat(end), p10, end)
+    if drawn.any():
+        ax.hlines(y[drawn], p10[drawn], end[drawn], color="#9ab", lw=6, capstyle="butt")
+    for x, style in ((p50, {"color": "#135"}), (p85, {"color": "#c60"})):
+        at = drawn & ~np.isnat(x)
+        if at.any():
+            ax.plot(x[at], y[at], "|", ms=12, mew=2, **style)
+    deadline = dates("deadline")
+    at = drawn & ~np.isnat(deadline)
+    if at.any():
+        ax.plot(deadline[at], y[at], "v", color="#c00", ms=7)
     ax.set_yticks(y, list(df["id"]))
     ax.tick_params(axis="y", labelsize=7)
     ax.set_title("Done dates: P10-P95 bar, P50 (dark) and P85 (orange) marks, deadline (red)")
     ax.grid(axis="x", alpha=0.3)
     fig.autofmt_xdate()
-    return _svg(fig)
+    return fig
 
 
 def cost_fan_svg(months: pd.DataFrame, budget: float | None) -> str:

@@ -166,26 +166,36 @@ def _rows(per_trial: np.ndarray, block: int = 4096) -> np.ndarray:
     return out
 
 
-def months_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
-    """Per month: total cost, capex, opex and cumulative cost bands (P10/P50/P90)."""
+def months_table(
+    compiled: Any,
+    raw: EngineOutput,
+    bands: dict[str, np.ndarray] | None = None,
+    means: dict[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """Per month: total cost, capex, opex and cumulative cost bands (P10/P50/P90) and
+    means. ``bands`` and ``means``, when given, are :func:`month_bands` and
+    :func:`month_means` of the same ``raw`` (a forecast computes them once)."""
     import pandas as pd
 
-    assert raw.month_cost is not None and raw.month_capex is not None
-    bands = month_bands(compiled, raw)
-    means = _month_means(raw.month_cost, raw.month_capex)
+    if bands is None:
+        bands = month_bands(compiled, raw)
+    if means is None:
+        means = month_means(raw)
     df = pd.DataFrame({"month": compiled.month_labels})
-    for name in ("cost", "capex", "opex", "cumulative"):
+    for name in ("cost", "capex", "opex", "cumulative"):  # copies: the table is the caller's
         for p in BAND_PS:
-            df[f"{name}_p{p}"] = bands[f"{name}_p{p}"]
-        df[f"{name}_mean"] = means[name]
+            df[f"{name}_p{p}"] = np.array(bands[f"{name}_p{p}"])
+        df[f"{name}_mean"] = np.array(means[name])
     return df
 
 
-def _month_means(cost: np.ndarray, capex: np.ndarray) -> dict[str, np.ndarray]:
+def month_means(raw: EngineOutput) -> dict[str, np.ndarray]:
     """Per month means over trials of cost, capex, opex (cost - capex) and cumulative
     cost, in float64, equal bit for bit to ``arr.mean(axis=0)`` of the float64 trials x
     months arrays, without building them: numpy sums axis 0 of a C-contiguous array row
     after row, and so does this, a block of trials at a time (memory: one block)."""
+    assert raw.month_cost is not None and raw.month_capex is not None
+    cost, capex = raw.month_cost, raw.month_capex
     trials, n_m = cost.shape
     sums = {name: np.zeros(n_m) for name in ("cost", "capex", "opex", "cumulative")}
     block = max(1, BAND_BLOCK // max(n_m, 1))
