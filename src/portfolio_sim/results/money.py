@@ -197,19 +197,23 @@ def month_means(raw: EngineOutput) -> dict[str, np.ndarray]:
     assert raw.month_cost is not None and raw.month_capex is not None
     cost, capex = raw.month_cost, raw.month_capex
     trials, n_m = cost.shape
-    sums = {name: np.zeros(n_m) for name in ("cost", "capex", "opex", "cumulative")}
-    block = max(1, BAND_BLOCK // max(n_m, 1))
+    names = ("cost", "capex", "opex", "cumulative")
+    sums = {name: np.zeros(n_m) for name in names}
+    block = max(1, min(trials, BAND_BLOCK // max(n_m, 1)))
+    # Row 0 of each buffer holds the running sum, rows 1.. this block's values: reducing
+    # the buffer adds them in numpy's own order. The values are written straight into the
+    # buffers (float32 -> float64 on the copy), one pass each.
+    buf = {name: np.empty((block + 1, n_m)) for name in names}
     for i in range(0, trials, block):
-        c = cost[i : i + block].astype(np.float64)
-        x = capex[i : i + block].astype(np.float64)
-        for name, arr in (
-            ("cost", c),
-            ("capex", x),
-            ("opex", c - x),
-            ("cumulative", c.cumsum(axis=1)),
-        ):
-            # the running sum first, then this block's rows in order: numpy's own order
-            sums[name] = np.add.reduce(np.vstack([sums[name][None, :], arr]), axis=0)
+        n = min(block, trials - i)
+        c, x = buf["cost"][1 : n + 1], buf["capex"][1 : n + 1]
+        c[...] = cost[i : i + n]
+        x[...] = capex[i : i + n]
+        np.subtract(c, x, out=buf["opex"][1 : n + 1])
+        np.cumsum(c, axis=1, out=buf["cumulative"][1 : n + 1])
+        for name in names:
+            buf[name][0] = sums[name]
+            sums[name] = np.add.reduce(buf[name][: n + 1], axis=0)
     return {name: total / trials if trials else total * np.nan for name, total in sums.items()}
 
 
