@@ -50,8 +50,7 @@ def _tp_fill(code, off, n, pool, key, trial, cum, filled, j, q):
 @njit(cache=True, inline="always", **NO_REFCOUNT)
 def _tp_find(code, off, n, pool, key, trial, cum, filled, j, a, b, target):
     """The first period q in [a, b) with ``cum[j, q + 1] >= target`` (b if none), drawing
-    periods only as far as the answer (through b - 1 when it is b, so ``cum[j, b]`` is
-    then valid). ``cum[j, a]`` must be valid."""
+    periods only as far as the answer. ``cum[j, a]`` must be valid."""
     known = min(b, filled[j])  # cum[j, q + 1] is valid for q < known
     if a < known and cum[j, known] >= target:
         lo = a
@@ -187,7 +186,8 @@ def tp_next_completion(
         qf = _tp_find(code, off, n, pool, key, trial, cum, filled, j, q, b, base + rem)
         if qf < b:
             return (qf + 1) * L
-        rem -= cum[j, b] - base  # _tp_find drew periods up to b - 1 to answer b
+        _tp_fill(code, off, n, pool, key, trial, cum, filled, j, b - 1)
+        rem -= cum[j, b] - base
         q = b
 
 
