@@ -89,8 +89,8 @@ class TrialWork(NamedTuple):
     team_t: np.ndarray  # [T] done time of the team's last feature
     dirty: np.ndarray  # [T] bool: must be looked at again
     tp_q: np.ndarray  # [T] first period not yet applied (throughput teams)
-    tp_cum: np.ndarray  # [T, H+2] cumulative items of periods 0 .. q-1, this trial
-    tp_filled: np.ndarray  # [T] periods drawn so far this trial (tp_cum valid to there)
+    tp_cache: np.ndarray  # [T, H+1] items per period, this trial
+    tp_stamp: np.ndarray  # [T, H+1] trial that filled tp_cache (-1: none)
     team_lo: np.ndarray  # [T] first open feature position
     m_cost: np.ndarray  # [M] month cost
     m_capex: np.ndarray  # [M] month capex
@@ -120,8 +120,8 @@ def trial_work(n_f: int, n_t: int, n_bins: int, n_m: int) -> TrialWork:
         team_t=np.empty(n_t),
         dirty=np.empty(n_t, dtype=np.bool_),
         tp_q=np.empty(n_t, dtype=np.int64),
-        tp_cum=np.empty((n_t, n_bins + 1)),
-        tp_filled=np.empty(n_t, dtype=np.int64),
+        tp_cache=np.empty((n_t, n_bins)),
+        tp_stamp=np.full((n_t, n_bins), -1, dtype=np.int64),
         team_lo=np.empty(n_t, dtype=np.int64),
         m_cost=np.empty(n_m),
         m_capex=np.empty(n_m),
@@ -188,8 +188,8 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
             wk.team_next,
             wk.dirty,
             wk.tp_q,
-            wk.tp_cum,
-            wk.tp_filled,
+            wk.tp_cache,
+            wk.tp_stamp,
             wk.team_lo,
         )
         last = 0.0

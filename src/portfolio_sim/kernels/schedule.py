@@ -167,8 +167,8 @@ def _tp_settle(
     delay,
     dirty,
     tp_q,
-    tp_cum,
-    tp_filled,
+    tp_cache,
+    tp_stamp,
     lo,
 ):
     """Apply throughput team j's periods that ended by clock t, and release the successors
@@ -195,8 +195,8 @@ def _tp_settle(
         start,
         done,
         work,
-        tp_cum,
-        tp_filled,
+        tp_cache,
+        tp_stamp,
     )
     for i in range(lo, m.team_feat_ptr[j + 1]):
         f = m.team_feat_idx[i]
@@ -235,8 +235,8 @@ def simulate_trial(
     team_next,
     dirty,
     tp_q,
-    tp_cum,
-    tp_filled,
+    tp_cache,
+    tp_stamp,
     team_lo,
 ):
     """Simulate one trial; fills ``done`` and ``start`` (clock times, inf if not reached)
@@ -278,8 +278,6 @@ def simulate_trial(
         dirty[j] = True
         work[j] = 0.0
         tp_q[j] = 0
-        tp_filled[j] = 0  # no period drawn yet this trial
-        tp_cum[j, 0] = 0.0
         team_lo[j] = team_feat_ptr[j]
     t = 0.0
     events = 0
@@ -308,8 +306,8 @@ def simulate_trial(
                     delay,
                     dirty,
                     tp_q,
-                    tp_cum,
-                    tp_filled,
+                    tp_cache,
+                    tp_stamp,
                     lo,
                 )
                 team_next[j] = tp_next_completion(
@@ -329,8 +327,8 @@ def simulate_trial(
                     ready,
                     state,
                     finish_v,
-                    tp_cum,
-                    tp_filled,
+                    tp_cache,
+                    tp_stamp,
                 )
                 continue
             _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c)
@@ -408,8 +406,8 @@ def simulate_trial(
                     delay,
                     dirty,
                     tp_q,
-                    tp_cum,
-                    tp_filled,
+                    tp_cache,
+                    tp_stamp,
                     lo,
                 )
                 continue
@@ -457,8 +455,8 @@ def simulate_trial(
                 start,
                 done,
                 work,
-                tp_cum,
-                tp_filled,
+                tp_cache,
+                tp_stamp,
             )
         if team_kind[j] == 0 and team_k[j] > 0:
             _effort_sync(
