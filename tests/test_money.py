@@ -22,6 +22,7 @@ numpy-financial is not a dependency: :func:`npf_npv` below is its formula in num
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -607,7 +608,8 @@ def test_month_numbers_are_computed_once_per_forecast(monkeypatch: pytest.Monkey
     it hands out is the caller's: changing it changes nothing the forecast reports next."""
     from portfolio_sim.results import money
 
-    fc = forecast("scenarios/startup.yaml", trials=500, seed=3)
+    startup = Path(__file__).parents[1] / "scenarios" / "startup.yaml"
+    fc = forecast(startup, trials=500, seed=3)
     calls = {"bands": 0, "means": 0}
     bands, means = money.month_bands, money.month_means
 
@@ -629,5 +631,5 @@ def test_month_numbers_are_computed_once_per_forecast(monkeypatch: pytest.Monkey
     pd.testing.assert_frame_equal(fc.months, expected)
     assert calls == {"bands": 1, "means": 1}
     assert doc == fc.to_dict()
-    fresh = forecast("scenarios/startup.yaml", trials=500, seed=3)
+    fresh = forecast(startup, trials=500, seed=3)
     pd.testing.assert_frame_equal(fresh.months, expected)  # memo or not, same numbers

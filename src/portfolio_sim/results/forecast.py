@@ -11,9 +11,10 @@ mean_workdays, deadline, deadline_probability, not_done_share.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -62,17 +63,17 @@ class Forecast:
     engine: str
     elapsed_s: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
-    #: Numbers that take a pass over the per-trial arrays (seconds at a million trials),
-    #: kept once computed: the JSON, the HTML report and the text table all read them.
-    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def _memoised(self, name: str, compute: Callable[[], Any]) -> Any:
-        if name not in self._memo:
-            self._memo[name] = compute()
-        return self._memo[name]
-
+    # The month numbers take a pass over the per-trial arrays (seconds at a million
+    # trials); the JSON, the HTML report and the text table all read them: kept once
+    # computed (the per-trial arrays of a forecast never change).
+    @functools.cached_property
     def _month_bands(self) -> dict[str, np.ndarray]:
-        return self._memoised("month_bands", lambda: money.month_bands(self.compiled, self.raw))
+        return money.month_bands(self.compiled, self.raw)
+
+    @functools.cached_property
+    def _month_means(self) -> dict[str, np.ndarray]:
+        return money.month_means(self.raw)
 
     @property
     def scenario(self) -> str:
@@ -183,8 +184,7 @@ class Forecast:
     @property
     def months(self) -> pd.DataFrame:
         """Per calendar month: cost, capex, opex and cumulative cost (mean, P10/P50/P90)."""
-        means = self._memoised("month_means", lambda: money.month_means(self.raw))
-        return money.months_table(self.compiled, self.raw, self._month_bands(), means)
+        return money.months_table(self.compiled, self.raw, self._month_bands, self._month_means)
 
     @property
     def team_months(self) -> pd.DataFrame:
@@ -304,7 +304,7 @@ class Forecast:
                 "mean": float(teams["cost_mean"][i]),
                 **{f"p{p}": float(teams[f"cost_p{p}"][i]) for p in (10, 50, 80, 90)},
             }
-        bands = self._month_bands()
+        bands = self._month_bands
         per_team: dict[str, dict[str, dict[str, float]]] = {}
         for r in money.team_months_rows(self.compiled, self.raw):
             per_team.setdefault(r["month"], {})[r["team"]] = {
