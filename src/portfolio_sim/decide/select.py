@@ -7,8 +7,8 @@ One forecast of the whole scenario gives per-feature estimates (the approximatio
   to their expected size (mean size x mean growth). Teams with ``release: horizon`` are
   paid whatever is funded: their cost is a fixed overhead taken off the budget first.
 * **NPV contribution** = expected discounted value (``value_pv_mean``) - cost x (portfolio
-  cost_pv / cost: the average discount of cost) - expected deadline penalty, discounted
-  the same way.
+  cost_pv / cost: the average discount of cost) - expected deadline penalty (penalty x
+  P(missed), an undecided deadline costing nothing), discounted the same way.
 * **variance** of the contribution: the success lottery only, p(1-p)(value/p)^2; the
   NPV of a set is taken as normal with the summed mean and variance (for the ``p10`` and
   ``positive`` objectives).
@@ -109,8 +109,15 @@ def estimate_columns(scn: Scenario, fc: Any) -> tuple[dict[str, Any], float]:
     oneoff = np.asarray(feats["oneoff_cost_mean"], dtype=float)
     value = np.asarray(feats["value_pv_mean"], dtype=float)
     cost = share + oneoff
+    # Missed = neither met nor undecided (docs/money.md): an undecided deadline (not done
+    # by a horizon before it) is charged nothing, as in the engines.
     deadline_probability = np.asarray(feats["deadline_probability"], dtype=float)
-    p_miss = 1.0 - np.where(np.isnan(deadline_probability), 1.0, deadline_probability)
+    undecided = np.asarray(feats["deadline_undecided_share"], dtype=float)
+    p_miss = np.where(
+        np.isnan(deadline_probability),
+        0.0,
+        np.maximum(1.0 - deadline_probability - undecided, 0.0),
+    )
     penalty = np.array([f.deadline_penalty for f in scn.features]) * p_miss * disc
     contribution = value - cost * disc - penalty
     p_success = np.array([f.value.success_probability if f.value else 1.0 for f in scn.features])

@@ -155,7 +155,9 @@ def _features(
     scn: Scenario, m: CompiledScenario, res: TrialResult, ready: list[float]
 ) -> list[dict[str, Any]]:
     """Per feature (file order): team, size, ready/start/done clock times and dates
-    (``None``: not started / not done by the horizon, or no deadline)."""
+    (``None``: not started / not done by the horizon, or no deadline). ``deadline_met``
+    is True (met), False (missed) or None (no deadline, or undecided: not done by a
+    horizon before the deadline date)."""
     cal = m.calendar
     horizon = float(m.horizon_days)
     deadlines = {f.id: f.deadline for f in scn.features}
@@ -166,7 +168,9 @@ def _features(
         finished = done <= horizon
         dl = deadlines.get(name)
         met: bool | None = None
-        if dl is not None:
+        if dl is not None and (finished or m.feat_deadline_by_horizon[f]):
+            # Met: done on or before the deadline date; missed: done after it, or not
+            # done by a horizon on/after it; otherwise undecided (None) (docs/money.md).
             met = bool(finished and done_day(done) <= int(m.feat_deadline_day[f]))
         rows.append(
             {

@@ -23,9 +23,12 @@ Semantics, as modelled here (clock times in working days, day d covers ``[d, d +
   horizon date inclusive, ``per_month x 12 / 365`` per calendar day, ramping linearly
   from 0 over ``ramp_months x 365 / 12`` calendar days (a day earns the integral of
   the rate over it).
-* **Penalty.** ``deadline_penalty`` is lost in the deadline's month when the feature is
-  done after its deadline day or not done by the horizon (a deadline after the horizon
-  cannot be judged and costs nothing).
+* **Deadline penalty** (docs/money.md, "Deadline penalties"): a deadline is **met** when
+  the feature is done on or before the deadline date; **missed** when it is done after the
+  deadline date, or not done by the horizon and the horizon date is on or after the
+  deadline date; **undecided** when it is not done by the horizon and the deadline date
+  is after the horizon date. ``deadline_penalty`` is booked in the deadline's month only
+  when the deadline is missed; an undecided deadline costs nothing.
 * **Discounting.** Month k (0 = the start's month) is discounted by
   ``(1 + rate) ** (-(k + 1) / 12)``; ``npv = value_pv - cost_pv - penalty_pv``.
 * **Budget.** "Over budget" is strictly greater than the budget, ignoring float round-off
@@ -49,7 +52,13 @@ from portfolio_sim.calendar import done_day
 from portfolio_sim.rng import SUBSTREAM
 from portfolio_sim.rng import draw as _rng_draw
 from portfolio_sim.rng import uniform as _rng_uniform
-from portfolio_sim.scenario.compile import NO_DIST, SLOT_COST, SLOT_SUCCESS, CompiledScenario
+from portfolio_sim.scenario.compile import (
+    NO_DEADLINE,
+    NO_DIST,
+    SLOT_COST,
+    SLOT_SUCCESS,
+    CompiledScenario,
+)
 
 #: Clock times within this of a whole day count as that day (as in the schedule).
 EPS = 1e-9
@@ -149,6 +158,8 @@ class MoneyModel:
         self.success_p = [float(v) for v in m.feat_value[:, 2]]
         self.penalty = [float(p) for p in m.feat_penalty]
         self.deadline_day = [int(d) for d in m.feat_deadline_day]
+        self.deadline_by_horizon = [bool(x) for x in m.feat_deadline_by_horizon]
+        self.has_deadline = [int(d) != NO_DEADLINE for d in m.feat_deadline_day]
         self.penalty_month = [int(k) for k in money["feat_penalty_month"]]
         self.n_f = n_f
 
@@ -275,9 +286,13 @@ class MoneyModel:
                     value += v
                     value_pv += v_pv
                     feat_value[f] = v_pv
-            has_deadline = self.deadline_day[f] < h + 1
-            late = not finished or done_day(float(done[f])) > self.deadline_day[f]
-            if self.penalty[f] > 0.0 and has_deadline and late:
+            # Missed: done after the deadline date, or not done by a horizon on/after it
+            # (not done with the deadline after the horizon: undecided, no penalty).
+            if finished:
+                missed = done_day(float(done[f])) > self.deadline_day[f]
+            else:
+                missed = self.deadline_by_horizon[f]
+            if self.penalty[f] > 0.0 and self.has_deadline[f] and missed:
                 penalty_pv += self.penalty[f] * float(self.disc[self.penalty_month[f]])
 
         cost = running_sum(month_cost)

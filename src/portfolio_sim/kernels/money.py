@@ -14,8 +14,12 @@ earns, month by month:
 * Value: from the calendar day after the done date through the horizon date inclusive,
   ``per_month * 12 / 365`` per calendar day, ramping linearly over ``ramp_months * 365/12``
   days; a feature succeeds with its probability (stream slot 3) or earns nothing.
-* A deadline penalty is booked in the deadline's month when the feature is late (or not
-  done by the horizon).
+* Deadline penalty (docs/money.md, "Deadline penalties"): a deadline is **met** when
+  the feature is done on or before the deadline date; **missed** when it is done after the
+  deadline date, or not done by the horizon and the horizon date is on or after the
+  deadline date; **undecided** when it is not done by the horizon and the deadline date
+  is after the horizon date. ``deadline_penalty`` is booked in the deadline's month only
+  when the deadline is missed; an undecided deadline costs nothing.
 * Month k is discounted by ``(1 + rate) ** (-(k + 1) / 12)``.
 """
 
@@ -45,6 +49,7 @@ class MoneyModel(NamedTuple):
     feat_value: np.ndarray  # float64 [F, 3] per_month, ramp_months, success_probability
     feat_penalty: np.ndarray  # float64 [F]
     feat_deadline_day: np.ndarray  # int64 [F]
+    feat_deadline_by_horizon: np.ndarray  # bool [F] deadline date <= horizon date
     feat_penalty_month: np.ndarray  # int64 [F]
     day_month: np.ndarray  # int64 [H] month of each working day
     month_first_day: np.ndarray  # int64 [M+1] first working day of each month; [M] = H
@@ -58,7 +63,7 @@ class MoneyModel(NamedTuple):
     # Derived by money_model() (not in the compiled money dict):
     team_has_capex: np.ndarray  # bool [T] some feature of the team is capitalizable
     cost_feats: np.ndarray  # int64 features with a one-off cost, ascending
-    penalty_feats: np.ndarray  # int64 features with a penalty and a deadline by the horizon
+    penalty_feats: np.ndarray  # int64 features with a penalty and a deadline
     value_feats: np.ndarray  # int64 [V] features with value (per_month > 0), ascending
     value_tab: np.ndarray  # float64 [V, H] value if value_feats[i] is done on working day dd
     value_pv_tab: np.ndarray  # float64 [V, H] the same, discounted
@@ -329,7 +334,13 @@ def trial_money(
     penalty_pv = 0.0
     for i in range(mm.penalty_feats.shape[0]):
         f = mm.penalty_feats[i]
-        if done[f] > h or _done_day(done[f]) > mm.feat_deadline_day[f]:
+        # Missed: done after the deadline date, or not done by a horizon on/after it
+        # (not done with the deadline after the horizon: undecided, no penalty).
+        if done[f] > h:
+            missed = mm.feat_deadline_by_horizon[f]
+        else:
+            missed = _done_day(done[f]) > mm.feat_deadline_day[f]
+        if missed:
             penalty_pv += mm.feat_penalty[f] * disc[mm.feat_penalty_month[f]]
     cost = 0.0
     cost_pv = 0.0
@@ -398,7 +409,8 @@ def money_model(compiled: object) -> MoneyModel:
     values["cost_feats"] = np.flatnonzero(feat_cost[:, 0] >= 0).astype(np.int64)
     penalty = np.asarray(values["feat_penalty"])
     deadline = np.asarray(values["feat_deadline_day"])
-    values["penalty_feats"] = np.flatnonzero((penalty > 0.0) & (deadline < h + 1)).astype(np.int64)
+    has_deadline = deadline != np.iinfo(np.int64).max
+    values["penalty_feats"] = np.flatnonzero((penalty > 0.0) & has_deadline).astype(np.int64)
     feat_value = np.asarray(values["feat_value"], dtype=np.float64)
     feats = np.flatnonzero(feat_value[:, 0] > 0.0).astype(np.int64)
     tab = np.empty((len(feats), h))

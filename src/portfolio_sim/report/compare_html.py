@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from portfolio_sim.report.charts import _figure, _svg
-from portfolio_sim.report.html import CSS, _date, _money, _pair, _pct
+from portfolio_sim.report.html import CSS, _date, _deadline_pct, _money, _pair, _pct
 
 #: One colour per scenario (base first); cycles for many variants.
 COLORS = ("#135", "#c60", "#2a7", "#a3a", "#09c", "#b22", "#777", "#990")
@@ -294,7 +294,12 @@ def _features_table(cmp: Any) -> str:
             "P85": f["p85"].map(_date),
             "ΔP85": f["p85_delta_days"].map(_days),
             "deadline": f["deadline"].map(lambda d: "" if pd.isna(d) else _date(d)),
-            "P(meet)": f["deadline_probability"].map(lambda p: "" if pd.isna(p) else _pct(p)),
+            "P(meet)": [
+                _deadline_pct(p, u)
+                for p, u in zip(
+                    f["deadline_probability"], f["deadline_undecided_share"], strict=True
+                )
+            ],
         }
     )
     return _html_table(out)

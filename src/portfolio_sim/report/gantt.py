@@ -22,6 +22,7 @@ BAR = "#9ab"
 BAR_EDGE = "#135"
 MET = "#2a7"
 MISSED = "#c00"
+UNDECIDED = "#888"  # not done by a horizon before the deadline date
 FINISH = "#c60"
 ONE_DAY = pd.Timedelta(days=1)
 #: Approximate width of a 7-point label character, in inches.
@@ -104,7 +105,8 @@ def gantt_figure(
             label = _fit(str(r.feature), (x1 - x0) * chars_per_day)
             ax.text(x0, ty, label, va="center", ha="left", fontsize=7, clip_on=True)
             if not pd.isna(r.deadline):
-                color = MET if r.deadline_met else MISSED
+                met = r.deadline_met
+                color = UNDECIDED if met is None or pd.isna(met) else MET if met else MISSED
                 dx = mdates.date2num(pd.Timestamp(r.deadline) + ONE_DAY)
                 ax.plot([dx, dx], [ty - 0.35, ty + 0.35], color=color, lw=1.5)
                 ax.plot([dx], [ty + 0.38], "v", color=color, ms=6, clip_on=False)
@@ -115,7 +117,9 @@ def gantt_figure(
         fx = mdates.date2num(pd.Timestamp(finish) + ONE_DAY)
         ax.axvline(fx, color=FINISH, ls="--", lw=1.2)
     note = f"dashed: portfolio finish {finish}" if finish else "portfolio not done by horizon"
-    ax.set_xlabel(f"{note}; triangles: deadlines (green met, red missed)", fontsize=8)
+    ax.set_xlabel(
+        f"{note}; triangles: deadlines (green met, red missed, grey undecided)", fontsize=8
+    )
     ax.set_yticks([c for _, c, _ in layout], [t for t, _, _ in layout])
     ax.set_ylim(0, max(y, 1.0))
     ax.xaxis_date()

@@ -43,6 +43,16 @@ def _pct(x: Any) -> str:
     return "n/a" if x is None or pd.isna(x) else f"{100 * float(x):.0f}%"
 
 
+def _deadline_pct(p: Any, undecided: Any) -> str:
+    """P(meet the deadline), with the undecided share (trials not done by a horizon
+    before the deadline: neither met nor missed) when there is one: "62% (5% undecided)"."""
+    if p is None or pd.isna(p):
+        return ""
+    if undecided is None or pd.isna(undecided) or undecided <= 0:
+        return _pct(p)
+    return f"{_pct(p)} ({_pct(undecided)} undecided)"
+
+
 def _table(df: pd.DataFrame) -> str:
     out = df.copy()
     for col in out.columns:
@@ -94,7 +104,10 @@ def forecast_html(fc: Any) -> str:
     if len(deadline_rows):
         worst = deadline_rows.sort_values("deadline_probability").iloc[0]
         cards.append(
-            _card(f"Riskiest deadline: {worst['id']}", _pct(worst["deadline_probability"]))
+            _card(
+                f"Riskiest deadline: {worst['id']}",
+                _deadline_pct(worst["deadline_probability"], worst["deadline_undecided_share"]),
+            )
         )
     date_cols = [
         "id",
@@ -111,7 +124,18 @@ def forecast_html(fc: Any) -> str:
         _pair(
             "When: done dates per feature",
             charts.feature_dates_svg(feats),
-            _table(feats[date_cols]),
+            _table(
+                feats[date_cols].assign(
+                    deadline_probability=[
+                        _deadline_pct(p, u)
+                        for p, u in zip(
+                            feats["deadline_probability"],
+                            feats["deadline_undecided_share"],
+                            strict=True,
+                        )
+                    ]
+                )
+            ),
         )
     )
     teams = fc.teams

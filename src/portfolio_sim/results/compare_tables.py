@@ -12,7 +12,8 @@ every scenario shares the random draws of every entity the variant did not chang
 DataFrame contract (column names are stable API):
 
 ``features`` (one row per feature and scenario, features in base order, then added ones):
-scenario, id, team, p50, p85 (dates), deadline, deadline_probability, not_done_share,
+scenario, id, team, p50, p85 (dates), deadline, deadline_probability,
+deadline_undecided_share (docs/money.md: neither met nor missed), not_done_share,
 p50_delta_days, p85_delta_days (calendar days, variant minus base), deadline_probability_delta.
 
 ``portfolio`` (one row per scenario, base first): scenario, finish_p50, finish_p85,
@@ -205,7 +206,16 @@ class Comparison:
     @property
     def features(self) -> pd.DataFrame:
         """Per feature and scenario: P50/P85 done dates, deadline probability, deltas."""
-        cols = ["id", "team", "p50", "p85", "deadline", "deadline_probability", "not_done_share"]
+        cols = [
+            "id",
+            "team",
+            "p50",
+            "p85",
+            "deadline",
+            "deadline_probability",
+            "deadline_undecided_share",
+            "not_done_share",
+        ]
         base = self.base.features[cols].set_index("id")
         frames = []
         order: list[str] = list(base.index)

@@ -38,8 +38,8 @@ def portfolio_numbers(fc: Any) -> dict[str, dict[str, Any]]:
 
 def feature_columns(fc: Any) -> dict[str, Any]:
     """The columns of ``fc.features`` (id, team, p10..p95, mean_workdays, deadline,
-    deadline_probability (NaN: no deadline), not_done_share and, with money,
-    value_pv_mean, oneoff_cost_mean, cost_of_delay_per_month/_per_week)."""
+    deadline_probability, deadline_undecided_share (NaN: no deadline), not_done_share and,
+    with money, value_pv_mean, oneoff_cost_mean, cost_of_delay_per_month/_per_week)."""
     return dict(fc._feature_columns())
 
 

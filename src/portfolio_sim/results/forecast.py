@@ -4,7 +4,11 @@ This is the DataFrame contract of the package; it lives here and nowhere else. C
 names are stable API:
 
 ``features``: id, team, p10, p50, p85, p95 (dates; NaT = not done by the horizon),
-mean_workdays, deadline, deadline_probability, not_done_share.
+mean_workdays, deadline, deadline_probability, deadline_undecided_share, not_done_share.
+Deadlines (docs/money.md): ``deadline_probability`` is the share of trials done on or
+before the deadline date (met); ``deadline_undecided_share`` the share not done by the
+horizon while the deadline date is after the horizon date (neither met nor missed); the
+rest miss it. Both NaN for a feature without a deadline.
 ``teams``: id, kind, p10..p95, not_done_share, utilization.
 ``portfolio``: one row per metric (finish dates), columns p10..p95 and extras.
 """
@@ -126,6 +130,11 @@ class Forecast:
             "mean_workdays": mean,
             "deadline": np.where(has_deadline, dl_dates, np.datetime64("NaT")),
             "deadline_probability": np.where(has_deadline, met / raw.trials, np.nan),
+            "deadline_undecided_share": np.where(
+                has_deadline,
+                np.where(c.feat_deadline_by_horizon, 0.0, not_done / raw.trials),
+                np.nan,
+            ),
             "not_done_share": not_done / raw.trials,
         }
         if raw.feat_value_sum is not None:
@@ -261,6 +270,7 @@ class Forecast:
                     "mean_workdays": _num(feats["mean_workdays"][i]),
                     "deadline": _iso(feats["deadline"][i]),
                     "deadline_probability": _num(feats["deadline_probability"][i]),
+                    "deadline_undecided_share": _num(feats["deadline_undecided_share"][i]),
                     "not_done_share": float(feats["not_done_share"][i]),
                 }
                 for i in range(len(feats["id"]))

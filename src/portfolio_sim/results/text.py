@@ -15,6 +15,16 @@ def _pct(x: Any) -> str:
     return "" if pd.isna(x) else f"{100 * float(x):.0f}%"
 
 
+def _on_time(p: Any, undecided: Any) -> str:
+    """The deadline probability, with the undecided share when some trials leave the
+    deadline undecided (not done by a horizon before it): "62% (5% undecided)"."""
+    if pd.isna(p):
+        return ""
+    if pd.isna(undecided) or undecided <= 0:
+        return _pct(p)
+    return f"{_pct(p)} ({_pct(undecided)} undecided)"
+
+
 def forecast_text(fc: Any) -> str:
     """A readable summary: headline, features and teams."""
     title = fc.scenario + (f" / variant {fc.variant}" if fc.variant else "")
@@ -37,7 +47,12 @@ def forecast_text(fc: Any) -> str:
             "P85": feats["p85"].map(_date),
             "P95": feats["p95"].map(_date),
             "deadline": feats["deadline"].map(lambda d: "" if pd.isna(d) else _date(d)),
-            "on time": feats["deadline_probability"].map(_pct),
+            "on time": [
+                _on_time(p, u)
+                for p, u in zip(
+                    feats["deadline_probability"], feats["deadline_undecided_share"], strict=True
+                )
+            ],
             "not done": feats["not_done_share"].map(lambda x: _pct(x) if x > 0 else ""),
         }
     )

@@ -254,7 +254,9 @@ class Trace:
         for r in f.itertuples(index=False):
             dl = ""
             if r.deadline is not None and not pd.isna(r.deadline):
-                dl = f"{_iso(r.deadline)} {'met' if r.deadline_met else 'MISSED'}"
+                met = r.deadline_met
+                word = "undecided" if met is None or pd.isna(met) else "met" if met else "MISSED"
+                dl = f"{_iso(r.deadline)} {word}"
             lines.append(
                 f"{r.feature:<{w}}  {r.team:<{wt}}  {_iso(r.start_date) or '-':<10}  "
                 f"{_iso(r.done_date) or 'not done':<10}  {dl}".rstrip()

@@ -92,6 +92,9 @@ class CompiledScenario:
     feat_key: np.ndarray  # uint64 [F]
     feat_not_before: np.ndarray  # float64 [F] earliest clock time to start
     feat_deadline_day: np.ndarray  # int64 [F] last working day meeting the deadline
+    #: bool [F] the feature has a deadline whose date is on or before the horizon date, so
+    #: that "not done by the horizon" is a known miss (docs/money.md, deadline rule).
+    feat_deadline_by_horizon: np.ndarray
     feat_capex: np.ndarray  # bool [F]
     feat_value: np.ndarray  # float64 [F, 3] per_month, ramp_months, success_probability
     feat_penalty: np.ndarray  # float64 [F]
@@ -284,6 +287,7 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
     feat_cost = np.zeros((n_f, 3), dtype=np.int64)
     feat_not_before = np.zeros(n_f)
     feat_deadline = np.full(n_f, NO_DEADLINE, dtype=np.int64)
+    feat_deadline_by_horizon = np.zeros(n_f, dtype=np.bool_)
     feat_value = np.zeros((n_f, 3))
     for i, f in enumerate(scn.features):
         feat_size[i] = pool.add(f.size)
@@ -293,6 +297,9 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
             feat_not_before[i] = float(cal.index_on_or_after(f.not_before))
         if f.deadline is not None:
             feat_deadline[i] = cal.index_on_or_before(f.deadline)
+            # Calendar dates, not working-day indices (a deadline on a weekend after a
+            # Friday horizon has the horizon's index, yet lies after the horizon date).
+            feat_deadline_by_horizon[i] = f.deadline <= scn.horizon_date
         if f.value is not None:
             feat_value[i] = (f.value.per_month, f.value.ramp_months, f.value.success_probability)
         else:
@@ -353,6 +360,7 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
         feat_key=keys("feature", [f.id for f in scn.features]),
         feat_not_before=feat_not_before,
         feat_deadline_day=feat_deadline,
+        feat_deadline_by_horizon=feat_deadline_by_horizon,
         feat_capex=np.array([f.capitalizable for f in scn.features], dtype=np.bool_),
         feat_value=feat_value,
         feat_penalty=np.array([f.deadline_penalty for f in scn.features], dtype=np.float64),
