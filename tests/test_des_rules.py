@@ -1,4 +1,4 @@
-"""The SimPy reference model, one semantic rule at a time (MODEL.md §1-§5, §10).
+"""The SimPy reference model, one semantic rule at a time (docs/model.md §1-§5, §10).
 
 SimPy style: run one trial of a tiny scenario with the event log on, and assert the
 log's (event, feature, time) lines against times computed by hand. Scenarios start on
@@ -380,7 +380,7 @@ def test_release_horizon_pays_to_the_horizon() -> None:
         horizon="2027-01-29",
     )
     # a and b end at 1.5 (day 1): api is paid through day 1; a team without features for
-    # day 0 only (MODEL.md §2: it is released at once).
+    # day 0 only (docs/model.md §2: it is released at once).
     assert run(m).paid == [40.0, 4.0, 3.0]
 
 

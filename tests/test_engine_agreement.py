@@ -82,7 +82,7 @@ def test_bundled_scenarios_agree_trial_by_trial(name: str) -> None:
 
 
 def _percentile_bins(hist: np.ndarray, p: float) -> np.ndarray:
-    """Inverted-CDF percentile (MODEL.md §8) of each row of a day histogram."""
+    """Inverted-CDF percentile (docs/model.md §8) of each row of a day histogram."""
     cum = np.cumsum(hist, axis=1)
     return np.argmax(cum >= np.ceil(p * cum[:, -1:] - 1e-9), axis=1)
 
@@ -156,7 +156,7 @@ def test_wip_sharing_forecast(engine: Any) -> None:
 
 
 def _schedule_part(doc: dict[str, Any]) -> dict[str, Any]:
-    """The schedule sections of a forecast document (MODEL.md §8, without money)."""
+    """The schedule sections of a forecast document (docs/model.md §8, without money)."""
     keep = ("id", "team", "kind", "finish", "mean_workdays", "deadline")
     keep += ("deadline_probability", "not_done_share", "utilization")
     return {

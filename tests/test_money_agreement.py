@@ -1,4 +1,4 @@
-"""The two engines agree on money: cost, capex, value, penalties, NPV, budget (MODEL.md §6).
+"""The two engines agree on money: cost, capex, value, penalties, NPV, budget (docs/model.md §6).
 
 The SimPy reference engine prices each trial with ``portfolio_sim.des.money`` (plain
 Python/numpy, no kernel code); the fast engine with the Numba money kernel. Both draw the
@@ -115,7 +115,7 @@ def test_bundled_scenarios_money_agrees_trial_by_trial(name: str) -> None:
 
 
 def _sample_percentile(x: np.ndarray, p: float) -> float:
-    """Inverted-CDF percentile (MODEL.md §8): smallest v with at least p of x <= v."""
+    """Inverted-CDF percentile (docs/model.md §8): smallest v with at least p of x <= v."""
     s = np.sort(x)
     return float(s[max(math.ceil(p * len(s) - 1e-9), 1) - 1])
 
