@@ -1,5 +1,5 @@
 """Budget overrun, spent date, quarter budgets, contingency and joint confidence
-(MODEL.md §6, §8, §10).
+(docs/model.md §6, §8, §10).
 
 Mon-Fri calendar from Monday 2027-01-04 (working day 0); January 2027 has 20 working days
 (days 0-19), February 20 (days 20-39), March 23 (days 40-62), so Q1 has 63. One member at
@@ -142,7 +142,7 @@ features: [{id: a, team: web, effort: {uniform: [10, 30]}}]
 
 def test_budget_equal_to_a_decimal_cost_is_not_overrun() -> None:
     # One member at 650.10/day for 200 person-days: paid 200 days = 130020.00 exactly
-    # (money in cents). A budget of 130020 is met, not overrun (MODEL.md §10), and never
+    # (money in cents). A budget of 130020 is met, not overrun (docs/model.md §10), and never
     # spent.
     fc = run(
         """\

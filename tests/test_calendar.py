@@ -1,4 +1,4 @@
-"""The working-day clock (MODEL.md §1, §10) against dates worked out by hand.
+"""The working-day clock (docs/model.md §1, §10) against dates worked out by hand.
 
 Reference facts used below (checked on a paper calendar): 2027-01-01 is a Friday, so
 2027-01-04 is a Monday; 2027-04-02 and 2027-12-24 are Fridays; 2028-01-01 is a Saturday.
@@ -60,7 +60,7 @@ def test_done_day_vectorised() -> None:
     assert out.tolist() == [0, 0, 0, 1, 9, 10]
 
 
-# --- the MODEL.md example and weekends ---------------------------------------------------
+# --- the docs/model.md §1.3 example and weekends ---------------------------------------------------
 
 
 def test_model_example_ten_person_days() -> None:

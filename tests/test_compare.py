@@ -224,7 +224,7 @@ def test_compare_errors(tmp_path: Path) -> None:
 def test_json_document(cmp: portfolio_sim.Comparison) -> None:
     doc = json.loads(cmp.to_json())
     for key in ("scenario", "variant", "trials", "seed", "features", "teams", "months"):
-        assert key in doc  # MODEL.md §9 of the base
+        assert key in doc  # docs/model.md §9 of the base
     assert doc["variant"] is None
     assert set(doc["variants"]) == set(VARIANTS)
     assert doc["variants"]["hire-two"]["variant"] == "hire-two"

@@ -1,4 +1,4 @@
-"""The SimPy reference model, one semantic rule at a time (MODEL.md §1-§5, §10).
+"""The SimPy reference model, one semantic rule at a time (docs/model.md §1-§5, §10).
 
 SimPy style: run one trial of a tiny scenario with the event log on, and assert the
 log's (event, feature, time) lines against times computed by hand. Scenarios start on
@@ -15,7 +15,7 @@ import pytest
 from portfolio_sim.calendar import done_day
 from portfolio_sim.des import DesModel, TrialResult, sample_trial, simulate_trial, trace
 from portfolio_sim.des.model import Capacity
-from portfolio_sim.rng import draw, uniform
+from portfolio_sim.rng import SUBSTREAM, uniform
 from portfolio_sim.scenario import load_text
 from portfolio_sim.scenario.compile import CompiledScenario, compile_scenario
 
@@ -321,14 +321,14 @@ def test_throughput_skips_periods_without_eligible_features() -> None:
         "  - {id: app, throughput: {samples: [0, 1, 2, 3, 4, 5], per: week}}",
         "  - {id: a, team: app, not_before: 2027-01-20, items: {fixed: 6}}",
     )
+    # Expected items by hand from the raw keyed stream (docs/model.md §7.3: period q is
+    # slot q), not with the sampler under test: a bootstrap of n samples takes sample
+    # floor(u n) of the slot's first uniform u; [0, 1, ..., 5] makes that index the value.
     starts = set()
     for trial in range(12):
         left, q, first = 6.0, 3, -1
         while True:
-            x = draw(
-                m.tp_dist[0, 0], m.pool, m.tp_dist[0, 1], m.tp_dist[0, 2], m.team_key[0], trial, q
-            )
-            items = max(math.floor(x + 0.5), 0)
+            items = min(math.floor(uniform(m.team_key[0], trial, q * SUBSTREAM) * 6), 5)
             if items > 0 and first < 0:
                 first = q
             left -= items
@@ -380,7 +380,7 @@ def test_release_horizon_pays_to_the_horizon() -> None:
         horizon="2027-01-29",
     )
     # a and b end at 1.5 (day 1): api is paid through day 1; a team without features for
-    # day 0 only (MODEL.md §2: it is released at once).
+    # day 0 only (docs/model.md §2: it is released at once).
     assert run(m).paid == [40.0, 4.0, 3.0]
 
 
@@ -391,17 +391,21 @@ def test_sampling_uses_the_keyed_slots() -> None:
         "  - {id: m, team: app, items: {uniform: [3, 9]}}",
         extra="risks:\n  - {id: r, probability: 0.5, affects: [a], extra_effort: {uniform: [1, 3]}}\n",
     )
+
+    # Expected sizes by hand: closed-form inverse CDFs (uniform [a, b] -> a + (b - a) u) of
+    # the raw keyed uniforms, u(key, slot) = the slot's first uniform; feature slot 0 size,
+    # 1 growth; risk slot 0 fires, 1 impact (docs/model.md §7.3). Items round up (§3.2).
+    def u(key: int, trial: int, slot: int) -> float:
+        return float(uniform(key, trial, slot * SUBSTREAM))
+
     for trial in range(20):
         d = sample_trial(m, trial)
-        p = m.pool
-        size = draw(0 + m.feat_size[0, 0], p, m.feat_size[0, 1], 2, m.feat_key[0], trial, 0)
-        size *= draw(m.feat_growth[0, 0], p, m.feat_growth[0, 1], 2, m.feat_key[0], trial, 1)
-        fires = uniform(m.risk_key[0], trial, 0) < 0.5
+        fa, fm, r = m.feat_key[0], m.feat_key[1], m.risk_key[0]
+        size = (10 + 10 * u(fa, trial, 0)) * (1 + u(fa, trial, 1))
+        fires = u(r, trial, 0) < 0.5
         if fires:
-            size += draw(m.risk_dist[0, 0], p, m.risk_dist[0, 1], 2, m.risk_key[0], trial, 1)
-        items = math.ceil(
-            draw(m.feat_size[1, 0], p, m.feat_size[1, 1], 2, m.feat_key[1], trial, 0) - 1e-9
-        )
+            size += 1 + 2 * u(r, trial, 1)
+        items = math.ceil(3 + 6 * u(fm, trial, 0) - 1e-9)
         assert d.size == [pytest.approx(size, rel=1e-15), items]
         assert d.fired == ([0] if fires else [])
 

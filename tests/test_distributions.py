@@ -1,4 +1,4 @@
-"""Distributions (MODEL.md §4) against theory.
+"""Distributions (docs/model.md §4) against theory.
 
 Every random test uses a fixed seed, so it is deterministic; the tolerances are what a
 *correct* sampler would pass with overwhelming probability for an arbitrary seed:

@@ -2,7 +2,7 @@
 
 Every estimate here is ``{fixed: x}`` (or a risk with probability 1 / a throughput team
 whose only sample is one number), so every trial is the same and each done date is a
-literal worked out by hand with a Mon-Fri calendar (MODEL.md §1: work ending at clock
+literal worked out by hand with a Mon-Fri calendar (docs/model.md §1: work ending at clock
 time t > 0 is done on working day ceil(t) - 1; working day 0 is the start).
 
 Reference calendar, start Monday 2027-01-04, no holidays::
@@ -55,7 +55,7 @@ def assert_done_on(fc: Forecast, fid: str, date: str, t: float) -> None:
 
 
 def test_model_example_ten_person_days_done_friday() -> None:
-    # MODEL.md §1: 10 person-days by one person from Mon 2027-01-04 -> done Fri 01-15.
+    # docs/model.md §1: 10 person-days by one person from Mon 2027-01-04 -> done Fri 01-15.
     fc = run(
         """\
 teams: [{id: web, members: 1}]

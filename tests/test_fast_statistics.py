@@ -4,7 +4,7 @@ Each scenario is small enough that the exact distribution of a done time (or sta
 or size) is known in closed form. Tolerances come from sampling error, never from
 "looks close":
 
-* **Percentiles** (the inverted-CDF rule of MODEL.md §8). With n trials the reported
+* **Percentiles** (the inverted-CDF rule of docs/model.md §8). With n trials the reported
   p-th percentile is the order statistic X_(k), k = ceil(p n). X_(k) <= Q(p') iff at
   least k trials fall at or below Q(p'), a Binomial(n, p') count with mean n p' and
   standard deviation sqrt(n p'(1-p')). So X_(k) lies in [Q(p - d), Q(p + d)] with

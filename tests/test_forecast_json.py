@@ -1,4 +1,4 @@
-"""The JSON document of a forecast: MODEL.md §9 keys, valid JSON in edge cases."""
+"""The JSON document of a forecast: docs/model.md §9 keys, valid JSON in edge cases."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Money, exact cases: people cost, paid days, one-offs, months, capex/opex (MODEL.md §6, §10).
+"""Money, exact cases: people cost, paid days, one-offs, months, capex/opex (docs/model.md §6, §10).
 
 Every estimate is ``{fixed: x}``, so every trial is the same and every number below is
 worked out by hand in a comment (never by calling the code under test). Calendar: Mon-Fri,
@@ -13,7 +13,7 @@ the first quarter has 63 working days and days 0-19 are January, 20-39 February,
 March. Work ending at clock time t is done on working day ceil(t) - 1, and a team is paid
 whole working days from day 0 through that day (ceil(t) days in all).
 
-The discounting convention (MODEL.md §6) is the end-of-period convention of
+The discounting convention (docs/model.md §6) is the end-of-period convention of
 ``numpy_financial.npv`` with a monthly rate: month k's cash flow is discounted by
 ``(1 + r) ** -((k + 1) / 12)``, i.e. ``npf.npv((1 + r) ** (1 / 12) - 1, [0] + flows)``.
 numpy-financial is not a dependency: :func:`npf_npv` below is its formula in numpy.
@@ -553,7 +553,7 @@ features:
 
 
 def test_json_money_keys() -> None:
-    # MODEL.md §9: teams[].cost {mean,p10,p50,p80,p90}; months[] {month, cost, capex, opex}
+    # docs/model.md §9: teams[].cost {mean,p10,p50,p80,p90}; months[] {month, cost, capex, opex}
     # each {p10,p50,p90}; portfolio {cost, npv, budget_overrun_probability}.
     fc = run(
         """\

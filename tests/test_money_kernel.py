@@ -1,4 +1,4 @@
-"""The Numba money kernel against the reference pricing on made-up schedules (MODEL.md §6).
+"""The Numba money kernel against the reference pricing on made-up schedules (docs/model.md §6).
 
 The engine agreement tests only see schedules the simulation produces. Here
 ``kernels.money.trial_money`` and ``des.money.MoneyModel.trial`` price the same synthetic

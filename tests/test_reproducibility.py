@@ -1,4 +1,4 @@
-"""Reproducibility (MODEL.md §8) and common random numbers (MODEL.md §7).
+"""Reproducibility (docs/model.md §8) and common random numbers (docs/model.md §7).
 
 The same scenario, trials and seed give identical numbers whatever the number of
 workers, threads, processes or batches; and every random quantity is keyed by

@@ -1,4 +1,4 @@
-"""Value, success, deadline penalties, discounting and NPV, exact cases (MODEL.md §6).
+"""Value, success, deadline penalties, discounting and NPV, exact cases (docs/model.md §6).
 
 Deterministic scenarios (``{fixed: x}`` estimates), Mon-Fri calendar from Monday
 2027-01-04 (working day 0). 10 person-days by one member end at t = 10: done Friday

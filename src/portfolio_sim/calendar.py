@@ -1,4 +1,4 @@
-"""The working-day clock (MODEL.md §1, §10), built on numpy's business-day functions.
+"""The working-day clock (docs/model.md §1, §10), built on numpy's business-day functions.
 
 Semantics, shared by both engines:
 
@@ -123,7 +123,7 @@ class WorkCalendar:
         horizon_days: working days from ``day0`` through ``horizon`` inclusive; work ending
             at clock time ``t <= horizon_days`` is done by the horizon.
         workdays_per_week: working weekdays in the calendar (the length of a "week"
-            throughput period, MODEL.md §10).
+            throughput period, docs/model.md §10).
     """
 
     def __init__(

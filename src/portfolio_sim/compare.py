@@ -1,4 +1,4 @@
-"""Compare a base scenario with its variants under common random numbers (MODEL.md §7).
+"""Compare a base scenario with its variants under common random numbers (docs/model.md §7).
 
 Each scenario is forecast with the same seed and trial count. Every random quantity is
 drawn from a stream keyed by (seed, trial, entity id), so trial i of the base and of a

@@ -1,4 +1,4 @@
-"""Estimate distributions (MODEL.md §4): parameter rules, fits and reference samplers.
+"""Estimate distributions (docs/model.md §4): parameter rules, fits and reference samplers.
 
 A distribution in a scenario file is a mapping with exactly one key::
 
@@ -21,7 +21,7 @@ import numpy as np
 #: z such that Phi(z) = 0.9; the lognormal fit puts p10 and p90 at mu -/+ Z90 * sigma.
 Z90 = 1.2815515655446004
 
-#: Beta-PERT shape parameter (MODEL.md §4: lambda = 4).
+#: Beta-PERT shape parameter (docs/model.md §4: lambda = 4).
 PERT_LAMBDA = 4.0
 
 # Integer codes shared with the kernels (kernels/sampling.py).

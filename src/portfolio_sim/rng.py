@@ -1,4 +1,4 @@
-"""Keyed, counter-based random streams shared by both engines (MODEL.md §7).
+"""Keyed, counter-based random streams shared by both engines (docs/model.md §7).
 
 Every random number is a pure function of ``(seed, entity, trial, draw index)``::
 

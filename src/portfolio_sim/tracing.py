@@ -3,7 +3,7 @@
 :func:`trace_trial` is the entry point behind ``portfolio_sim.trace_trial`` and
 ``portfolio-sim trace``. Which trial: ``trial=K`` traces trial K; ``near="p85"`` runs the
 fast engine over ``trials_for_near`` trials with the same seed, takes the P85 of the
-portfolio finish (inverted-CDF rule, MODEL.md §8) and traces the lowest-numbered trial
+portfolio finish (inverted-CDF rule, docs/model.md §8) and traces the lowest-numbered trial
 whose finish is closest to it. Both engines draw from the same keyed streams, so trial K
 of the DES is trial K of the fast engine: the traced finish is the fast engine's finish
 of that trial. The trace itself is built by :func:`portfolio_sim.des.event_trace.build_trace`.

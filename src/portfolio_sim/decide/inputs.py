@@ -1,6 +1,6 @@
 """The uncertain inputs of a scenario and how to hold one of them at its P10 or P90.
 
-An *input* is one source of randomness of the model (MODEL.md §2-§6):
+An *input* is one source of randomness of the model (docs/model.md §2-§6):
 
 ========== ==================================== ============================================
 kind       what                                 held at "P10" / "P90"
@@ -18,7 +18,7 @@ staffing   a dated staffing change              ``ramp_days`` x 0.5 / x 1.5 (no 
 
 Holding an input builds a modified :class:`~portfolio_sim.scenario.schema.Scenario`
 (a deep copy with one field replaced). Random streams are keyed by (seed, entity id)
-(MODEL.md §7), so every other input keeps exactly its draws: common random numbers.
+(docs/model.md §7), so every other input keeps exactly its draws: common random numbers.
 
 Quantiles: closed forms from :func:`portfolio_sim.distributions.quantile`; Beta-PERT has
 none, so :func:`pert_quantile` inverts the Beta CDF integrated numerically on a fine grid

@@ -1,4 +1,4 @@
-"""Portfolio selection under a budget: which features to fund (MODEL.md §6 money).
+"""Portfolio selection under a budget: which features to fund (docs/model.md §6 money).
 
 One forecast of the whole scenario gives per-feature estimates (the approximation):
 

@@ -1,6 +1,6 @@
 """Sweeps: forecast a grid of variants, on Dask distributed when it is installed.
 
-``settings`` maps a variant ``set`` path (MODEL.md §7, e.g. ``teams.web.members``) to the
+``settings`` maps a variant ``set`` path (docs/model.md §7, e.g. ``teams.web.members``) to the
 values to try; the grid is their Cartesian product (the first path varies slowest). Each
 grid point is the scenario with those fields set, forecast with the same ``trials`` and
 ``seed``, and gives one row of headline numbers (:func:`headline`).

@@ -1,4 +1,4 @@
-"""The SimPy discrete-event reference model (MODEL.md §1-§5): one trial at a time.
+"""The SimPy discrete-event reference model (docs/model.md §1-§5): one trial at a time.
 
 :func:`simulate_trial` runs one trial and returns its :class:`TrialResult`;
 :func:`trace` returns the event log of one trial. ``portfolio_sim.engines.des`` runs many

@@ -22,7 +22,7 @@ Layers: this module computes the trace as plain rows; the DataFrames and the
 
 Day of an event: an event at clock time t that *begins* something (start, ready, ...)
 happens on working day ``floor(t)`` (work on day d covers [d, d + 1)); a ``finish`` is on
-the *done day* ``ceil(t) - 1`` of MODEL.md §1, so its date is the feature's done date.
+the *done day* ``ceil(t) - 1`` of docs/model.md §1, so its date is the feature's done date.
 """
 
 from __future__ import annotations

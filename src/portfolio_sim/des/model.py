@@ -1,4 +1,4 @@
-"""The SimPy reference model of one trial (MODEL.md §1-§5, §10).
+"""The SimPy reference model of one trial (docs/model.md §1-§5, §10).
 
 An independent, readable statement of the schedule semantics, used to check the fast
 Numba engine trial by trial (both draw from the same keyed streams, see sampling.py).

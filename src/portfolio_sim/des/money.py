@@ -1,4 +1,4 @@
-"""Money and value of one reference-model trial (MODEL.md §6, §10), from its schedule.
+"""Money and value of one reference-model trial (docs/model.md §6, §10), from its schedule.
 
 An independent, readable statement of the money semantics, used to check the fast
 engine trial by trial. It shares no code with ``portfolio_sim.kernels``: it reads only

@@ -1,4 +1,4 @@
-"""The random draws of one trial, for the reference engine (MODEL.md §2-§5, §7).
+"""The random draws of one trial, for the reference engine (docs/model.md §2-§5, §7).
 
 Every number comes from the keyed counter-based streams of :mod:`portfolio_sim.rng`, with
 the same slots as the fast engine, so the same ``(seed, trial, entity)`` gives the same

@@ -2,7 +2,7 @@
 
 From a trial's schedule (each feature's ready, start and done clock times), the paid
 period of each team (working day 0 until the day its last feature is done, or the
-horizon with ``release: horizon``; MODEL.md §2, §10) is split into three states:
+horizon with ``release: horizon``; docs/model.md §2, §10) is split into three states:
 
 * **busy**: a feature is in progress (or, on a throughput team, ready and waiting for
   the next period's items);
@@ -13,7 +13,7 @@ horizon with ``release: horizon``; MODEL.md §2, §10) is split into three state
 
 Shares are of the paid *capacity*: effort teams weigh time by their capacity rate
 (focus x effective members), so busy over the whole paid period equals the team's
-utilisation of MODEL.md §10 (all capacity goes to features while one is in progress).
+utilisation of docs/model.md §10 (all capacity goes to features while one is in progress).
 Throughput teams (and months without capacity) weigh working days evenly.
 """
 
@@ -36,7 +36,7 @@ from portfolio_sim.scenario.compile import EFFORT, CompiledScenario
 
 
 def _paid_end(m: CompiledScenario, j: int, team_finish: float) -> float:
-    """Clock time at which team ``j`` stops being paid (MODEL.md §2, §10)."""
+    """Clock time at which team ``j`` stops being paid (docs/model.md §2, §10)."""
     horizon = float(m.horizon_days)
     if m.team_release_horizon[j] or team_finish > horizon:
         return horizon
@@ -59,7 +59,7 @@ def utilisation_rows(
     dependencies, ``not_before``, risk delays), idle empty (nothing left to do).
 
     Effort teams weigh time by their capacity rate (so ``busy`` over the whole paid
-    period is the team's utilisation of MODEL.md §10); throughput teams weigh time
+    period is the team's utilisation of docs/model.md §10); throughput teams weigh time
     evenly (``paid_capacity`` is NaN). Months without paid days are left out; a
     scenario without working days gives no rows.
     """

@@ -13,7 +13,7 @@ Method
 
 Calibration measures (per team and over all teams)
     ``share_le_p50`` / ``share_le_p85``: share of cuts whose actual is at or below the
-    forecast P50 / P85 (MODEL.md §8 rule); calibrated forecasts give about 0.50 / 0.85
+    forecast P50 / P85 (docs/model.md §8 rule); calibrated forecasts give about 0.50 / 0.85
     (a little more for discrete counts). ``share_ge_at_least_85``: share whose actual
     reached the forecast "at least, 85 %" number (:mod:`.howmany`); about 0.85.
     ``se_85`` is the binomial standard error of an 0.85 share over the *effective*

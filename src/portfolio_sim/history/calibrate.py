@@ -19,7 +19,7 @@ Rows that are skipped, never silently
     rows done before ``since`` or after the last complete period are *excluded* (counted
     in :attr:`Calibration.notes`), not skipped.
 
-Periods (MODEL.md §2, §10 calendar semantics)
+Periods (docs/model.md §2, §10 calendar semantics)
     ``per="week"``: blocks of as many working days as the calendar has working weekdays
     (Mon-Fri by default), starting on the Monday of the ISO week of ``since`` (or of the
     first done date), so with the default calendar a period is an ISO week. ``per="day"``:
@@ -32,7 +32,7 @@ Periods (MODEL.md §2, §10 calendar semantics)
 
 Cycle time
     Calendar days from start date to done date, counting both ends (started and done the
-    same day = 1 day), reported as P50/P85/P95 under the percentile rule of MODEL.md §8.
+    same day = 1 day), reported as P50/P85/P95 under the percentile rule of docs/model.md §8.
 """
 
 from __future__ import annotations

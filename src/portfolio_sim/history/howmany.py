@@ -2,7 +2,7 @@
 
 Semantics
     A throughput team completes, in period q of trial i, exactly the items the engine
-    gives it (MODEL.md §2, ``kernels/throughput.py::tp_items``): the draw of its
+    gives it (docs/model.md §2, ``kernels/throughput.py::tp_items``): the draw of its
     ``throughput`` distribution on the team's keyed stream, slot q, rounded half up and
     never below 0. Same scenario and seed, same items, period by period. This is the
     team's *capacity* in items: the answer assumes it always has work (the classic
@@ -10,7 +10,7 @@ Semantics
 
     Items done **by** a date D are the items of the periods complete by the end of D:
     periods q with ``(q + 1) * L <= index_on_or_before(D) + 1`` (working-day clock, L
-    working days a period), i.e. items complete at the end of their period (MODEL.md §2).
+    working days a period), i.e. items complete at the end of their period (docs/model.md §2).
     A D before the start gives 0 periods and 0 items.
 
 Percentile direction

@@ -1,4 +1,4 @@
-"""Money and value of one trial (MODEL.md §6, §10), from its schedule.
+"""Money and value of one trial (docs/model.md §6, §10), from its schedule.
 
 Given each feature's start and done clock times, this computes what the trial costs and
 earns, month by month:

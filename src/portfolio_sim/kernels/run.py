@@ -7,7 +7,7 @@ trial loop, which releases the GIL (compiling the allocation too cost about 5 s 
 cold start). Each block adds into its own slice of integer accumulators (day-resolution
 histograms, fixed-point sums), which are summed afterwards. Integer addition is associative, so the totals are
 identical whatever the number of threads, workers or batches: the reproducibility
-guarantee of MODEL.md §8 holds bit for bit.
+guarantee of docs/model.md §8 holds bit for bit.
 
 Day histograms have ``H + 1`` bins: bin d < H counts trials done on working day d, bin H
 counts trials not done by the horizon. Percentiles under the inverted-CDF rule are exact
@@ -37,7 +37,7 @@ MONEY_SCALE = float(1 << 8)
 
 @njit(cache=True)
 def done_day(t):
-    """MODEL.md §1: work ending at clock time t is done on working day ceil(t) - 1."""
+    """docs/model.md §1: work ending at clock time t is done on working day ceil(t) - 1."""
     d = math.ceil(t - EPS) - 1.0
     return np.int64(d) if d > 0.0 else np.int64(0)
 

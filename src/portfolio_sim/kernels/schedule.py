@@ -1,4 +1,4 @@
-"""One trial of the portfolio schedule, event by event (MODEL.md §1-§5, §10).
+"""One trial of the portfolio schedule, event by event (docs/model.md §1-§5, §10).
 
 The clock is continuous working days. Events are feature completions, readiness
 (dependencies, ``not_before``, risk delays) and throughput period ends; staffing changes

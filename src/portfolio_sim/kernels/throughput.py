@@ -1,4 +1,4 @@
-"""Throughput teams (MODEL.md §2): items per period, served in priority order.
+"""Throughput teams (docs/model.md §2): items per period, served in priority order.
 
 Periods are consecutive blocks of ``L`` working days from clock 0. At the end of period
 q (clock ``(q + 1) L``) the period's items go, in priority order, to the features not yet

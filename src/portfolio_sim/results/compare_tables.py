@@ -7,7 +7,7 @@ objects, so a delta is exactly the difference of the two forecasts' own numbers.
 differences use the per-trial arrays (portfolio finish ``raw.port_t``, money
 ``raw.money``): the forecasts are run with the same seed and trial count, so trial i of
 every scenario shares the random draws of every entity the variant did not change
-(common random numbers, MODEL.md §7).
+(common random numbers, docs/model.md §7).
 
 DataFrame contract (column names are stable API):
 
@@ -115,7 +115,7 @@ def cut_line_table(fc: Forecast, date: Any, scenario: str) -> pd.DataFrame:
     ``probability`` is the share of trials done on or before ``date`` (from the feature's
     done-day histogram). A feature makes the date at P50 exactly when its P50 done date is
     on or before it, i.e. when at least 50 % of trials are done by then (integer
-    comparison, the percentile rule of MODEL.md §8); likewise at P85."""
+    comparison, the percentile rule of docs/model.md §8); likewise at P85."""
     c = fc.compiled
     h = c.horizon_days
     limit = min(
@@ -338,7 +338,7 @@ class Comparison:
 
     # -- exports -----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """The base's MODEL.md §9 document plus ``variants`` (each variant's §9
+        """The base's docs/model.md §9 document plus ``variants`` (each variant's §9
         document) and ``comparison`` (the tables above); ``provenance`` covers all."""
         doc = self.base.to_dict()
         doc["variants"] = {name: self.forecasts[name].to_dict() for name in self.variants}

@@ -1,4 +1,4 @@
-"""The forecast object: engine aggregates turned into DataFrames and JSON (MODEL.md §8-§9).
+"""The forecast object: engine aggregates turned into DataFrames and JSON (docs/model.md §8-§9).
 
 This is the DataFrame contract of the package; it lives here and nowhere else. Column
 names are stable API:
@@ -248,7 +248,7 @@ class Forecast:
 
     # -- exports -----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document of MODEL.md §9 as plain Python objects."""
+        """The JSON document of docs/model.md §9 as plain Python objects."""
 
         def finish(cols: dict[str, Any], i: int) -> dict[str, str | None]:
             return {k: _iso(cols[k][i]) for k in _DATE_COLUMNS}
@@ -296,7 +296,7 @@ class Forecast:
         return doc
 
     def _add_money(self, doc: dict[str, Any], feats: dict[str, Any], teams: dict[str, Any]) -> None:
-        """The money keys of MODEL.md §9 (and extensions) into the JSON document."""
+        """The money keys of docs/model.md §9 (and extensions) into the JSON document."""
         for i, item in enumerate(doc["features"]):
             item["value_pv_mean"] = _num(feats["value_pv_mean"][i])
             item["oneoff_cost_mean"] = _num(feats["oneoff_cost_mean"][i])

@@ -1,4 +1,4 @@
-"""Money tables of a forecast: months, team cost, budget, value (MODEL.md §6, §8, §9).
+"""Money tables of a forecast: months, team cost, budget, value (docs/model.md §6, §8, §9).
 
 Everything here follows the percentile rule of :mod:`.percentiles`. Team people cost is
 a non-decreasing function of the day the team finishes, so its percentiles are computed

@@ -1,4 +1,4 @@
-"""The percentile rule of MODEL.md §8, in one place.
+"""The percentile rule of docs/model.md §8, in one place.
 
 The p-th percentile is the smallest value v such that at least p % of trials are <= v
 (the "inverted CDF" rule, numpy's ``method="inverted_cdf"``). We compare in integers

@@ -7,7 +7,7 @@ time becomes a piecewise-quadratic *cumulative capacity* function ``C(t)`` (pers
 available to the portfolio from time 0 to clock time t; staffing ramps make the rate
 piecewise linear, so its integral is piecewise quadratic).
 
-Staffing changes (MODEL.md §2): from ``on`` the paid members become N. Members added form a
+Staffing changes (docs/model.md §2): from ``on`` the paid members become N. Members added form a
 *cohort* whose productivity ramps linearly from 0 to 1 over ``ramp_days`` working days;
 members removed leave at once, newest cohort first (those still ramping leave before the
 fully productive ones).

@@ -1,10 +1,10 @@
-"""The scenario schema (MODEL.md §0–§7) as pydantic v2 models.
+"""The scenario schema (docs/model.md §0–§7) as pydantic v2 models.
 
 These models check the *shape* of a scenario and every value on its own (types, ranges,
 distribution parameters). Checks that need the whole scenario (unknown ids, dependency
 cycles, a size kind that does not match the team kind) live in :mod:`.checks`.
 
-Field names follow MODEL.md; extensions are documented in ``docs/scenario-format.md``.
+Field names follow docs/model.md; extensions are documented in ``docs/scenario-format.md``.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class _Model(BaseModel):
 
 
 class Distribution(_Model):
-    """An estimate: a mapping with exactly one key (MODEL.md §4)."""
+    """An estimate: a mapping with exactly one key (docs/model.md §4)."""
 
     fixed: float | None = None
     uniform: list[float] | None = None
@@ -181,7 +181,7 @@ class Calendar(_Model):
 
 class Budget(_Model):
     total: float | None = Field(default=None, ge=0)
-    #: Per-quarter amounts keyed "YYYY-Qn" (extension: MODEL.md says "per-quarter amounts").
+    #: Per-quarter amounts keyed "YYYY-Qn" (extension of docs/model.md §6.9).
     quarters: dict[str, float] = Field(default_factory=dict)
 
     @field_validator("quarters")
@@ -328,7 +328,7 @@ class Scenario(_Model):
 
     @property
     def horizon_date(self) -> dt.date:
-        """The horizon, defaulting to start + 5 years (MODEL.md §1)."""
+        """The horizon, defaulting to start + 5 years (docs/model.md §1)."""
         if self.horizon is not None:
             return self.horizon
         try:

@@ -1,4 +1,4 @@
-"""Variants: named lists of changes applied in order to the base scenario (MODEL.md §7).
+"""Variants: named lists of changes applied in order to the base scenario (docs/model.md §7).
 
 A change is one of:
 
