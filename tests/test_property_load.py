@@ -91,7 +91,23 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         else [{"set": {f"teams.{team_ids[0]}.throughput": {"samples": [1, 2]}}}],
     }
     if len(feature_ids) > 1:  # removing the only feature is (rightly) an error
-        variants["less"] = [{"remove": {"features": [draw(st.sampled_from(feature_ids))]}}]
+        gone = draw(st.sampled_from(feature_ids))
+        # a removed feature may leave no reference behind: rewire or remove its dependents
+        rewire: dict[str, Any] = {
+            f"features.{f['id']}.depends_on": [d for d in f["depends_on"] if d != gone]
+            for f in features
+            if gone in f["depends_on"]
+        }
+        orphans = [r["id"] for r in risks if r["affects"] == [gone]]
+        rewire |= {
+            f"risks.{r['id']}.affects": [a for a in r["affects"] if a != gone]
+            for r in risks
+            if gone in r["affects"] and r["id"] not in orphans
+        }
+        variants["less"] = [
+            {"remove": {"features": [gone], **({"risks": orphans} if orphans else {})}},
+            *([{"set": rewire}] if rewire else []),
+        ]
     return {
         "name": draw(st.text(min_size=1, max_size=20)),
         "start": dt.date(2027, 1, 4),

@@ -63,7 +63,7 @@ def test_add_and_remove() -> None:
     text = with_variants(
         "v: [{add: {features: [{id: c, team: web, effort: {fixed: 1}, depends_on: [b]}],",
         "           risks: [{id: r2, probability: 0.5, affects: [c], delay: {fixed: 3}}]}},",
-        "    {remove: {features: [a]}}]",
+        "    {remove: {features: [a], risks: [r]}}, {set: {features.b.depends_on: []}}]",
     ).replace(
         "features:\n",
         "risks:\n  - {id: r, probability: 0.5, affects: [a], delay: {fixed: 1}}\nfeatures:\n",
@@ -71,8 +71,72 @@ def test_add_and_remove() -> None:
     base = valid(text)
     s = apply_variant(base, "v")
     assert [f.id for f in s.features] == ["b", "m", "c"]
-    assert s.feature("b").depends_on == []  # dangling dependency dropped
-    assert [r.id for r in s.risks] == ["r2"]  # risk left with nothing to affect removed
+    assert s.feature("b").depends_on == []
+    assert [r.id for r in s.risks] == ["r2"]
+
+
+#: BASE with a second dependent of ``a`` and a risk on ``a``; variants start on line 14.
+DEPENDENTS = (
+    BASE.replace(
+        "features:\n",
+        "risks:\n  - {id: r, probability: 0.5, affects: [a], delay: {fixed: 1}}\nfeatures:\n",
+    )
+    + "  - {id: c, team: web, effort: {fixed: 2}, depends_on: [b, a]}\nvariants:\n"
+)
+
+
+def test_remove_feature_with_dependents_is_an_error_naming_every_dependent() -> None:
+    # docs/model.md §7: removing a feature no longer drops it silently from depends_on
+    text = (
+        DEPENDENTS + "  drop-a:\n    - set: {teams.web.members: 3}\n    - remove: {features: [a]}\n"
+    )
+    assert problems(text) == [
+        "s.yaml:17: variants.drop-a[1]: removes a, which b and c depend on",
+        "s.yaml:17: variants.drop-a[1]: removes a, which risk r affects",
+    ]
+
+
+def test_remove_feature_with_one_dependent_and_two_risks() -> None:
+    text = (
+        BASE.replace(
+            "features:\n",
+            "risks:\n  - {id: r, probability: 0.5, affects: [a], delay: {fixed: 1}}\n"
+            "  - {id: q, probability: 0.5, affects: [b, a], delay: {fixed: 1}}\nfeatures:\n",
+        )
+        + "variants:\n  drop-a: [{remove: {features: [a]}}]\n"
+    )
+    assert problems(text) == [
+        "s.yaml:15: variants.drop-a[0]: removes a, which b depends on",
+        "s.yaml:15: variants.drop-a[0]: removes a, which risks r and q affect",
+    ]
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        "[{remove: {features: [a, b, c], risks: [r]}}]",  # dependents removed in the same step
+        "[{remove: {features: [a]}}, {remove: {features: [b, c], risks: [r]}}]",  # later
+        "[{remove: {risks: [r], features: [c, b]}}, {remove: {features: [a]}}]",  # earlier
+        # rewired instead of removed
+        "[{remove: {features: [a]}}, {set: {features.b.depends_on: [], features.c.depends_on: [b],"
+        " risks.r.affects: [c]}}]",
+    ],
+)
+def test_remove_feature_with_its_dependents_removed_or_rewired_is_valid(steps: str) -> None:
+    s = apply_variant(valid(DEPENDENTS + f"  v: {steps}\n"), "v")
+    assert "a" not in [f.id for f in s.features]
+    assert all("a" not in f.depends_on for f in s.features)
+    assert all("a" not in r.affects for r in s.risks)
+
+
+def test_dependency_added_after_the_removal_is_the_add_steps_fault() -> None:
+    text = DEPENDENTS + (
+        "  v:\n    - remove: {features: [a, b, c], risks: [r]}\n"
+        "    - add: {features: [{id: d, team: web, effort: {fixed: 1}, depends_on: [a]}]}\n"
+    )
+    assert problems(text) == [
+        "s.yaml:17: variants.v[1]: features[1].depends_on[0]: unknown feature 'a'"
+    ]
 
 
 def test_remove_team_then_reassign_in_same_variant() -> None:
@@ -87,8 +151,41 @@ def test_remove_team_then_reassign_in_same_variant() -> None:
 def test_remove_team_that_still_has_features_is_an_error() -> None:
     text = with_variants("v: [{remove: {teams: [web]}}]")
     assert problems(text) == [
-        "s.yaml:12: variants.v[0]: features[0].team: unknown team 'web'",
-        "s.yaml:12: variants.v[0]: features[1].team: unknown team 'web'",
+        "s.yaml:12: variants.v[0]: removes team web, which features a and b belong to"
+    ]
+    text = with_variants(
+        "v: [{remove: {teams: [web]}}, {add: {teams: [{id: web2, members: 3}]}},",
+        "    {set: {features.a.team: web2}}]",
+    )
+    assert problems(text) == [
+        "s.yaml:12: variants.v[0]: removes team web, which feature b belongs to"
+    ]
+
+
+def test_add_with_dangling_references_is_an_error_at_the_add_step() -> None:
+    text = with_variants(
+        "v:",
+        "  - set: {teams.web.members: 3}",
+        "  - add:",
+        "      features: [{id: c, team: web3, effort: {fixed: 1}, depends_on: [zz]}]",
+        "      risks: [{id: r2, probability: 0.5, affects: [c, qq], delay: {fixed: 3}}]",
+    )
+    assert problems(text) == [
+        "s.yaml:14: variants.v[1]: features[3].team: unknown team 'web3' (did you mean 'web'?)",
+        "s.yaml:14: variants.v[1]: features[3].depends_on[0]: unknown feature 'zz'",
+        "s.yaml:14: variants.v[1]: risks[0].affects[1]: unknown feature 'qq'",
+    ]
+
+
+def test_set_with_dangling_references_is_an_error_at_the_set_step() -> None:
+    text = DEPENDENTS + (
+        "  v:\n    - set: {teams.web.members: 3}\n"
+        "    - set: {features.b.depends_on: [aa], features.m.team: mobil, risks.r.affects: [zz]}\n"
+    )
+    assert problems(text) == [
+        "s.yaml:17: variants.v[1]: features[1].depends_on[0]: unknown feature 'aa' (did you mean 'a'?)",
+        "s.yaml:17: variants.v[1]: features[2].team: unknown team 'mobil' (did you mean 'mobile'?)",
+        "s.yaml:17: variants.v[1]: risks[0].affects[0]: unknown feature 'zz'",
     ]
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from portfolio_sim.errors import InputError
 from portfolio_sim.results.forecast import Forecast
 from portfolio_sim.scenario.compile import compile_scenario
+from portfolio_sim.scenario.dominant import dominant_estimates
 from portfolio_sim.scenario.schema import Scenario
 
 Engine = Literal["fast", "des"]
@@ -113,4 +114,5 @@ def forecast(
         engine=engine,
         elapsed_s=elapsed,
         meta=provenance(seed, trials, engine, digest),
+        dominant=dominant_estimates(scn),
     )

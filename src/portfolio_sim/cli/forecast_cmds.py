@@ -94,6 +94,8 @@ def _run_forecast(args: argparse.Namespace) -> int:
         from portfolio_sim.results.text import forecast_text  # pandas: only for the table
 
         print(forecast_text(result))
+    for warning in result.warnings:  # even with --quiet: they are about the answer
+        print(f"warning: {warning}", file=sys.stderr)
     if getattr(args, "how_many_by", None):
         from portfolio_sim.cli.history_cmds import print_how_many
 

@@ -67,6 +67,9 @@ class Forecast:
     engine: str
     elapsed_s: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
+    #: Feature id -> why its estimate alone outruns the horizon
+    #: (:func:`portfolio_sim.scenario.dominant.dominant_estimates`), for :attr:`warnings`.
+    dominant: dict[str, str] = field(default_factory=dict)
 
     # The month numbers take a pass over the per-trial arrays (seconds at a million
     # trials); the JSON, the HTML report and the text table all read them: kept once
@@ -78,6 +81,21 @@ class Forecast:
     @functools.cached_property
     def _month_means(self) -> dict[str, np.ndarray]:
         return money.month_means(self.raw)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Warnings about the answer itself, e.g. most trials not done by the horizon
+        (:mod:`portfolio_sim.results.warnings`); empty for a healthy forecast."""
+        from portfolio_sim.results.warnings import not_done_warnings
+
+        c = self.compiled
+        return not_done_warnings(
+            c.feature_ids,
+            (self.raw.feat_hist[:, c.horizon_days] / self.raw.trials).tolist(),
+            self._portfolio_finish()["not_done_share"],
+            str(c.calendar.horizon),
+            self.dominant,
+        )
 
     @property
     def scenario(self) -> str:
@@ -289,6 +307,7 @@ class Forecast:
                 "finish": {k: _iso(port[k]) for k in _DATE_COLUMNS},
                 "not_done_share": float(port["not_done_share"]),
             },
+            "warnings": self.warnings,
             "provenance": dict(self.meta),
         }
         if self.raw.money is not None:

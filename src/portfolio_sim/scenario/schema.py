@@ -27,6 +27,16 @@ from pydantic.json_schema import SkipJsonSchema
 
 from portfolio_sim.distributions import KINDS, check_params
 
+#: Largest magnitude of any quantity or amount (days, items, multipliers, money in any
+#: currency's unit): a quadrillion, which no real portfolio reaches, and far below where
+#: float64 sums and products stop meaning anything (``1e300`` days overflow to inf).
+MAX_AMOUNT = 1e15
+#: Most members a team (or a staffing change) may have: a "team" above this is a typo.
+MAX_MEMBERS = 100_000
+#: Largest WIP limit: a file holds at most 200,000 values, so far fewer features, and a
+#: larger limit could only overflow the engines' integers.
+MAX_WIP = 1_000_000
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _MON_TO_FRI: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
@@ -84,6 +94,18 @@ class Distribution(_Model):
         reason = check_params(info.field_name, value, nonnegative=cls._nonnegative())
         if reason:
             raise ValueError(reason)
+        numbers = (
+            list(value.values())
+            if isinstance(value, dict)
+            else value
+            if isinstance(value, list)
+            else [value]
+        )
+        big = [float(v) for v in numbers if abs(float(v)) > MAX_AMOUNT]
+        if big:
+            raise ValueError(
+                f"value {big[0]:g} is too large (at most {MAX_AMOUNT:g}; no estimate is that big)"
+            )
         return value
 
     @classmethod
@@ -180,7 +202,7 @@ class Calendar(_Model):
 
 
 class Budget(_Model):
-    total: float | None = Field(default=None, ge=0)
+    total: float | None = Field(default=None, ge=0, le=MAX_AMOUNT)
     #: Per-quarter amounts keyed "YYYY-Qn" (extension of docs/model.md §6.9).
     quarters: dict[str, float] = Field(default_factory=dict)
 
@@ -194,21 +216,23 @@ class Budget(_Model):
                 raise ValueError(f"quarter {key!r} must look like 2027-Q1")
             if amount < 0:
                 raise ValueError(f"quarter {key} amount is negative")
+            if amount > MAX_AMOUNT:
+                raise ValueError(f"quarter {key} amount is too large (at most {MAX_AMOUNT:g})")
         return value
 
 
 class StaffingChange(_Model):
     on: dt.date
-    members: float = Field(ge=0)
-    ramp_days: float = Field(default=0, ge=0)
+    members: float = Field(ge=0, le=MAX_MEMBERS)
+    ramp_days: float = Field(default=0, ge=0, le=MAX_AMOUNT)
 
 
 class Team(_Model):
     id: str = Field(min_length=1)
-    members: float = Field(default=0, ge=0)
+    members: float = Field(default=0, ge=0, le=MAX_MEMBERS)
     focus: float = Field(default=1.0, gt=0, le=1)
-    cost_per_member_day: float = Field(default=0, ge=0)
-    wip_limit: int = Field(default=1, ge=1)
+    cost_per_member_day: float = Field(default=0, ge=0, le=MAX_AMOUNT)
+    wip_limit: int = Field(default=1, ge=1, le=MAX_WIP)
     changes: list[StaffingChange] = Field(default_factory=list)
     throughput: Throughput | None = None
     release: Literal["done", "horizon"] = "done"
@@ -227,8 +251,8 @@ class Team(_Model):
 
 
 class Value(_Model):
-    per_month: float = Field(ge=0)
-    ramp_months: float = Field(default=0, ge=0)
+    per_month: float = Field(ge=0, le=MAX_AMOUNT)
+    ramp_months: float = Field(default=0, ge=0, le=MAX_AMOUNT)
     success_probability: float = Field(default=1.0, ge=0, le=1)
 
 
@@ -245,7 +269,7 @@ class Feature(_Model):
     growth: Distribution | None = None
     cost: Distribution | None = None
     value: Value | None = None
-    deadline_penalty: float = Field(default=0, ge=0)
+    deadline_penalty: float = Field(default=0, ge=0, le=MAX_AMOUNT)
     capitalizable: bool = False
 
     @model_validator(mode="after")

@@ -13,16 +13,23 @@ A change is one of:
 ``add: {teams|features|risks: [entity, ...]}``
     Append entities (validated like entities in the file).
 ``remove: {teams|features|risks: [id, ...]}``
-    Delete entities by id. **Removing a feature also drops it from other features'
-    ``depends_on`` and from risks' ``affects``, and removes a risk left with nothing to
-    affect** — the variant "without feature X" means exactly that. Removing a *team* does
-    not touch its features: reassign or remove them (in the same variant); if any still
-    name the team, validation reports an unknown team.
+    Delete entities by id. Removing leaves no reference behind silently: a removed
+    feature that other features still name in ``depends_on``, or that risks still name in
+    ``affects``, and a removed team that features still belong to, are errors **at the
+    remove step**, naming every dependent: ``variants.drop-core[0]: removes core-api,
+    which checkout-ui depends on``, ``... removes core-api, which risk vendor-late
+    affects``, ``... removes team web, which features a and b belong to``. What counts is
+    the scenario after the *whole* variant: removing (or rewiring with ``set``) the
+    dependents in the same variant, before or after, is fine. (The old rule dropped the
+    id from ``depends_on`` and ``affects`` silently, which forecast a different portfolio
+    from the one the user described: a feature that waited for another no longer did.)
 
 After all steps the result is validated again (schema + :mod:`.checks`). Each problem's
 path is prefixed with the step that introduced it: ``variants.NAME[i]: features[2].team``
-(the step after which the problem appears and stays until the end). A step that cannot be
-applied (an unknown id) is reported at its own path, e.g.
+(the step after which the problem appears and stays until the end), so a dangling
+reference made by an ``add`` or ``set`` (an unknown team, ``depends_on`` or ``affects``)
+is reported at that step: ``variants.NAME[i]: features[2].team: unknown team 'web3'``. A
+step that cannot be applied (an unknown id) is reported at its own path, e.g.
 ``variants.NAME[i].set["features.paymnts.team"]``, and skipped.
 """
 
@@ -30,6 +37,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from portfolio_sim.errors import Problem, ScenarioError
@@ -122,25 +130,115 @@ def _remove(data: dict[str, Any], kind: str, ids: list[str]) -> list[tuple[int, 
     ]
     gone = set(ids)
     data[kind] = [e for e in entities if not (isinstance(e, dict) and e.get("id") in gone)]
-    if kind == "features":
-        for f in data["features"]:
-            if isinstance(f, dict) and isinstance(f.get("depends_on"), list):
-                f["depends_on"] = [d for d in f["depends_on"] if d not in gone]
-        risks = data.get("risks")
-        if isinstance(risks, list):
-            kept = []
-            for r in risks:
-                if isinstance(r, dict) and isinstance(r.get("affects"), list):
-                    r["affects"] = [a for a in r["affects"] if a not in gone]
-                    if not r["affects"]:
-                        continue
-                kept.append(r)
-            data["risks"] = kept
     return errors
 
 
+#: A reference to an entity: (kind of the referrer, its id, field), e.g.
+#: ("features", "checkout-ui", "depends_on"), ("risks", "vendor-late", "affects"),
+#: ("features", "checkout-ui", "team").
+_Ref = tuple[str, str, str]
+
+
+def _referrers(data: dict[str, Any], kind: str, target: str) -> list[_Ref]:
+    """Who names ``target`` (a feature or team id) in ``data``, in file order."""
+    out: list[_Ref] = []
+    if kind not in ("features", "teams"):
+        return out
+    for rkind, field in (
+        (("features", "depends_on"), ("risks", "affects"))
+        if kind == "features"
+        else (("features", "team"),)
+    ):
+        for e in _entities(data, rkind):
+            if _names(e, field, target):
+                out.append((rkind, e["id"], field))
+    return out
+
+
+def _entities(data: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """The well-formed entities (mappings with a string id) of ``kind`` in ``data``."""
+    got = data.get(kind)
+    if not isinstance(got, list):
+        return []
+    return [e for e in got if isinstance(e, dict) and isinstance(e.get("id"), str)]
+
+
+def _names(entity: dict[str, Any], field: str, target: str) -> bool:
+    value = entity.get(field)
+    return value == target if field == "team" else isinstance(value, list) and target in value
+
+
+def _and(names: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@dataclass
+class _Removal:
+    """A feature or team removed at a step, with who referred to it just before."""
+
+    step: int
+    kind: str
+    id: str
+    referrers: list[_Ref]
+
+
+def _dangling_removals(
+    data: dict[str, Any], removals: list[_Removal], loc: tuple[str | int, ...]
+) -> tuple[list[Problem], set[str]]:
+    """Problems for removed ids still referred to after the whole variant.
+
+    A reference counts against the remove step when the referrer named the id just
+    before that step and still does at the end, while the id is gone. Returns the
+    problems and the field paths (``features[3].depends_on[0]``) of those references,
+    whose generic 'unknown feature' problems they replace.
+    """
+    problems: list[Problem] = []
+    covered: set[str] = set()
+    for rem in removals:
+        if rem.id in _ids(data.get(rem.kind)):
+            continue  # added again later in the variant
+        still: dict[str, list[str]] = {}
+        for rkind, rid, field in rem.referrers:
+            got = data.get(rkind)
+            entities = got if isinstance(got, list) else []
+            for i, e in enumerate(entities):
+                if not (isinstance(e, dict) and e.get("id") == rid and _names(e, field, rem.id)):
+                    continue
+                if rid not in still.get(field, []):
+                    still.setdefault(field, []).append(rid)
+                if field == "team":
+                    covered.add(format_path((rkind, i, field)))
+                else:
+                    covered |= {
+                        format_path((rkind, i, field, j))
+                        for j, ref in enumerate(e[field])
+                        if ref == rem.id
+                    }
+        where = format_path((*loc, rem.step))
+        if "depends_on" in still:
+            verb = "depends" if len(still["depends_on"]) == 1 else "depend"
+            problems.append(
+                Problem(where, f"removes {rem.id}, which {_and(still['depends_on'])} {verb} on")
+            )
+        if "affects" in still:
+            risks = still["affects"]
+            what = f"risk {risks[0]} affects" if len(risks) == 1 else f"risks {_and(risks)} affect"
+            problems.append(Problem(where, f"removes {rem.id}, which {what}"))
+        if "team" in still:
+            feats = still["team"]
+            what = "feature {} belongs" if len(feats) == 1 else "features {} belong"
+            problems.append(
+                Problem(where, f"removes team {rem.id}, which {what.format(_and(feats))} to")
+            )
+    return problems, covered
+
+
 def _apply_step(
-    data: dict[str, Any], step: VariantChange, loc: tuple[str | int, ...]
+    data: dict[str, Any],
+    step: VariantChange,
+    loc: tuple[str | int, ...],
+    removals: list[_Removal] | None = None,
 ) -> list[Problem]:
     problems: list[Problem] = []
     if step.set is not None:
@@ -154,6 +252,12 @@ def _apply_step(
             data[kind] = (existing if isinstance(existing, list) else []) + copy.deepcopy(entities)
     elif step.remove is not None:
         for kind, ids in step.remove.items():
+            if removals is not None:
+                removals += [
+                    _Removal(int(loc[-1]), kind, x, _referrers(data, kind, x))
+                    for x in dict.fromkeys(ids)
+                    if x in _ids(data.get(kind))
+                ]
             for j, reason in _remove(data, kind, ids):
                 problems.append(Problem(format_path((*loc, "remove", kind, j)), reason))
     return problems
@@ -188,15 +292,19 @@ def apply_variant(scenario: Scenario | Mapping[str, Any], name: str) -> Scenario
     loc: tuple[str | int, ...] = ("variants", name)
     step_problems: list[Problem] = []
     after_step: list[set[Problem]] = []
+    removals: list[_Removal] = []
     steps = base.variants[name]
     for i, step in enumerate(steps):
-        step_problems += _apply_step(data, step, (*loc, i))
+        step_problems += _apply_step(data, step, (*loc, i), removals)
         if i < len(steps) - 1:  # after the last step: the final validation below
             after_step.append(set(validate_data(copy.deepcopy(data))[1]))
+    dangling, covered = _dangling_removals(data, removals, loc)
     result, final = validate_data(data)
     after_step.append(set(final))
-    problems = list(step_problems)
+    problems = step_problems + dangling
     for p in final:
+        if p.path in covered:  # said better by the remove step's problem
+            continue
         k = len(after_step) - 1
         while k > 0 and p in after_step[k - 1]:
             k -= 1
