@@ -24,6 +24,7 @@ Missing values (None, NaN, NaT) read as the ``missing`` text each function takes
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import pandas as pd
@@ -115,6 +116,12 @@ def _missing(x: Any) -> bool:
         return False
 
 
+def _half_up(v: float) -> int:
+    """Nearest whole number, halves away from zero (not Python's to-even rounding)."""
+    whole = math.floor(abs(v) + 0.5)
+    return -whole if v < 0 else whole
+
+
 def _prefix(currency: str) -> str:
     return f"{currency} " if currency else ""
 
@@ -123,7 +130,7 @@ def money(x: Any, currency: str, missing: str = "n/a") -> str:
     """Whole units of ``currency`` with thousands separators: ``"EUR 1,234,568"``."""
     if _missing(x):
         return missing
-    v = round(float(x))
+    v = _half_up(float(x))
     sign = "-" if v < 0 else ""
     return f"{sign}{_prefix(currency)}{abs(v):,}"
 
@@ -160,7 +167,7 @@ def pct(x: Any, missing: str = "n/a") -> str:
         return "<1 %"
     if 0.995 <= p < 1:
         return ">99 %"
-    return f"{100 * p:.0f} %"
+    return f"{_half_up(100 * p)} %"
 
 
 def iso_date(x: Any, missing: str = "") -> str:
