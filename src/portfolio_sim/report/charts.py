@@ -93,6 +93,8 @@ def feature_dates_figure(features: pd.DataFrame) -> Any:
     ax.tick_params(axis="y", labelsize=7)
     ax.set_title("Done dates: P10-P95 bar, P50 (dark) and P85 (orange) marks, deadline (red)")
     ax.set_xlabel("Done date")
+    if len(df) > 25:  # a tall chart: dates above the rows too, not only far below
+        ax.tick_params(axis="x", top=True, labeltop=True)
     ax.set_ylim(-0.7, len(df) - 0.3)  # no blank band above or below the rows
     ax.grid(axis="x", alpha=0.3)
     fig.autofmt_xdate()
