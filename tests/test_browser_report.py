@@ -4,7 +4,8 @@ Chromium is driven over the DevTools protocol on a pipe (``--remote-debugging-pi
 no port, no extra package): the test records every request the page makes, every
 failed one, console errors and uncaught exceptions, reads the rendered text, counts the
 charts and saves a full-page screenshot under the test's temporary folder. Skipped when
-Chromium is not installed (``.ci/run`` installs it).
+Chromium is not installed (``.ci/run`` installs it); the PDF checks need poppler's
+``pdftotext`` (``.ci/run`` installs poppler-utils) and skip without it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import re
 import shutil
 import subprocess
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ import pandas as pd
 import pytest
 
 import portfolio_sim
+from portfolio_sim.report import format as fmt
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
@@ -47,6 +50,9 @@ class Page:
     failed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     screenshot: Path | None = None
+    layout: dict[str, Any] = field(default_factory=dict)
+    pdf_text: str = ""
+    parse_errors: int = 0
 
 
 class _Pipe:
@@ -121,8 +127,50 @@ class _Pipe:
         os.close(self._out_r)
 
 
-def render(html_file: Path, tmp: Path) -> Page:
-    """Load ``html_file`` in headless Chromium and report what happened."""
+#: In the page at 1280 px: table containers that clip (scrollWidth > clientWidth) or
+#: tables that stick out of the page, date cells whose text wraps onto a second line,
+#: and cells of money columns that do not read like "EUR 1,234,568" (optionally with a
+#: signed delta in brackets).
+LAYOUT_JS = r"""
+(() => {
+  const page = document.documentElement.clientWidth;
+  const out = {clipped: [], wrapped: [], badMoney: [], dateCells: 0, moneyCells: 0,
+               pageScrolls: document.documentElement.scrollWidth > page};
+  const money = /^([+-]?[A-Z]{3} \d{1,3}(,\d{3})*)( \([+-][A-Z]{3} \d{1,3}(,\d{3})*\))?$/;
+  const moneyHead = /cost|budget|npv|value/i;
+  for (const table of document.querySelectorAll('table')) {
+    const box = table.parentElement;
+    const right = table.getBoundingClientRect().right;
+    if (box.scrollWidth > box.clientWidth || right > page) {
+      out.clipped.push(`${box.tagName}.${box.className}: ${box.scrollWidth} > ${box.clientWidth}`);
+    }
+    const heads = [...table.querySelectorAll('thead th')].map(th => th.innerText);
+    for (const tr of table.querySelectorAll('tbody tr')) {
+      [...tr.children].forEach((td, i) => {
+        const text = td.innerText.trim();
+        if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+          out.dateCells += 1;
+          const range = document.createRange();
+          range.selectNodeContents(td);
+          const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+          if (lines.size > 1) out.wrapped.push(text);
+        }
+        if (moneyHead.test(heads[i] || '') && !/chance/i.test(heads[i]) && text !== '') {
+          out.moneyCells += 1;
+          if (!money.test(text)) out.badMoney.push(`${heads[i]}: ${text}`);
+        }
+      });
+    }
+  }
+  return out;
+})()
+"""
+
+
+def render(html_file: Path, tmp: Path, pdf: bool = False) -> Page:
+    """Load ``html_file`` in headless Chromium and report what happened: text, layout
+    (see :data:`LAYOUT_JS`), a full-page screenshot and, with ``pdf``, the text of the
+    page printed to PDF (print CSS applies; needs ``pdftotext``)."""
     browser = _Pipe(tmp / "profile")
     page = Page()
     try:
@@ -138,9 +186,20 @@ def render(html_file: Path, tmp: Path) -> Page:
             res = browser.call("Runtime.evaluate", session, expression=expr, returnByValue=True)
             return res["result"].get("value")
 
-        page.text = str(evaluate("document.body.innerText"))
+        page.text = str(
+            evaluate(
+                "document.body ? document.body.innerText : document.documentElement.textContent"
+            )
+        )
+        page.parse_errors = int(evaluate("document.getElementsByTagName('parsererror').length"))
         page.svg_count = int(evaluate("document.querySelectorAll('svg').length"))
         page.table_count = int(evaluate("document.querySelectorAll('table').length"))
+        page.layout = dict(evaluate(LAYOUT_JS) or {})
+        if pdf:
+            printed = browser.call("Page.printToPDF", session, printBackground=True)
+            pdf_file = tmp / f"{html_file.stem}.pdf"
+            pdf_file.write_bytes(base64.b64decode(printed["data"]))
+            page.pdf_text = pdf_text(pdf_file)
         shot = browser.call(
             "Page.captureScreenshot", session, format="png", captureBeyondViewport=True
         )
@@ -163,6 +222,18 @@ def render(html_file: Path, tmp: Path) -> Page:
         elif method == "Log.entryAdded" and params["entry"].get("level") in ("error", "warning"):
             page.errors.append(str(params["entry"].get("text")))
     return page
+
+
+PDFTOTEXT = shutil.which("pdftotext")
+
+
+def pdf_text(pdf_file: Path) -> str:
+    """The text of a PDF (poppler's ``pdftotext``), ligatures decomposed."""
+    assert PDFTOTEXT is not None
+    out = subprocess.run(
+        [PDFTOTEXT, "-layout", str(pdf_file), "-"], capture_output=True, check=True, text=True
+    )
+    return unicodedata.normalize("NFKC", out.stdout)
 
 
 def _page_requests(page: Page, html_file: Path) -> list[str]:
@@ -220,7 +291,7 @@ def test_comparison_report_in_browser(comparison: portfolio_sim.Comparison, tmp_
         assert str(port.at[name, "finish_p50"].date()) in page.text
         assert str(port.at[name, "finish_p85"].date()) in page.text
     for name in comparison.variants:
-        earlier = f"{100 * paired.at[name, 'earlier_probability']:.0f}%"
+        earlier = fmt.pct(paired.at[name, "earlier_probability"])
         assert f"Finishes earlier than the base in {earlier}" in page.text
     # headline answers come first, then the charts
     assert page.text.index("Variant hire-two") < page.text.index("When: done dates")
@@ -248,3 +319,73 @@ def test_forecast_report_in_browser(tmp_path: Path) -> None:
 def test_forecast_report_has_no_urls(tmp_path: Path) -> None:
     fc = portfolio_sim.forecast(ACME, trials=100, seed=2)
     _assert_offline(fc.to_html())
+
+
+# -- the bundled scenarios' reports as a finance reader gets them ---------------------------
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
+JIRA = Path(__file__).parent / "data" / "jira_export.csv"
+
+
+def _bundled_report(kind: str, tmp: Path) -> tuple[Path, list[str]]:
+    """Write one bundled report; return its path and the feature ids it must show."""
+    path = tmp / f"{kind}.html"
+    if kind == "backtest":
+        from portfolio_sim.history import backtest
+
+        result = backtest(JIRA, every="2w", horizon="4w", min_history="4w", trials=300, seed=1)
+        result.to_html(str(path))
+        return path, []
+    if kind == "compare":
+        cmp = portfolio_sim.compare(SCENARIOS / "digital-portfolio.yaml", trials=200, seed=1)
+        cmp.to_html(str(path))
+        return path, list(cmp.base.features["id"])
+    fc = portfolio_sim.forecast(SCENARIOS / f"{kind}.yaml", trials=200, seed=1)
+    fc.to_html(str(path))
+    return path, list(fc.features["id"])
+
+
+def _in_pdf(feature: str, text: str) -> bool:
+    """The id is in the PDF's text (a long id may break onto a new line at a hyphen)."""
+    pattern = r"-\s*".join(re.escape(part) for part in feature.split("-"))
+    return re.search(rf"(?<![\w-]){pattern}(?![\w-])", text) is not None
+
+
+@pytest.mark.parametrize(
+    "kind", ["startup", "digital-portfolio", "large-portfolio", "compare", "backtest"]
+)
+def test_bundled_report_layout_and_print(kind: str, tmp_path: Path) -> None:
+    """At 1280 px no table is cut off or scrolls, no date wraps, every money cell reads
+    "EUR 1,234,568"; printed to PDF (print CSS), every feature id is in the PDF's text
+    (the old ~440 px scroll boxes printed about 12 of 45 rows)."""
+    path, features = _bundled_report(kind, tmp_path)
+    page = render(path, tmp_path, pdf=PDFTOTEXT is not None)
+    assert page.errors == [] and page.failed == [] and _page_requests(page, path) == []
+    layout = page.layout
+    assert layout["clipped"] == [] and not layout["pageScrolls"]
+    assert layout["dateCells"] > 0 and layout["wrapped"] == []
+    assert layout["badMoney"] == []
+    if kind != "backtest":
+        assert layout["moneyCells"] > 0
+        assert not re.search(r"\d\.\d+e[+-]?\d", page.text)  # no scientific notation
+    assert page.screenshot is not None and page.screenshot.stat().st_size > 10_000
+    if PDFTOTEXT is None:
+        pytest.skip("pdftotext is not installed (apt-get install poppler-utils)")
+    missing = [f for f in features if not _in_pdf(f, page.pdf_text)]
+    assert missing == [], f"{len(missing)} of {len(features)} feature ids not in the PDF"
+    if kind == "backtest":
+        assert "Forecasts and actuals" in page.pdf_text and "Payments" in page.pdf_text
+
+
+def test_svg_files_open_in_the_browser(tmp_path: Path) -> None:
+    """Standalone SVG files (`sensitivity --svg`, `trace --gantt x.svg`) load in
+    Chromium as SVG documents without an XML parse error."""
+    from portfolio_sim.cli import main
+
+    tornado, gantt = tmp_path / "tornado.svg", tmp_path / "gantt.svg"
+    assert main(["sensitivity", str(ACME), "--trials", "100", "--svg", str(tornado)]) == 0
+    assert main(["trace", str(ACME), "--trial", "3", "--gantt", str(gantt), "--quiet"]) == 0
+    for path in (tornado, gantt):
+        page = render(path, tmp_path)
+        assert page.parse_errors == 0 and page.errors == [], (path.name, page.errors)
+        assert page.svg_count >= 1 and "unbound" not in page.text
+        assert page.screenshot is not None and page.screenshot.stat().st_size > 5_000

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from portfolio_sim.report import format as fmt
+
 
 def _figure(width: float, height: float) -> tuple[Any, Any]:
     import matplotlib
@@ -27,19 +29,31 @@ def _figure(width: float, height: float) -> tuple[Any, Any]:
 
 
 def _svg(fig: Any) -> str:
+    """The figure as a standalone SVG document (closes the figure): valid XML with its
+    namespace declarations, so a file written from it opens in any browser or editor.
+    Matplotlib's RDF ``<metadata>`` (with its URLs) is left out. An HTML page embeds it
+    through :func:`clean_svg`."""
     import matplotlib.pyplot as plt
 
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
-    text = buf.getvalue()
-    return clean_svg(text[text.index("<svg") :])
+    return standalone_svg(buf.getvalue())
+
+
+def standalone_svg(svg: str) -> str:
+    """Matplotlib's SVG output from its ``<svg`` element on, without the RDF
+    ``<metadata>`` block; the ``xmlns`` and ``xmlns:xlink`` declarations stay, so the
+    text parses as XML on its own (``xlink:href`` needs its prefix bound)."""
+    svg = svg[svg.index("<svg") :]
+    return re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
 
 
 def clean_svg(svg: str) -> str:
-    """Inline SVG without URLs: drop matplotlib's RDF ``<metadata>`` block and the
-    ``xmlns`` declarations (an SVG inside HTML needs neither), so an offline report holds
-    no address a browser could try to fetch."""
+    """Inline SVG for an HTML page, without URLs: drop the RDF ``<metadata>`` block and
+    the ``xmlns`` declarations (an SVG inside HTML needs neither: the HTML parser binds
+    the SVG and xlink namespaces itself), so an offline report holds no address a
+    browser could try to fetch. Not for files written on their own (not valid XML)."""
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
     return re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
 
@@ -78,12 +92,16 @@ def feature_dates_figure(features: pd.DataFrame) -> Any:
     ax.set_yticks(y, list(df["id"]))
     ax.tick_params(axis="y", labelsize=7)
     ax.set_title("Done dates: P10-P95 bar, P50 (dark) and P85 (orange) marks, deadline (red)")
+    ax.set_xlabel("Done date")
+    if len(df) > 25:  # a tall chart: dates above the rows too, not only far below
+        ax.tick_params(axis="x", top=True, labeltop=True)
+    ax.set_ylim(-0.7, len(df) - 0.3)  # no blank band above or below the rows
     ax.grid(axis="x", alpha=0.3)
     fig.autofmt_xdate()
     return fig
 
 
-def cost_fan_svg(months: pd.DataFrame, budget: float | None) -> str:
+def cost_fan_svg(months: pd.DataFrame, budget: float | None, currency: str = "") -> str:
     """Cumulative cost by month: P10-P90 band, P50 line, and the total budget line."""
     fig, ax = _figure(9, 3.6)
     x = pd.to_datetime(months["month"])
@@ -99,12 +117,15 @@ def cost_fan_svg(months: pd.DataFrame, budget: float | None) -> str:
     if budget is not None:
         ax.axhline(budget, color="#c00", ls="--", label="budget")
     ax.set_title("Cumulative cost by month")
+    ax.set_ylabel(f"Cumulative cost ({currency})" if currency else "Cumulative cost")
+    ax.set_xlabel("Month")
+    fmt.money_axis(ax.yaxis, currency)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     return _svg(fig)
 
 
-def monthly_cost_svg(months: pd.DataFrame) -> str:
+def monthly_cost_svg(months: pd.DataFrame, currency: str = "") -> str:
     """Monthly cost bands and the capex share (P50)."""
     fig, ax = _figure(9, 3.0)
     x = pd.to_datetime(months["month"])
@@ -120,18 +141,24 @@ def monthly_cost_svg(months: pd.DataFrame) -> str:
     ax.step(x, months["cost_p50"], where="mid", color="#135", label="cost P50")
     ax.step(x, months["capex_p50"], where="mid", color="#c60", label="capex P50")
     ax.set_title("Cost per month")
+    ax.set_ylabel(f"Cost per month ({currency})" if currency else "Cost per month")
+    ax.set_xlabel("Month")
+    fmt.money_axis(ax.yaxis, currency)
     ax.legend(loc="upper right", fontsize=8)
     ax.grid(alpha=0.3)
     return _svg(fig)
 
 
-def npv_svg(npv: np.ndarray) -> str:
+def npv_svg(npv: np.ndarray, currency: str = "") -> str:
     """Histogram of NPV over trials, with P10/P50/P90 lines."""
     fig, ax = _figure(6, 3.0)
     ax.hist(npv, bins=60, color="#9ab")
     for p, color in ((10, "#c60"), (50, "#135"), (90, "#c60")):
         ax.axvline(np.percentile(npv, p, method="inverted_cdf"), color=color, ls="--")
     ax.set_title("NPV over trials (P10, P50, P90 dashed)")
+    ax.set_xlabel(f"NPV ({currency})" if currency else "NPV")
+    ax.set_ylabel("Trials")
+    fmt.money_axis(ax.xaxis, currency)
     ax.grid(alpha=0.3)
     return _svg(fig)
 
@@ -142,6 +169,6 @@ def utilisation_svg(teams: pd.DataFrame) -> str:
     fig, ax = _figure(6, max(1.8, 0.3 * len(df) + 0.8))
     ax.barh(list(df["id"])[::-1], list((df["utilization"] * 100).fillna(0))[::-1], color="#9ab")
     ax.set_xlim(0, 100)
-    ax.set_xlabel("% of paid capacity")
+    ax.set_xlabel("Utilisation (% of paid capacity)")
     ax.set_title("Team utilisation")
     return _svg(fig)

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from portfolio_sim.report.charts import _figure, _svg
+from portfolio_sim.report import format as fmt
+from portfolio_sim.report.charts import _figure, _svg, clean_svg
 from portfolio_sim.report.html import CSS, _date, _deadline_pct, _money, _pair, _pct
 
 #: One colour per scenario (base first); cycles for many variants.
@@ -29,7 +30,7 @@ td.good{color:#175} td.bad{color:#a22} .yes{color:#175;font-weight:600} .no{colo
 
 
 def _chart(fig: Any) -> str:
-    return _svg(fig)
+    return clean_svg(_svg(fig))
 
 
 def _color(k: int) -> str:
@@ -43,18 +44,18 @@ def _days(x: Any) -> str:
 
 
 def _signed_money(x: Any, currency: str) -> str:
-    if x is None or pd.isna(x):
-        return "n/a"
-    return f"{'+' if x >= 0 else '−'}{currency} {abs(x):,.0f}"
+    return fmt.signed_money(x, currency)
 
 
 def _html_table(df: pd.DataFrame, raw_cols: tuple[str, ...] = ()) -> str:
     """A table of pre-formatted strings; columns in ``raw_cols`` hold trusted HTML."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    text_cols = {"Feature", "Scenario", "Team", "Variant", "Metric"}
     body = []
     for row in df.itertuples(index=False, name=None):
         cells = [
-            f"<td>{v if c in raw_cols else html.escape(str(v))}</td>"
+            f"<td{' class=text' if c in text_cols else ''}>"
+            f"{v if c in raw_cols else html.escape(str(v))}</td>"
             for c, v in zip(df.columns, row, strict=True)
         ]
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -88,6 +89,8 @@ def feature_dates_chart(cmp: Any) -> str:
     ax.set_yticks([-(i * step + (len(names) - 1) / 2) for i in range(len(ids))], ids)
     ax.tick_params(axis="y", labelsize=7)
     ax.set_title("Done dates: P10-P95 bar, P50 (|) and P85 (x), deadline (red triangle)")
+    ax.set_xlabel("Done date")
+    ax.set_ylim(-(len(ids) * step) + 0.5, 1.2)  # no blank band above or below the rows
     ax.legend(loc="lower right", fontsize=7)
     ax.grid(axis="x", alpha=0.3)
     fig.autofmt_xdate()
@@ -133,6 +136,9 @@ def cost_fan_chart(cmp: Any) -> str:
     if budget is not None:
         ax.axhline(budget, color="#c00", ls="--", label="budget")
     ax.set_title("Cumulative cost by month")
+    ax.set_ylabel(f"Cumulative cost ({cmp.currency})")
+    ax.set_xlabel("Month")
+    fmt.money_axis(ax.yaxis, cmp.currency)
     ax.legend(loc="upper left", fontsize=7)
     ax.grid(alpha=0.3)
     return _chart(fig)
@@ -149,6 +155,9 @@ def npv_chart(cmp: Any) -> str:
         ax.hist(v, bins=bins, histtype="step", color=_color(k), lw=1.5, label=name)
         ax.axvline(float(v.mean()), color=_color(k), ls=":", lw=1)
     ax.set_title("NPV over trials (dotted: mean)")
+    ax.set_xlabel(f"NPV ({cmp.currency})")
+    ax.set_ylabel("Trials")
+    fmt.money_axis(ax.xaxis, cmp.currency)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     return _chart(fig)
@@ -180,7 +189,7 @@ def utilisation_chart(cmp: Any) -> str:
     ax.set_yticks([j + 0.4 - height / 2 for j in range(len(ids))], ids)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
-    ax.set_xlabel("% of paid capacity")
+    ax.set_xlabel("Utilisation (% of paid capacity)")
     ax.set_title("Team utilisation")
     ax.legend(fontsize=7, loc="lower right")
     return _chart(fig)
@@ -227,7 +236,7 @@ def _headline(cmp: Any) -> str:
             f"P85 <b class='num'>{_date(r['finish_p85'])}</b>",
             f"Cost P50 {html.escape(_money(r['cost_p50'], cur))}",
             f"NPV mean {html.escape(_money(r['npv_mean'], cur))}",
-            f"Budget overrun {_pct(r['budget_overrun_probability'])}",
+            f"Chance of overrunning the budget {_pct(r['budget_overrun_probability'])}",
         ]
         if name in paired.index:
             p = paired.loc[name]
@@ -254,15 +263,15 @@ def _side_by_side(cmp: Any) -> str:
     spec = [
         ("Done P50", "finish_p50", "date"),
         ("Done P85", "finish_p85", "date"),
-        ("Not done by horizon", "not_done_share", "pct"),
+        ("Not done by the horizon", "not_done_share", "pct"),
         ("Cost P50", "cost_p50", "money"),
         ("Cost P80", "cost_p80", "money"),
         ("NPV mean", "npv_mean", "money"),
         ("NPV P10", "npv_p10", "money"),
-        ("Budget overrun probability", "budget_overrun_probability", "pct"),
+        ("Chance of overrunning the budget", "budget_overrun_probability", "pct"),
     ]
     for label, col, kind in spec:
-        row: dict[str, str] = {"metric": label}
+        row: dict[str, str] = {"Metric": label}
         for name in cmp.scenarios:
             v = port.at[name, col]
             if kind == "date":
@@ -287,14 +296,14 @@ def _features_table(cmp: Any) -> str:
     f = cmp.features
     out = pd.DataFrame(
         {
-            "feature": f["id"],
-            "scenario": f["scenario"],
-            "P50": f["p50"].map(_date),
-            "ΔP50": f["p50_delta_days"].map(_days),
-            "P85": f["p85"].map(_date),
-            "ΔP85": f["p85_delta_days"].map(_days),
-            "deadline": f["deadline"].map(lambda d: "" if pd.isna(d) else _date(d)),
-            "P(meet)": [
+            "Feature": f["id"],
+            "Scenario": f["scenario"],
+            "Done P50": f["p50"].map(_date),
+            "Δ Done P50": f["p50_delta_days"].map(_days),
+            "Done P85": f["p85"].map(_date),
+            "Δ Done P85": f["p85_delta_days"].map(_days),
+            "Deadline": f["deadline"].map(lambda d: "" if pd.isna(d) else _date(d)),
+            "Chance of meeting the deadline": [
                 _deadline_pct(p, u)
                 for p, u in zip(
                     f["deadline_probability"], f["deadline_undecided_share"], strict=True
@@ -311,24 +320,25 @@ def _cut_line_table(cut: pd.DataFrame) -> str:
 
     out = pd.DataFrame(
         {
-            "feature": cut["id"],
-            "scenario": cut["scenario"],
-            "P(done by date)": cut["probability"].map(_pct),
-            "at P50": cut["at_p50"].map(mark),
-            "at P85": cut["at_p85"].map(mark),
+            "Feature": cut["id"],
+            "Scenario": cut["scenario"],
+            "Chance of being done by the date": cut["probability"].map(_pct),
+            "At P50": cut["at_p50"].map(mark),
+            "At P85": cut["at_p85"].map(mark),
         }
     )
-    return _html_table(out, raw_cols=("at P50", "at P85"))
+    return _html_table(out, raw_cols=("At P50", "At P85"))
 
 
 def _months_table(cmp: Any) -> str:
     base = cmp.base.months
-    out = pd.DataFrame({"month": base["month"]})
-    out["base P10"] = base["cumulative_p10"].map(lambda v: f"{v:,.0f}")
+    cur = cmp.currency
+    out = pd.DataFrame({"Month": base["month"]})
+    out["base P10"] = base["cumulative_p10"].map(lambda v: _money(v, cur))
     for name in cmp.scenarios:
         m = cmp.forecasts[name].months.set_index("month")["cumulative_p50"]
-        out[f"{name} P50"] = base["month"].map(m).map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
-    out["base P90"] = base["cumulative_p90"].map(lambda v: f"{v:,.0f}")
+        out[f"{name} P50"] = base["month"].map(m).map(lambda v: fmt.money(v, cur, missing=""))
+    out["base P90"] = base["cumulative_p90"].map(lambda v: _money(v, cur))
     return _html_table(out)
 
 
@@ -339,12 +349,12 @@ def _npv_table(cmp: Any) -> str:
         npv = cmp.forecasts[name].portfolio.loc["npv"]
         rows.append(
             {
-                "scenario": name,
-                "mean": _money(npv["mean"], cur),
-                "P10": _money(npv["p10"], cur),
-                "P50": _money(npv["p50"], cur),
-                "P90": _money(npv["p90"], cur),
-                "P(NPV > 0)": _pct(npv["positive_probability"]),
+                "Scenario": name,
+                "NPV mean": _money(npv["mean"], cur),
+                "NPV P10": _money(npv["p10"], cur),
+                "NPV P50": _money(npv["p50"], cur),
+                "NPV P90": _money(npv["p90"], cur),
+                "Chance NPV > 0": _pct(npv["positive_probability"]),
             }
         )
     return _html_table(pd.DataFrame(rows))
@@ -354,15 +364,15 @@ def _teams_table(cmp: Any) -> str:
     t = cmp._long("teams")
     out = pd.DataFrame(
         {
-            "team": t["id"],
-            "scenario": t["scenario"],
-            "utilisation": t["utilization"].map(lambda u: "" if pd.isna(u) else _pct(u)),
-            "done P85": t["p85"].map(_date),
+            "Team": t["id"],
+            "Scenario": t["scenario"],
+            "Utilisation": t["utilization"].map(lambda u: "" if pd.isna(u) else _pct(u)),
+            "Done P85": t["p85"].map(_date),
         }
     )
     if "cost_p50" in t.columns:
-        out["cost P50"] = t["cost_p50"].map(lambda v: _money(v, cmp.currency))
-    return _html_table(out.sort_values(["team"], kind="stable"))
+        out["Cost P50"] = t["cost_p50"].map(lambda v: _money(v, cmp.currency))
+    return _html_table(out.sort_values(["Team"], kind="stable"))
 
 
 def _paired_table(cmp: Any) -> str:
@@ -370,18 +380,18 @@ def _paired_table(cmp: Any) -> str:
     p = cmp.paired
     out = pd.DataFrame(
         {
-            "variant": p["variant"],
-            "P(earlier)": p["earlier_probability"].map(_pct),
-            "P(same day)": p["same_day_probability"].map(_pct),
-            "P(later)": p["later_probability"].map(_pct),
-            "mean Δ done (workdays)": p["finish_delta_mean_workdays"].map(
+            "Variant": p["variant"],
+            "Chance earlier": p["earlier_probability"].map(_pct),
+            "Chance same day": p["same_day_probability"].map(_pct),
+            "Chance later": p["later_probability"].map(_pct),
+            "Mean Δ done (working days)": p["finish_delta_mean_workdays"].map(
                 lambda v: "" if pd.isna(v) else f"{v:+.1f}"
             ),
-            "P(worth more)": p["worth_more_probability"].map(_pct),
-            "mean ΔNPV": p["npv_delta_mean"].map(lambda v: _signed_money(v, cur)),
-            "ΔNPV P10": p["npv_delta_p10"].map(lambda v: _signed_money(v, cur)),
-            "ΔNPV P90": p["npv_delta_p90"].map(lambda v: _signed_money(v, cur)),
-            "P(cheaper)": p["cheaper_probability"].map(_pct),
+            "Chance worth more": p["worth_more_probability"].map(_pct),
+            "Δ NPV mean": p["npv_delta_mean"].map(lambda v: _signed_money(v, cur)),
+            "Δ NPV P10": p["npv_delta_p10"].map(lambda v: _signed_money(v, cur)),
+            "Δ NPV P90": p["npv_delta_p90"].map(lambda v: _signed_money(v, cur)),
+            "Chance cheaper": p["cheaper_probability"].map(_pct),
         }
     )
     return _html_table(out)

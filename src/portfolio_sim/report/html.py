@@ -6,6 +6,7 @@ inline SVG next to the table of the numbers it draws.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from typing import Any
 
@@ -13,56 +14,97 @@ import numpy as np
 import pandas as pd
 
 from portfolio_sim.report import charts
+from portfolio_sim.report import format as fmt
 
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;color:#222}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;
+padding:0 1em;color:#222}
 h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
 .headline{display:flex;flex-wrap:wrap;gap:1em}
 .card{border:1px solid #ddd;border-radius:6px;padding:.8em 1.2em;min-width:220px}
 .card .k{color:#666;font-size:.85em} .card .v{font-size:1.4em;font-weight:600}
-.pair{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}
-.pair .chart{flex:1 1 560px} .pair .data{flex:1 1 380px;max-height:520px;overflow:auto}
-table{border-collapse:collapse;font-size:.8em} td,th{border:1px solid #ddd;padding:2px 6px;text-align:right}
-th{background:#f4f4f4} td:first-child,th:first-child{text-align:left}
-footer{margin-top:3em;color:#666;font-size:.8em}
+.pair .chart{max-width:900px} .pair .data{margin-top:1em}
+table{border-collapse:collapse;font-size:.85em;font-variant-numeric:tabular-nums}
+td,th{border:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:top}
+th{background:#f4f4f4;font-weight:600} td:first-child,th:first-child{text-align:left}
+td{white-space:nowrap} .text{text-align:left} td.text{white-space:normal}
+footer{margin-top:3em;color:#666;font-size:.8em;overflow-wrap:anywhere}
 svg{max-width:100%;height:auto}
+@media print{
+ @page{size:A4;margin:12mm}
+ body{margin:0;max-width:none;padding:0;font-size:10pt}
+ h2{break-after:avoid} .card,tr,svg{break-inside:avoid}
+ thead{display:table-header-group} table{font-size:8pt}
+ .pair .chart{max-width:100%}
+}
 """
+
+#: Columns shown as prose (left-aligned, may wrap) rather than as figures.
+TEXT_COLUMNS = frozenset({"id", "team", "kind", "scenario", "feature", "input"})
+
+
+def _cell(col: str, value: Any, currency: str) -> str:
+    """One table cell's text, by the column's kind (see :mod:`.format`)."""
+    if col == "deadline":  # NaT: no deadline (not "after horizon")
+        return fmt.iso_date(value)
+    if isinstance(value, dt.date | pd.Timestamp | np.datetime64):
+        return fmt.iso_date(value, missing="after horizon")
+    if col in fmt.MONEY_COLUMNS:
+        return fmt.money(value, currency, missing="")
+    if col in fmt.PERCENT_COLUMNS:
+        return fmt.pct(value, missing="")
+    if isinstance(value, float | np.floating):
+        return "" if pd.isna(value) else f"{value:,.1f}"
+    return "" if value is None or value is pd.NaT else str(value)
+
+
+def _cls(col: str) -> str:
+    return " class='text'" if col in TEXT_COLUMNS else ""
+
+
+def _table(df: pd.DataFrame, currency: str = "", labels: dict[str, str] | None = None) -> str:
+    """A results table in human form: headings from :func:`format.label` (or
+    ``labels``), money with the currency in whole units, shares as percentages, dates
+    as ISO dates (an undated percentile reads "after horizon")."""
+    labels = labels or {}
+    dates = {c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])}
+    head = "".join(
+        f"<th{_cls(c)}>{html.escape(labels.get(c, fmt.label(c)))}</th>" for c in df.columns
+    )
+    rows = []
+    for row in df.itertuples(index=False, name=None):
+        cells = []
+        for col, value in zip(df.columns, row, strict=True):
+            if col in dates and col != "deadline" and pd.isna(value):
+                text = "after horizon"
+            else:
+                text = _cell(col, value, currency)
+            cells.append(f"<td{_cls(col)}>{html.escape(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def _money(x: Any, currency: str) -> str:
-    if x is None or (isinstance(x, float) and np.isnan(x)):
-        return "n/a"
-    return f"{currency} {x:,.0f}"
+    return fmt.money(x, currency)
 
 
 def _date(x: Any) -> str:
-    return "after horizon" if x is None or pd.isna(x) else str(pd.Timestamp(x).date())
+    return fmt.iso_date(x, missing="after horizon")
 
 
 def _pct(x: Any) -> str:
-    return "n/a" if x is None or pd.isna(x) else f"{100 * float(x):.0f}%"
+    return fmt.pct(x)
 
 
 def _deadline_pct(p: Any, undecided: Any) -> str:
-    """P(meet the deadline), with the undecided share (trials not done by a horizon
-    before the deadline: neither met nor missed) when there is one: "62% (5% undecided)"."""
+    """The chance of meeting the deadline, with the undecided share (trials not done by a
+    horizon before the deadline: neither met nor missed, docs/model.md §6.6) when there is
+    one: "62 % (5 % undecided)"."""
     if p is None or pd.isna(p):
         return ""
     if undecided is None or pd.isna(undecided) or undecided <= 0:
         return _pct(p)
     return f"{_pct(p)} ({_pct(undecided)} undecided)"
-
-
-def _table(df: pd.DataFrame) -> str:
-    out = df.copy()
-    for col in out.columns:
-        if col == "deadline":  # NaT: no deadline (not "after horizon")
-            out[col] = out[col].map(lambda d: "" if pd.isna(d) else _date(d))
-        elif pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].map(_date)
-        elif pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
-    return out.to_html(index=False, border=0, escape=True)
 
 
 def _card(key: str, value: str) -> str:
@@ -71,7 +113,7 @@ def _card(key: str, value: str) -> str:
 
 def _pair(title: str, svg: str, table: str) -> str:
     return (
-        f"<h2>{html.escape(title)}</h2><div class='pair'><div class='chart'>{svg}</div>"
+        f"<h2>{html.escape(title)}</h2><div class='pair'><div class='chart'>{charts.clean_svg(svg)}</div>"
         f"<div class='data'>{table}</div></div>"
     )
 
@@ -118,24 +160,14 @@ def forecast_html(fc: Any) -> str:
         "p95",
         "deadline",
         "deadline_probability",
+        "deadline_undecided_share",
         "not_done_share",
     ]
     parts.append(
         _pair(
             "When: done dates per feature",
             charts.feature_dates_svg(feats),
-            _table(
-                feats[date_cols].assign(
-                    deadline_probability=[
-                        _deadline_pct(p, u)
-                        for p, u in zip(
-                            feats["deadline_probability"],
-                            feats["deadline_undecided_share"],
-                            strict=True,
-                        )
-                    ]
-                )
-            ),
+            _table(feats[date_cols], cur),
         )
     )
     teams = fc.teams
@@ -158,7 +190,7 @@ def forecast_html(fc: Any) -> str:
         _pair(
             "Teams: utilisation and done dates",
             charts.utilisation_svg(teams),
-            _table(teams[team_cols]),
+            _table(teams[team_cols], cur),
         )
     )
     if has_money:
@@ -166,16 +198,19 @@ def forecast_html(fc: Any) -> str:
         parts.append(
             _pair(
                 f"What it costs: cumulative cost ({cur})",
-                charts.cost_fan_svg(months, fc.compiled.budget_total),
-                _table(months[["month", "cumulative_p10", "cumulative_p50", "cumulative_p90"]]),
+                charts.cost_fan_svg(months, fc.compiled.budget_total, cur),
+                _table(
+                    months[["month", "cumulative_p10", "cumulative_p50", "cumulative_p90"]], cur
+                ),
             )
         )
         parts.append(
             _pair(
                 f"Cost per month, capex and opex ({cur})",
-                charts.monthly_cost_svg(months),
+                charts.monthly_cost_svg(months, cur),
                 _table(
-                    months[["month", "cost_p10", "cost_p50", "cost_p90", "capex_p50", "opex_p50"]]
+                    months[["month", "cost_p10", "cost_p50", "cost_p90", "capex_p50", "opex_p50"]],
+                    cur,
                 ),
             )
         )
@@ -190,13 +225,19 @@ def forecast_html(fc: Any) -> str:
         parts.append(
             _pair(
                 f"What it is worth: NPV ({cur})",
-                charts.npv_svg(npv_values),
-                _table(feats[value_cols][feats["value_pv_mean"] > 0]),
+                charts.npv_svg(npv_values, cur),
+                _table(feats[value_cols][feats["value_pv_mean"] > 0], cur),
             )
         )
         jcl = fc.joint_confidence().reset_index()
-        jcl["budget"] = jcl["budget"].map(lambda b: _money(b, cur))
-        parts.append("<h2>Joint confidence: within budget and done by date</h2>" + _table(jcl))
+        shown = pd.DataFrame({"budget": jcl["budget"]})
+        for col in jcl.columns[1:]:
+            shown[f"Done by {_date(col)}"] = jcl[col].map(_pct)
+        parts.append(
+            "<h2>Joint confidence: within budget and done by date</h2>"
+            "<p>Chance of both staying within the budget (row) and being done by the date "
+            "(column).</p>" + _table(shown, cur)
+        )
     prov = fc.meta
     footer = "; ".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in prov.items())
     return (
