@@ -40,7 +40,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from portfolio_sim.compare import compare
+    from portfolio_sim.comparing import compare
     from portfolio_sim.results.io import check_writable
 
     if args.trials < 1:

@@ -66,7 +66,7 @@ def _configure_forecast(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_forecast(args: argparse.Namespace) -> int:
-    from portfolio_sim.forecast import forecast
+    from portfolio_sim.forecasting import forecast
     from portfolio_sim.results.io import check_writable
 
     if args.trials < 1:
@@ -107,7 +107,7 @@ def _configure_warmup(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_warmup(args: argparse.Namespace) -> int:
-    from portfolio_sim.warmup import warmup
+    from portfolio_sim.warming import warmup
 
     seconds = warmup()
     print(f"kernels ready ({seconds:.1f} s)")
