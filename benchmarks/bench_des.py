@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     from portfolio_sim import load
-    from portfolio_sim.forecast import forecast
+    from portfolio_sim.forecasting import forecast
 
     scn = load(args.scenario)
     forecast(scn, trials=64, seed=args.seed)  # warm the kernel cache

@@ -58,7 +58,7 @@ def child_engine(path: str, trials: int, repeat: int = 1) -> dict:
     import numba
 
     from portfolio_sim import load
-    from portfolio_sim.forecast import forecast
+    from portfolio_sim.forecasting import forecast
 
     scn = load(path)
     forecast(scn, trials=64, seed=SEED)  # load the kernels from the cache
@@ -84,7 +84,7 @@ def child_baselines(path: str, trials: int, repeat: int = 1) -> dict:
     sys.path.insert(0, str(HERE))
     from baselines import period_draws, rng_plan, time_numpy_baseline, time_rng_loop
     from portfolio_sim import load
-    from portfolio_sim.forecast import forecast
+    from portfolio_sim.forecasting import forecast
     from portfolio_sim.scenario.compile import compile_scenario
 
     scn = load(path)
@@ -103,14 +103,14 @@ def child_first_result(path: str, trials: int) -> dict:
     """Import the package and produce a first forecast (warm-start time is measured by
     the parent, from process start)."""
     from portfolio_sim import load
-    from portfolio_sim.forecast import forecast
+    from portfolio_sim.forecasting import forecast
 
     forecast(load(path), trials=trials, seed=SEED)
     return {"peak_mb": _peak_mb()}
 
 
 def child_warmup() -> dict:
-    from portfolio_sim.warmup import warmup
+    from portfolio_sim.warming import warmup
 
     return {"warmup_s": warmup(), "peak_mb": _peak_mb()}
 

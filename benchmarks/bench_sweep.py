@@ -64,7 +64,7 @@ def main() -> int:
     import pandas as pd
 
     from portfolio_sim.decide.sweep import default_layout, sweep
-    from portfolio_sim.warmup import warmup
+    from portfolio_sim.warming import warmup
 
     warmup()
     path = SCENARIOS[args.scenario]

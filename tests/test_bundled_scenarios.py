@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from portfolio_sim.cli import main
-from portfolio_sim.forecast import forecast
+from portfolio_sim.forecasting import forecast
 from portfolio_sim.scenario.load import load
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,9 +14,9 @@ import pytest
 
 import portfolio_sim
 from portfolio_sim.cli import main
-from portfolio_sim.compare import compare
+from portfolio_sim.comparing import compare
 from portfolio_sim.errors import InputError, ScenarioError
-from portfolio_sim.forecast import forecast
+from portfolio_sim.forecasting import forecast
 
 ACME = Path(__file__).parent / "data" / "acme.yaml"
 TRIALS = 1500
@@ -40,7 +40,7 @@ def separate() -> dict[str, portfolio_sim.Forecast]:
 
 def test_public_api_and_scenarios(cmp: portfolio_sim.Comparison) -> None:
     # the package binds ``compare`` and ``forecast`` to the functions, whichever comes first
-    # (this module imported the submodule portfolio_sim.compare before)
+    # (this module imported portfolio_sim.comparing before: no module shadows a function)
     assert portfolio_sim.compare is compare and portfolio_sim.forecast is forecast
     code = (
         "import portfolio_sim as ps; ps.compare; assert callable(ps.forecast); "

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from portfolio_sim.decide.select import estimate_columns
-from portfolio_sim.forecast import forecast
+from portfolio_sim.forecasting import forecast
 from portfolio_sim.report.html import forecast_html
 from portfolio_sim.results.forecast import Forecast
 from portfolio_sim.results.raw import MONEY_COLUMNS

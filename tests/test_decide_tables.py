@@ -23,7 +23,7 @@ from portfolio_sim.decide.priorities import compare_priorities
 from portfolio_sim.decide.select import select
 from portfolio_sim.decide.sensitivity import sensitivity
 from portfolio_sim.decide.sweep import HEADLINE_COLUMNS, headline, sweep
-from portfolio_sim.forecast import forecast
+from portfolio_sim.forecasting import forecast
 from portfolio_sim.results.decide_numbers import feature_columns, portfolio_numbers, team_columns
 from portfolio_sim.results.decide_tables import TORNADO_COLUMNS, VERIFIED_COLUMNS
 from portfolio_sim.scenario import load_text
@@ -52,7 +52,7 @@ def test_decide_computes_without_pandas() -> None:
         "from portfolio_sim.decide.select import estimate_columns\n"
         "from portfolio_sim.decide.sensitivity import criticality_index\n"
         "from portfolio_sim.decide.sweep import run_point\n"
-        "from portfolio_sim.forecast import forecast\n"
+        "from portfolio_sim.forecasting import forecast\n"
         "from portfolio_sim.scenario import load\n"
         f"path = {str(ACME_YAML)!r}\n"
         "text = open(path, encoding='utf-8').read()\n"

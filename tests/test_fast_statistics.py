@@ -33,7 +33,7 @@ import pytest
 from scipy import stats
 
 from portfolio_sim.calendar import done_day
-from portfolio_sim.forecast import forecast
+from portfolio_sim.forecasting import forecast
 from portfolio_sim.results.forecast import Forecast
 from portfolio_sim.results.percentiles import DATE_PERCENTILES
 from portfolio_sim.results.raw import EngineOutput

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from portfolio_sim.forecast import forecast
+from portfolio_sim.forecasting import forecast
 from portfolio_sim.scenario.load import load_text
 
 NO_COST = """\

@@ -93,7 +93,7 @@ def test_agrees_with_the_engine() -> None:
     """Same streams as the engine: a lone feature of N items is done by date D in a trial
     exactly when the team's items by D reach N, so the feature's P85 (P95) done date is
     the first period end where ``items_at_least_85`` (``_95``) reaches N."""
-    from portfolio_sim.forecast import forecast
+    from portfolio_sim.forecasting import forecast
 
     scn = load_text(
         "name: e\nstart: 2027-01-04\nhorizon: 2028-12-31\n"

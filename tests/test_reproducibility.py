@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from portfolio_sim.engines.fast import run_fast
-from portfolio_sim.forecast import forecast
+from portfolio_sim.forecasting import forecast
 from portfolio_sim.results.raw import EngineOutput
 from portfolio_sim.scenario import Scenario, load_text
 from portfolio_sim.scenario.compile import CompiledScenario, compile_scenario
@@ -126,7 +126,7 @@ def test_seed_changes_results() -> None:
 
 _SUBPROCESS = """
 import json, sys
-from portfolio_sim.forecast import forecast
+from portfolio_sim.forecasting import forecast
 fc = forecast(sys.argv[1], trials=int(sys.argv[2]), seed=int(sys.argv[3]))
 import numba
 print(json.dumps({"threads": numba.get_num_threads(), "doc": fc.to_dict()}))

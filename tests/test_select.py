@@ -147,7 +147,7 @@ def test_frontier_monotone_and_closed(scn, selection):
 
 def test_verification_is_a_forecast_without_the_unfunded(scn):
     from portfolio_sim.decide.select import without
-    from portfolio_sim.forecast import forecast
+    from portfolio_sim.forecasting import forecast
 
     sel = select(scn, trials=1000, seed=2, budgets=[10_000_000], capacity=False)
     row = sel.frontier.iloc[-1]

@@ -11,7 +11,7 @@ import pytest
 from portfolio_sim.cli import main
 from portfolio_sim.decide.inputs import dist_quantile, hold, pert_quantile, uncertain_inputs
 from portfolio_sim.decide.sensitivity import critical_chains, criticality, sensitivity
-from portfolio_sim.forecast import forecast
+from portfolio_sim.forecasting import forecast
 from portfolio_sim.scenario import load_text
 
 #: Only a's effort is uncertain in a way that matters: the risk has no impact (a delay of

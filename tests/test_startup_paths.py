@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from portfolio_sim.forecast import forecast
+from portfolio_sim.forecasting import forecast
 from portfolio_sim.results import money
 from portfolio_sim.results.percentiles import sample_percentiles
 from portfolio_sim.results.raw import EngineOutput

@@ -14,7 +14,7 @@ import pytest
 from portfolio_sim.cli import main
 from portfolio_sim.decide.sweep import HEADLINE_COLUMNS, grid, headline, sweep, with_changes
 from portfolio_sim.errors import ScenarioError
-from portfolio_sim.forecast import forecast
+from portfolio_sim.forecasting import forecast
 from portfolio_sim.scenario import load
 
 SCENARIO = """\

@@ -1,15 +1,16 @@
 """portfolio_sim: Monte Carlo forecasts of a product portfolio.
 
-Public names are imported lazily (module ``__getattr__``), so ``import portfolio_sim``
-stays light and ``portfolio-sim validate`` never imports numba.
+Public names are imported lazily (module ``__getattr__``, PEP 562), so ``import
+portfolio_sim`` stays light and ``portfolio-sim validate`` never imports numba. Every
+name in ``__all__`` resolves, ``from portfolio_sim import *`` imports them all, and
+``dir(portfolio_sim)`` lists exactly ``__all__``.
+
+No module of the package is named like a public function (``forecasting`` defines
+:func:`forecast`, ``comparing`` :func:`compare`, ``warming`` :func:`warmup`), so importing
+a submodule never rebinds a public name.
 """
 
-from __future__ import annotations
-
-import sys
-from importlib import import_module
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+import typing
 
 __version__ = "0.1.0"
 
@@ -21,15 +22,18 @@ _LAZY: dict[str, str] = {
     "PortfolioSimError": "portfolio_sim.errors",
     "Scenario": "portfolio_sim.scenario.schema",
     "apply_variant": "portfolio_sim.scenario.variants",
-    "forecast": "portfolio_sim.forecast",
-    "compare": "portfolio_sim.compare",
+    "forecast": "portfolio_sim.forecasting",
+    "compare": "portfolio_sim.comparing",
     "Comparison": "portfolio_sim.results.compare_tables",
     "Forecast": "portfolio_sim.results.forecast",
-    "warmup": "portfolio_sim.warmup",
+    "warmup": "portfolio_sim.warming",
     "sensitivity": "portfolio_sim.decide.sensitivity",
     "select": "portfolio_sim.decide.select",
     "sweep": "portfolio_sim.decide.sweep",
     "trace_trial": "portfolio_sim.tracing",
+    "calibrate": "portfolio_sim.history",
+    "backtest": "portfolio_sim.history",
+    "how_many": "portfolio_sim.history",
 }
 
 __all__ = [
@@ -54,13 +58,13 @@ __all__ = [
     "warmup",
 ]
 
-if TYPE_CHECKING:
-    from portfolio_sim.compare import compare
+if typing.TYPE_CHECKING:
+    from portfolio_sim.comparing import compare
     from portfolio_sim.decide.select import select
     from portfolio_sim.decide.sensitivity import sensitivity
     from portfolio_sim.decide.sweep import sweep
     from portfolio_sim.errors import InputError, PortfolioSimError, ScenarioError
-    from portfolio_sim.forecast import forecast
+    from portfolio_sim.forecasting import forecast
     from portfolio_sim.history import backtest, calibrate, how_many
     from portfolio_sim.results.compare_tables import Comparison
     from portfolio_sim.results.forecast import Forecast
@@ -68,34 +72,23 @@ if TYPE_CHECKING:
     from portfolio_sim.scenario.schema import Scenario
     from portfolio_sim.scenario.variants import apply_variant
     from portfolio_sim.tracing import trace_trial
-    from portfolio_sim.warmup import warmup
+    from portfolio_sim.warming import warmup
+
+del typing
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
+    """Import a public name on first access (then it is a plain module attribute)."""
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'portfolio_sim' has no attribute {name!r}")
+    from importlib import import_module
+
     value = getattr(import_module(module), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
-
-class _Package(ModuleType):
-    """Keeps ``portfolio_sim.forecast``, ``.compare``, ``.warmup`` bound to the functions.
-
-    After loading a submodule, the import system sets the package attribute of the same
-    name to the module (``from portfolio_sim.compare import x`` would turn
-    ``portfolio_sim.compare`` into a module); for a public function named like its module,
-    the function is bound instead."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, ModuleType) and _LAZY.get(name) == value.__name__:
-            value = getattr(value, name, value)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+    """The public names: ``__all__`` (submodules and helpers are not listed)."""
+    return sorted(__all__)

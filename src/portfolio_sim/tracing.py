@@ -8,7 +8,7 @@ whose finish is closest to it. Both engines draw from the same keyed streams, so
 of the DES is trial K of the fast engine: the traced finish is the fast engine's finish
 of that trial. The trace itself is built by :func:`portfolio_sim.des.event_trace.build_trace`.
 
-This module sits beside :mod:`portfolio_sim.forecast` (it uses both engines); the SimPy
+This module sits beside :mod:`portfolio_sim.forecasting` (it uses both engines); the SimPy
 model under ``des/`` never imports the kernels.
 """
 
@@ -26,7 +26,7 @@ from portfolio_sim.des.event_trace import Trace, build_trace
 from portfolio_sim.des.model import DesModel
 from portfolio_sim.engines.fast import run_fast
 from portfolio_sim.errors import InputError
-from portfolio_sim.forecast import _resolve, provenance
+from portfolio_sim.forecasting import _resolve, provenance
 from portfolio_sim.results.percentiles import sample_percentiles
 from portfolio_sim.scenario.compile import compile_scenario
 from portfolio_sim.scenario.schema import Scenario

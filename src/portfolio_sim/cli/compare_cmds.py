@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from portfolio_sim.cli import EXIT_OK, Command
-from portfolio_sim.cli.forecast_cmds import _positive_int, progress_printer
+from portfolio_sim.cli.arguments import check_outputs, iso_date, whole_number, write_texts
+from portfolio_sim.cli.forecast_cmds import progress_printer
 from portfolio_sim.errors import InputError
 
 
@@ -24,11 +25,12 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         metavar="A,B,...",
         help="variants to compare with the base (default: all in the file)",
     )
-    parser.add_argument("--trials", type=_positive_int, default=10_000, help="default 10000")
-    parser.add_argument("--seed", type=_positive_int, default=0, help="default 0")
+    parser.add_argument("--trials", type=whole_number, default=10_000, help="default 10000")
+    parser.add_argument("--seed", type=whole_number, default=0, help="default 0")
     parser.add_argument("--engine", choices=["fast", "des"], default="fast")
     parser.add_argument(
         "--cut-line",
+        type=iso_date,
         metavar="DATE",
         help="target date of the cut line (default: the latest deadline)",
     )
@@ -40,14 +42,12 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from portfolio_sim.compare import compare
-    from portfolio_sim.results.io import check_writable
+    from portfolio_sim.comparing import compare
 
     if args.trials < 1:
         raise InputError("--trials must be at least 1")
-    for path in (args.json, args.html, args.xlsx):
-        if path:
-            check_writable(path, protect=[args.file])
+    protect = [args.file]
+    check_outputs([args.json, args.html, args.xlsx], protect, folders=[args.csv])
     result = compare(
         args.file,
         variants=args.variants,
@@ -57,15 +57,14 @@ def _run(args: argparse.Namespace) -> int:
         cut_line=args.cut_line,
         progress=progress_printer(args.quiet),
     )
-    protect = [args.file]
-    if args.json:
-        result.to_json(args.json, protect=protect)
-    if args.html:
-        result.to_html(args.html, protect=protect)
+    # the computation succeeded: only now are the outputs written (each atomically)
+    json_text = result.to_json() + "\n" if args.json else None
+    html_text = result.to_html() if args.html else None
     if args.csv:
         result.to_csv(args.csv, protect=protect)
     if args.xlsx:
         result.to_excel(args.xlsx, protect=protect)
+    write_texts([(args.json, json_text), (args.html, html_text)], protect)
     if not args.quiet:
         print(result.to_text())
     return EXIT_OK

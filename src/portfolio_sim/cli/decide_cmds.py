@@ -10,16 +10,22 @@ import json
 from typing import Any
 
 from portfolio_sim.cli import EXIT_OK, Command
-from portfolio_sim.cli.forecast_cmds import _positive_int
+from portfolio_sim.cli.arguments import (
+    amount,
+    budget_points,
+    check_outputs,
+    whole_number,
+    write_texts,
+)
 
 
 def _common(parser: argparse.ArgumentParser, trials: int) -> None:
     parser.add_argument("file", metavar="FILE", help="scenario file (.yaml, .yml or .toml)")
     parser.add_argument("--variant", metavar="NAME", help="work on this variant")
     parser.add_argument(
-        "--trials", type=_positive_int, default=trials, help=f"per forecast (default {trials})"
+        "--trials", type=whole_number, default=trials, help=f"per forecast (default {trials})"
     )
-    parser.add_argument("--seed", type=_positive_int, default=0, help="default 0")
+    parser.add_argument("--seed", type=whole_number, default=0, help="default 0")
 
 
 def _scalar(text: str) -> Any:
@@ -41,27 +47,14 @@ def _setting(text: str) -> tuple[str, list[Any]]:
 
 
 def _score(text: str) -> tuple[str, float]:
-    fid, _, value = text.partition("=")
-    try:
-        return fid.strip(), float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected ID=SCORE, got {text!r}") from None
-
-
-def _write(path: str | None, text: str, protect: str) -> None:
-    if path:
-        from portfolio_sim.results.io import write_text_atomic
-
-        write_text_atomic(path, text, [protect])
+    fid, sep, value = text.partition("=")
+    if not sep or not fid.strip():
+        raise argparse.ArgumentTypeError(f"expected ID=SCORE, got {text!r}")
+    return fid.strip(), amount(value.strip())
 
 
 def _check_outputs(args: argparse.Namespace, *names: str) -> None:
-    from portfolio_sim.results.io import check_writable
-
-    for name in names:
-        path = getattr(args, name, None)
-        if path:
-            check_writable(path, protect=[args.file])
+    check_outputs([getattr(args, name, None) for name in names], protect=[args.file])
 
 
 # --- sensitivity --------------------------------------------------------------------------
@@ -69,7 +62,7 @@ def _check_outputs(args: argparse.Namespace, *names: str) -> None:
 
 def _configure_sensitivity(parser: argparse.ArgumentParser) -> None:
     _common(parser, 2_000)
-    parser.add_argument("--top", type=_positive_int, default=15, help="rows shown (default 15)")
+    parser.add_argument("--top", type=whole_number, default=15, help="rows shown (default 15)")
     parser.add_argument("--input", action="append", metavar="TEXT", help="only inputs matching")
     parser.add_argument("--svg", metavar="PATH", help="write the tornado chart (SVG)")
     parser.add_argument("--csv", metavar="PATH", help="write the tornado table (CSV)")
@@ -83,10 +76,16 @@ def _run_sensitivity(args: argparse.Namespace) -> int:
     result = sensitivity(
         args.file, trials=args.trials, seed=args.seed, variant=args.variant, inputs=args.input
     )
+    outputs = [
+        (args.svg, result.to_svg(top=args.top) if args.svg else None),
+        (args.csv, result.table.to_csv(index=False) if args.csv else None),
+        (
+            args.criticality_csv,
+            result.criticality.to_csv(index=False) if args.criticality_csv else None,
+        ),
+    ]
+    write_texts(outputs, [args.file])
     print(result.to_text(top=args.top))
-    _write(args.svg, result.to_svg(top=args.top), args.file)
-    _write(args.csv, result.table.to_csv(index=False), args.file)
-    _write(args.criticality_csv, result.criticality.to_csv(index=False), args.file)
     return EXIT_OK
 
 
@@ -95,7 +94,7 @@ def _run_sensitivity(args: argparse.Namespace) -> int:
 
 def _configure_select(parser: argparse.ArgumentParser) -> None:
     _common(parser, 2_000)
-    parser.add_argument("--budget", type=float, help="default: the scenario's budget.total")
+    parser.add_argument("--budget", type=amount, help="default: the scenario's budget.total")
     parser.add_argument(
         "--objective",
         choices=["mean", "p10", "positive"],
@@ -105,7 +104,8 @@ def _configure_select(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--budgets",
         metavar="N|B1,B2,...",
-        default="8",
+        type=budget_points,
+        default=8,
         help="frontier: a number of points, or a list of budgets (default 8)",
     )
     parser.add_argument("--no-capacity", action="store_true", help="ignore team capacity")
@@ -115,14 +115,8 @@ def _configure_select(parser: argparse.ArgumentParser) -> None:
 
 def _run_select(args: argparse.Namespace) -> int:
     from portfolio_sim.decide.select import select
-    from portfolio_sim.errors import InputError
 
     _check_outputs(args, "csv")
-    try:
-        parts = [float(b) for b in args.budgets.split(",")]
-    except ValueError:
-        raise InputError(f"--budgets: expected a number or a list, got {args.budgets!r}") from None
-    budgets: int | list[float] = int(parts[0]) if "," not in args.budgets else parts
     result = select(
         args.file,
         budget=args.budget,
@@ -130,15 +124,17 @@ def _run_select(args: argparse.Namespace) -> int:
         seed=args.seed,
         variant=args.variant,
         objective=args.objective,
-        budgets=budgets,
+        budgets=args.budgets,
         capacity=not args.no_capacity,
         verify=not args.no_verify,
     )
-    print(result.to_text())
+    csv = None
     if args.csv:
         frame = result.frontier.copy()
         frame["funded"] = [" ".join(f) for f in frame["funded"]]
-        _write(args.csv, frame.to_csv(index=False), args.file)
+        csv = frame.to_csv(index=False)
+    write_texts([(args.csv, csv)], [args.file])
+    print(result.to_text())
     return EXIT_OK
 
 
@@ -185,7 +181,7 @@ def _configure_sweep(parser: argparse.ArgumentParser) -> None:
         help="a field to vary (variant set path), repeatable: the grid is the product",
     )
     parser.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler")
-    parser.add_argument("--workers", type=_positive_int, help="LocalCluster worker processes")
+    parser.add_argument("--workers", type=whole_number, help="LocalCluster worker processes")
     parser.add_argument("--local", action="store_true", help="run here, one point at a time")
     parser.add_argument("--csv", metavar="PATH", help="write the table (CSV)")
     parser.add_argument("--json", metavar="PATH", help="write the table (JSON records)")
@@ -207,12 +203,14 @@ def _run_sweep(args: argparse.Namespace) -> int:
         local=args.local,
         progress=not args.quiet,
     )
-    print(f"{len(table)} grid points, {args.trials:,} trials each ({table.attrs['backend']})")
-    print(table.to_string(index=False))
-    _write(args.csv, table.to_csv(index=False), args.file)
+    json_text = None
     if args.json:
         records = json.loads(table.to_json(orient="records"))
-        _write(args.json, json.dumps(records, indent=2) + "\n", args.file)
+        json_text = json.dumps(records, indent=2) + "\n"
+    csv = table.to_csv(index=False) if args.csv else None
+    write_texts([(args.csv, csv), (args.json, json_text)], [args.file])
+    print(f"{len(table)} grid points, {args.trials:,} trials each ({table.attrs['backend']})")
+    print(table.to_string(index=False))
     return EXIT_OK
 
 

@@ -8,17 +8,8 @@ import time
 from collections.abc import Callable
 
 from portfolio_sim.cli import EXIT_OK, Command
+from portfolio_sim.cli.arguments import check_outputs, whole_number, write_texts
 from portfolio_sim.errors import InputError
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
 
 
 def progress_printer(quiet: bool, after_s: float = 2.0) -> Callable[[int, int], None] | None:
@@ -52,8 +43,8 @@ def progress_printer(quiet: bool, after_s: float = 2.0) -> Callable[[int, int], 
 def _configure_forecast(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="scenario file (.yaml, .yml or .toml)")
     parser.add_argument("--variant", metavar="NAME", help="forecast this variant")
-    parser.add_argument("--trials", type=_positive_int, default=10_000, help="default 10000")
-    parser.add_argument("--seed", type=_positive_int, default=0, help="default 0")
+    parser.add_argument("--trials", type=whole_number, default=10_000, help="default 10000")
+    parser.add_argument("--seed", type=whole_number, default=0, help="default 0")
     parser.add_argument("--engine", choices=["fast", "des"], default="fast")
     parser.add_argument("--json", metavar="PATH", help="write the JSON result here")
     parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
@@ -66,14 +57,12 @@ def _configure_forecast(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_forecast(args: argparse.Namespace) -> int:
-    from portfolio_sim.forecast import forecast
-    from portfolio_sim.results.io import check_writable
+    from portfolio_sim.forecasting import forecast
 
     if args.trials < 1:
         raise InputError("--trials must be at least 1")
-    outputs = [p for p in (args.json, args.html, args.xlsx) if p]
-    for path in outputs:
-        check_writable(path, protect=[args.file])
+    protect = [args.file]
+    check_outputs([args.json, args.html, args.xlsx], protect, folders=[args.csv])
     result = forecast(
         args.file,
         trials=args.trials,
@@ -82,25 +71,31 @@ def _run_forecast(args: argparse.Namespace) -> int:
         engine=args.engine,
         progress=progress_printer(args.quiet),
     )
-    if args.json:
-        result.to_json(args.json, protect=[args.file])
-    if args.html:
-        result.to_html(args.html, protect=[args.file])
+    how_many_lines = None
+    if args.how_many_by:
+        from portfolio_sim.cli.history_cmds import how_many_lines as lines_of
+
+        how_many_lines = lines_of(args)
+    # every computation succeeded: only now are the outputs written (each atomically)
+    json_text = result.to_json() if args.json else None
+    html_text = result.to_html() if args.html else None
     if args.csv:
-        result.to_csv(args.csv, protect=[args.file])
+        result.to_csv(args.csv, protect=protect)
     if args.xlsx:
-        result.to_excel(args.xlsx, protect=[args.file])
+        result.to_excel(args.xlsx, protect=protect)
+    write_texts(
+        [(args.json, None if json_text is None else json_text + "\n"), (args.html, html_text)],
+        protect,
+    )
     if not args.quiet:
         from portfolio_sim.results.text import forecast_text  # pandas: only for the table
 
         print(forecast_text(result))
     for warning in result.warnings:  # even with --quiet: they are about the answer
         print(f"warning: {warning}", file=sys.stderr)
-    if getattr(args, "how_many_by", None):
-        from portfolio_sim.cli.history_cmds import print_how_many
-
+    if how_many_lines is not None:
         print()
-        print_how_many(args)
+        print(how_many_lines)
     return EXIT_OK
 
 
@@ -109,7 +104,7 @@ def _configure_warmup(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_warmup(args: argparse.Namespace) -> int:
-    from portfolio_sim.warmup import warmup
+    from portfolio_sim.warming import warmup
 
     seconds = warmup()
     print(f"kernels ready ({seconds:.1f} s)")

@@ -1,7 +1,7 @@
 """Subcommands on real history: ``calibrate``, ``backtest`` and ``how-many``.
 
 ``how-many FILE --by DATE`` answers "how many items by this date" for throughput teams.
-:func:`add_how_many_option` and :func:`print_how_many` let another command (``forecast
+:func:`add_how_many_option` and :func:`how_many_lines` let another command (``forecast
 --how-many-by DATE``) offer the same answer.
 """
 
@@ -12,17 +12,8 @@ import sys
 from typing import Any
 
 from portfolio_sim.cli import EXIT_OK, Command
+from portfolio_sim.cli.arguments import check_outputs, iso_date, span, whole_number, write_texts
 from portfolio_sim.errors import InputError
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
 
 
 def _history_args(parser: argparse.ArgumentParser) -> None:
@@ -35,8 +26,12 @@ def _history_args(parser: argparse.ArgumentParser) -> None:
         "--type", dest="types", action="append", metavar="TYPE", help="keep only this type"
     )
     parser.add_argument("--per", choices=["week", "day"], default="week", help="default week")
-    parser.add_argument("--since", metavar="DATE", help="ignore items done before DATE")
-    parser.add_argument("--until", metavar="DATE", help="export date (default: last done date)")
+    parser.add_argument(
+        "--since", type=iso_date, metavar="DATE", help="ignore items done before DATE"
+    )
+    parser.add_argument(
+        "--until", type=iso_date, metavar="DATE", help="export date (default: last done date)"
+    )
     parser.add_argument("--dayfirst", action="store_true", help="read 3/4/2024 as 3 April")
 
 
@@ -72,10 +67,9 @@ def _configure_calibrate(parser: argparse.ArgumentParser) -> None:
 
 def _run_calibrate(args: argparse.Namespace) -> int:
     from portfolio_sim.history import calibrate
-    from portfolio_sim.results.io import check_writable, write_text_atomic
+    from portfolio_sim.results.io import write_text_atomic
 
-    if args.out:
-        check_writable(args.out, protect=[args.history])
+    check_outputs([args.out], protect=[args.history])
     cal = calibrate(args.history, **_calibrate_options(args))
     _report_skipped(cal)
     print(cal.summary().to_string(index=False, float_format=lambda x: f"{x:.1f}"), file=sys.stderr)
@@ -89,23 +83,24 @@ def _run_calibrate(args: argparse.Namespace) -> int:
 
 def _configure_backtest(parser: argparse.ArgumentParser) -> None:
     _history_args(parser)
-    parser.add_argument("--every", default="2w", help="spacing of cut dates (default 2w)")
-    parser.add_argument("--horizon", default="12w", help="forecast horizon (default 12w)")
-    parser.add_argument("--window", help="history used at each cut (default: all)")
-    parser.add_argument("--min-history", default="8w", help="least history (default 8w)")
-    parser.add_argument("--trials", type=_count, default=10_000, help="default 10000")
-    parser.add_argument("--seed", type=_count, default=0, help="default 0")
+    parser.add_argument(
+        "--every", type=span, default="2w", help="spacing of cut dates (default 2w)"
+    )
+    parser.add_argument(
+        "--horizon", type=span, default="12w", help="forecast horizon (default 12w)"
+    )
+    parser.add_argument("--window", type=span, help="history used at each cut (default: all)")
+    parser.add_argument("--min-history", type=span, default="8w", help="least history (default 8w)")
+    parser.add_argument("--trials", type=whole_number, default=10_000, help="default 10000")
+    parser.add_argument("--seed", type=whole_number, default=0, help="default 0")
     parser.add_argument("--html", metavar="PATH", help="write an HTML report here")
     parser.add_argument("--csv", metavar="PATH", help="write the per-cut table here")
 
 
 def _run_backtest(args: argparse.Namespace) -> int:
     from portfolio_sim.history import backtest, calibrate
-    from portfolio_sim.results.io import check_writable, write_text_atomic
 
-    for path in (args.html, args.csv):
-        if path:
-            check_writable(path, protect=[args.history])
+    check_outputs([args.html, args.csv], protect=[args.history])
     cal = calibrate(args.history, **_calibrate_options(args))
     _report_skipped(cal)
     result = backtest(
@@ -117,10 +112,13 @@ def _run_backtest(args: argparse.Namespace) -> int:
         trials=args.trials,
         seed=args.seed,
     )
+    html = None
     if args.html:
-        result.to_html(args.html, protect=[args.history])
-    if args.csv:
-        write_text_atomic(args.csv, result.table.to_csv(index=False), protect=[args.history])
+        from portfolio_sim.report.history_backtest import backtest_html
+
+        html = backtest_html(result)
+    csv = result.table.to_csv(index=False) if args.csv else None
+    write_texts([(args.html, html), (args.csv, csv)], protect=[args.history])
     print(result.text())
     return EXIT_OK
 
@@ -137,54 +135,45 @@ def add_how_many_option(parser: argparse.ArgumentParser, flag: str = "--how-many
         flag,
         dest="how_many_by",
         action="append",
+        type=iso_date,
         metavar="DATE",
         help="items each throughput team completes by DATE (repeatable)",
     )
 
 
-def print_how_many(args: argparse.Namespace, file: str | None = None) -> None:
-    """Print the how-many table for ``args.how_many_by`` (nothing when not asked)."""
+def how_many_lines(args: argparse.Namespace) -> str:
+    """The titled how-many table for ``args.how_many_by`` (dates already parsed)."""
     from portfolio_sim.history.howmany import how_many, how_many_text
 
-    if not getattr(args, "how_many_by", None):
-        return
     if args.trials < 1:
         raise InputError("--trials must be at least 1")
     table = how_many(
-        file or args.file,
-        args.how_many_by,
-        trials=args.trials,
-        seed=args.seed,
-        variant=args.variant,
+        args.file, args.how_many_by, trials=args.trials, seed=args.seed, variant=args.variant
     )
-    print(_HOW_MANY_TITLE)
-    print(how_many_text(table))
+    return f"{_HOW_MANY_TITLE}\n{how_many_text(table)}"
 
 
 def _configure_how_many(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="scenario file (.yaml, .yml or .toml)")
     add_how_many_option(parser, "--by")
     parser.add_argument("--variant", metavar="NAME", help="use this variant")
-    parser.add_argument("--trials", type=_count, default=10_000, help="default 10000")
-    parser.add_argument("--seed", type=_count, default=0, help="default 0")
+    parser.add_argument("--trials", type=whole_number, default=10_000, help="default 10000")
+    parser.add_argument("--seed", type=whole_number, default=0, help="default 0")
     parser.add_argument("--csv", metavar="PATH", help="write the table here")
 
 
 def _run_how_many(args: argparse.Namespace) -> int:
     from portfolio_sim.history.howmany import how_many, how_many_text
-    from portfolio_sim.results.io import check_writable, write_text_atomic
 
     if not args.how_many_by:
         raise InputError("give at least one --by DATE")
     if args.trials < 1:
         raise InputError("--trials must be at least 1")
-    if args.csv:
-        check_writable(args.csv, protect=[args.file])
+    check_outputs([args.csv], protect=[args.file])
     table = how_many(
         args.file, args.how_many_by, trials=args.trials, seed=args.seed, variant=args.variant
     )
-    if args.csv:
-        write_text_atomic(args.csv, table.to_csv(index=False), protect=[args.file])
+    write_texts([(args.csv, table.to_csv(index=False) if args.csv else None)], [args.file])
     print(_HOW_MANY_TITLE)
     print(how_many_text(table))
     return EXIT_OK

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 
 from portfolio_sim.cli import EXIT_OK, Command
-from portfolio_sim.cli.forecast_cmds import _positive_int
+from portfolio_sim.cli.arguments import check_outputs, whole_number
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="scenario file (.yaml, .yml or .toml)")
     parser.add_argument("--variant", metavar="NAME", help="trace this variant")
-    parser.add_argument("--seed", type=_positive_int, default=0, help="default 0")
+    parser.add_argument("--seed", type=whole_number, default=0, help="default 0")
     which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--trial", type=_positive_int, metavar="K", help="trace trial K")
+    which.add_argument("--trial", type=whole_number, metavar="K", help="trace trial K")
     which.add_argument(
         "--near",
         metavar="pNN",
@@ -22,7 +22,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--near-trials",
-        type=_positive_int,
+        type=whole_number,
         default=2000,
         metavar="N",
         help="fast-engine trials behind --near (default 2000)",
@@ -35,15 +35,12 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from portfolio_sim.errors import InputError
-    from portfolio_sim.results.io import check_writable
     from portfolio_sim.tracing import trace_trial
 
     protect = [args.file]
     if args.gantt and not args.gantt.lower().endswith((".svg", ".png")):
         raise InputError(f"{args.gantt}: a Gantt chart is written as .svg or .png")
-    for path in (args.csv, args.json, args.gantt):
-        if path:
-            check_writable(path, protect=protect)
+    check_outputs([args.csv, args.json, args.gantt], protect)
     trace = trace_trial(
         args.file,
         seed=args.seed,

@@ -153,7 +153,7 @@ def _verify(
     scn: Scenario, funded: list[str], trials: int, seed: int, fixed: float, disc: float
 ) -> dict[str, float]:
     """Forecast the funded set (same seed); funding nothing costs only the fixed overhead."""
-    from portfolio_sim.forecast import forecast
+    from portfolio_sim.forecasting import forecast
 
     if not funded:
         overhead = -fixed * disc
@@ -193,7 +193,7 @@ def select(
     maximising ``objective`` (``mean`` NPV, NPV ``p10``, or probability ``positive``), and
     the efficient frontier over ``budgets`` (a list, or a number of evenly spaced points up
     to the cost of everything). See the module docstring for the approximation."""
-    from portfolio_sim.forecast import _resolve, forecast
+    from portfolio_sim.forecasting import _resolve, forecast
     from portfolio_sim.results.decide_tables import estimates_table, frontier_table
 
     if objective not in OBJECTIVES:

@@ -65,7 +65,7 @@ def _npv_mean(fc: Any) -> float:
 
 
 def _load(scenario: Scenario | str | os.PathLike[str], variant: str | None) -> Scenario:
-    from portfolio_sim.forecast import _resolve
+    from portfolio_sim.forecasting import _resolve
 
     scn, _ = _resolve(scenario, variant)
     return scn
@@ -85,7 +85,7 @@ def sensitivity(
     ``inputs`` restricts the tornado to inputs whose key contains one of the strings.
     Costs ``1 + 2 x inputs`` forecasts of ``trials`` trials each.
     """
-    from portfolio_sim.forecast import forecast
+    from portfolio_sim.forecasting import forecast
     from portfolio_sim.results.decide_tables import tornado_table
 
     scn = _load(scenario, variant)
@@ -145,7 +145,7 @@ def _swing_row(
     """One tornado row (see :func:`portfolio_sim.results.decide_tables.tornado_table`):
     ``inp`` held at each side; finish_p85_low/_high are ``numpy.datetime64`` (NaT = not
     done by the horizon)."""
-    from portfolio_sim.forecast import forecast
+    from portfolio_sim.forecasting import forecast
 
     h = c.horizon_days
     out: dict[str, Any] = {"input": inp.key, "kind": inp.kind, "entity": inp.entity}

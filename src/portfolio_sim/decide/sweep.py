@@ -127,7 +127,7 @@ def run_point(
     seed: int,
 ) -> dict[str, Any]:
     """One grid point (the Dask task): scenario text (or object) -> headline dict. Pure."""
-    from portfolio_sim.forecast import forecast
+    from portfolio_sim.forecasting import forecast
     from portfolio_sim.scenario.variants import apply_variant
 
     scn = _scenario_of(source, fmt, filename)

@@ -1,7 +1,7 @@
 """The arrays a kernel reads, as one typed tuple (Numba passes it by reference).
 
 Built from :class:`portfolio_sim.scenario.compile.CompiledScenario` by
-``portfolio_sim.forecast``; the kernels themselves import only numpy, numba and rng.
+``portfolio_sim.forecasting``; the kernels themselves import only numpy, numba and rng.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The comparison of a base scenario and its variants: side-by-side tables, deltas, paired
-per-trial differences and the cut line (a floor below ``compare.py``, which runs the
+per-trial differences and the cut line (a floor below ``comparing.py``, which runs the
 forecasts).
 
 Every number here is computed from :class:`~portfolio_sim.results.forecast.Forecast`

@@ -139,5 +139,11 @@ def money_text(fc: Any) -> str:
         }
     )
     active = months["cost_p90"] > 0
+    if not active.any():  # a scenario without any cost: say so, not an empty table
+        lines += [
+            "",
+            f"Monthly cost ({cur}): none (the P90 cost of every month is 0)",
+        ]
+        return "\n".join(lines)
     lines += ["", f"Monthly cost ({cur}), months with cost:", table[active].to_string(index=False)]
     return "\n".join(lines)

@@ -52,7 +52,7 @@ WARMUP_SCENARIO: dict[str, object] = {
 
 def warmup() -> float:
     """Compile (or load from cache) every kernel; returns the seconds it took."""
-    from portfolio_sim.forecast import forecast
+    from portfolio_sim.forecasting import forecast
 
     t0 = time.perf_counter()
     scenario = Scenario.model_validate(WARMUP_SCENARIO)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from portfolio_sim.errors import InputError
-from portfolio_sim.forecast import Engine, forecast, provenance
+from portfolio_sim.forecasting import Engine, forecast, provenance
 from portfolio_sim.results.compare_tables import BASE, Comparison
 from portfolio_sim.scenario.schema import Scenario
 

@@ -1,0 +1,128 @@
+"""Argument types and output checks shared by the subcommands: parsing, not logic.
+
+Each type is an argparse ``type=`` callable: it turns the text into a value or raises
+:class:`argparse.ArgumentTypeError`, which argparse reports as ``portfolio-sim COMMAND:
+error: argument --x: reason`` with exit status 2, before any work starts. A number that
+is negative, NaN or infinite is refused here rather than turning into a NaN answer later.
+
+:func:`check_outputs` checks every output path of a run before the run: each one can be
+written, is not an input file, and no two name the same file. With these, a failing
+command never touches an existing output: the files are written only after the whole
+computation succeeded (each one atomically, see :mod:`portfolio_sim.results.io`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from portfolio_sim.errors import InputError
+
+
+def whole_number(text: str) -> int:
+    """A whole number >= 0 (``_`` and ``,`` allowed as thousands separators)."""
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def amount(text: str) -> float:
+    """A finite number >= 0 (money, a score): no NaN, no infinity, not negative."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text!r}")
+    return value
+
+
+def budget_points(text: str) -> int | list[float]:
+    """``N`` (a number of frontier points, at least 2) or ``B1,B2,...`` (budgets >= 0)."""
+    if "," not in text:
+        try:
+            points = int(text.replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a number of points or a list of budgets B1,B2,..., got {text!r}"
+            ) from None
+        if points < 2:
+            raise argparse.ArgumentTypeError(f"a frontier needs at least 2 points, got {points}")
+        return points
+    return [amount(part.strip()) for part in text.split(",") if part.strip()]
+
+
+def iso_date(text: str) -> dt.date:
+    """A calendar date written ``YYYY-MM-DD``."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+_SPAN = re.compile(r"\s*(\d+)\s*([wWdD]?)\s*")
+
+
+def span(text: str) -> str:
+    """A span like ``2w``, ``12w``, ``10d`` or a bare number of periods (at least 1)."""
+    match = _SPAN.fullmatch(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"expected a span like 2w, 12w or 10d, got {text!r}")
+    if int(match[1]) < 1:
+        raise argparse.ArgumentTypeError(f"must be at least one period, got {text!r}")
+    return text.strip()
+
+
+def check_outputs(
+    files: Iterable[str | None],
+    protect: Iterable[str],
+    folders: Iterable[str | None] = (),
+) -> None:
+    """Raise InputError unless every output can be written before any work starts.
+
+    ``files`` are output files (their folder must exist; not a folder; not an input in
+    ``protect``), ``folders`` output folders (created if missing, so they must not be an
+    existing file). ``None`` entries (options not given) are skipped. No two outputs may
+    name the same path: the second would silently replace the first."""
+    from portfolio_sim.results.io import check_writable
+
+    protect = list(protect)
+    seen: dict[Path, str] = {}
+    for path in files:
+        if path:
+            check_writable(path, protect=protect)
+            _distinct(path, seen)
+    for folder in folders:
+        if folder:
+            if os.path.exists(folder) and not os.path.isdir(folder):
+                raise InputError(f"{folder}: is a file, expected a folder for the CSV tables")
+            _distinct(folder, seen)
+
+
+def _distinct(path: str, seen: dict[Path, str]) -> None:
+    key = Path(path).resolve()
+    if key in seen:
+        raise InputError(f"{path}: the same output as {seen[key]}; give each output its own path")
+    seen[key] = path
+
+
+def write_texts(outputs: Iterable[tuple[str | None, str | None]], protect: Iterable[str]) -> None:
+    """Write each ``(path, text)`` atomically; pairs without a path or text are skipped.
+    Called once the run's computation has succeeded, with every text already rendered."""
+    from portfolio_sim.results.io import write_text_atomic
+
+    protect = list(protect)
+    for path, text in outputs:
+        if path and text is not None:
+            write_text_atomic(path, text, protect)
