@@ -1,7 +1,7 @@
 """The package's layering rules (developers' guide), checked on the source.
 
-* kernels import only numpy, numba, the standard library and the shared stream module
-  (``portfolio_sim.rng``), besides each other;
+* kernels import only numpy, numba, the standard library, the shared stream module
+  (``portfolio_sim.rng``) and the shared codes (``portfolio_sim.codes``), besides each other;
 * the SimPy model never imports the kernels (it is their independent check), directly or
   through anything it imports;
 * the scenario package imports no engine and no Numba;
@@ -58,7 +58,7 @@ def test_kernels_import_only_numpy_numba_and_the_stream_module(path: Path) -> No
         if not (
             top(name) in {"numpy", "numba", "__future__"}
             or top(name) in STDLIB
-            or name == "portfolio_sim.rng"
+            or name in {"portfolio_sim.rng", "portfolio_sim.codes"}
             or name.startswith("portfolio_sim.kernels")
         )
     ]

@@ -24,8 +24,7 @@ from typing import Any
 
 import numpy as np
 
-#: Clock times within EPS above a day boundary count as that boundary.
-EPS = 1e-9
+from portfolio_sim.codes import EPS
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_WORKDAYS: tuple[str, ...] = WEEKDAYS[:5]

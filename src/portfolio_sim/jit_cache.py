@@ -1,7 +1,7 @@
 """Keep Numba's on-disk kernel cache consistent with the kernel sources.
 
 Numba's ``cache=True`` checks only the timestamp of the file that defines a function, not
-of the functions it calls in other modules: after a change to ``rng.py`` a cached
+of the functions it calls in other modules: after a change to ``rng.py`` or ``codes.py`` a cached
 ``_run_trials`` would still hold the old sampler inlined. Before the kernels are imported
 we hash every kernel source file and, when the hash differs from the one recorded beside
 the cache, delete the cached machine code so it is compiled afresh (once).
@@ -20,7 +20,7 @@ from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parent
 #: Every module whose njit code may be inlined into a cached kernel.
-_SOURCES = ("rng.py", "kernels", "history/howmany_kernel.py")
+_SOURCES = ("rng.py", "codes.py", "kernels", "history/howmany_kernel.py")
 _STAMP_NAME = "kernel-sources.sha256"
 _checked = False
 

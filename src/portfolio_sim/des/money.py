@@ -49,19 +49,11 @@ from typing import Any
 import numpy as np
 
 from portfolio_sim.calendar import done_day
+from portfolio_sim.codes import EPS, NO_DIST, SLOT_COST, SLOT_SUCCESS
 from portfolio_sim.rng import SUBSTREAM
 from portfolio_sim.rng import draw as _rng_draw
 from portfolio_sim.rng import uniform as _rng_uniform
-from portfolio_sim.scenario.compile import (
-    NO_DEADLINE,
-    NO_DIST,
-    SLOT_COST,
-    SLOT_SUCCESS,
-    CompiledScenario,
-)
-
-#: Clock times within this of a whole day count as that day (as in the schedule).
-EPS = 1e-9
+from portfolio_sim.scenario.compile import NO_DEADLINE, CompiledScenario
 
 #: The Numba dispatchers, called with plain ints and ``np.uint64`` keys (fast dispatch).
 draw: Any = _rng_draw

@@ -26,20 +26,18 @@ from typing import Any
 
 import numpy as np
 
-from portfolio_sim.rng import draw as _rng_draw
-from portfolio_sim.rng import uniform as _rng_uniform
-from portfolio_sim.scenario.compile import (
+from portfolio_sim.codes import (
+    EPS,
     NO_DIST,
     RISK_DELAY,
     SLOT_FIRES,
     SLOT_GROWTH,
     SLOT_IMPACT,
     SLOT_SIZE,
-    CompiledScenario,
 )
-
-#: Tolerance of the round-up of item counts (a float just above an integer stays it).
-ROUND_EPS = 1e-9
+from portfolio_sim.rng import draw as _rng_draw
+from portfolio_sim.rng import uniform as _rng_uniform
+from portfolio_sim.scenario.compile import CompiledScenario
 
 
 @dataclass
@@ -101,7 +99,7 @@ class Sampler:
             if growth is not None:
                 s *= self._draw(growth, key, trial, SLOT_GROWTH)
             if self.feat_items[f]:
-                s = float(math.ceil(s - ROUND_EPS))
+                s = float(math.ceil(s - EPS))
             size.append(max(s, 0.0))
         delay = [0.0] * len(size)
         fired: list[int] = []
@@ -114,7 +112,7 @@ class Sampler:
                 if self.risk_delay[r]:
                     delay[f] += x
                 elif self.feat_items[f]:
-                    size[f] += float(math.ceil(x - ROUND_EPS))
+                    size[f] += float(math.ceil(x - EPS))
                 else:
                     size[f] += x
         return TrialDraws(size=size, delay=delay, fired=fired)

@@ -25,14 +25,15 @@ from typing import Any
 import numpy as np
 
 from portfolio_sim.calendar import done_day
-from portfolio_sim.des.model import EPS, DesModel, TrialResult
+from portfolio_sim.codes import EFFORT, EPS
+from portfolio_sim.des.model import DesModel, TrialResult
 from portfolio_sim.results.trace_tables import (
     UTILISATION_COLUMNS,
     Table,
     trace_utilisation_frame,
     trace_utilisation_totals,
 )
-from portfolio_sim.scenario.compile import EFFORT, CompiledScenario
+from portfolio_sim.scenario.compile import CompiledScenario
 
 
 def _paid_end(m: CompiledScenario, j: int, team_finish: float) -> float:

@@ -151,7 +151,8 @@ def how_many(
         InputError: no throughput team (or an unknown one in ``teams``), trials < 1, or
             a bad date. ScenarioError: an invalid scenario or variant.
     """
-    from portfolio_sim.scenario.compile import THROUGHPUT, compile_scenario
+    from portfolio_sim.codes import THROUGHPUT
+    from portfolio_sim.scenario.compile import compile_scenario
 
     if trials < 1:
         raise InputError("trials must be at least 1")

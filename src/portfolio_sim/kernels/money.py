@@ -31,9 +31,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from portfolio_sim.codes import EPS, SLOT_COST, SLOT_SUCCESS
 from portfolio_sim.rng import NO_REFCOUNT, SUBSTREAM, draw, uniform
-
-EPS = 1e-9
 
 
 class MoneyModel(NamedTuple):
@@ -310,7 +309,7 @@ def trial_money(
                     mm.feat_cost[f, 2],
                     mm.feat_key[f],
                     trial,
-                    2,
+                    SLOT_COST,
                 ),
                 0.0,
             )
@@ -325,7 +324,7 @@ def trial_money(
         f = mm.value_feats[i]
         if done[f] <= h:
             p = mm.feat_value[f, 2]
-            if p >= 1.0 or uniform(mm.feat_key[f], trial, 3 * SUBSTREAM) < p:
+            if p >= 1.0 or uniform(mm.feat_key[f], trial, SLOT_SUCCESS * SUBSTREAM) < p:
                 dd = _done_day(done[f])
                 value += mm.value_tab[i, dd]
                 v_pv = mm.value_pv_tab[i, dd]

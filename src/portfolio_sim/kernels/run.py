@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numba import njit
 
+from portfolio_sim.codes import EFFORT
 from portfolio_sim.kernels.model import KernelModel
 from portfolio_sim.kernels.money import trial_money
 from portfolio_sim.kernels.schedule import EPS, cap_at, sample_trial, simulate_trial
@@ -214,7 +215,7 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
                 out.team_hist[w, j, done_day(d)] += 1
             else:
                 out.team_hist[w, j, n_bins - 1] += 1
-            if team_kind[j] == 0:
+            if team_kind[j] == EFFORT:
                 paid_to = horizon
                 if d <= horizon and not team_release_horizon[j]:
                     paid_to = min(float(done_day(d) + 1), horizon)

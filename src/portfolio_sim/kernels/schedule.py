@@ -23,14 +23,23 @@ import math
 import numpy as np
 from numba import njit
 
+from portfolio_sim.codes import (
+    ACTIVE,
+    DONE,
+    EFFORT,
+    EPS,
+    RISK_DELAY,
+    SLOT_FIRES,
+    SLOT_GROWTH,
+    SLOT_IMPACT,
+    SLOT_SIZE,
+    THROUGHPUT,
+    WAITING,
+)
 from portfolio_sim.kernels.throughput import tp_commit_team, tp_next_completion
 from portfolio_sim.rng import NO_REFCOUNT, draw, uniform
 
-EPS = 1e-9
 INF = np.inf
-
-# Feature states.
-WAITING, ACTIVE, DONE = 0, 1, 2
 
 
 @njit(cache=True, inline="always", **NO_REFCOUNT)
@@ -81,7 +90,9 @@ def sample_trial(m, trial, size, delay):
     risk_ptr = m.risk_ptr
     n_f = feat_team.shape[0]
     for f in range(n_f):
-        s = draw(feat_size[f, 0], pool, feat_size[f, 1], feat_size[f, 2], feat_key[f], trial, 0)
+        s = draw(
+            feat_size[f, 0], pool, feat_size[f, 1], feat_size[f, 2], feat_key[f], trial, SLOT_SIZE
+        )
         if feat_growth[f, 0] >= 0:
             s *= draw(
                 feat_growth[f, 0],
@@ -90,14 +101,14 @@ def sample_trial(m, trial, size, delay):
                 feat_growth[f, 2],
                 feat_key[f],
                 trial,
-                1,
+                SLOT_GROWTH,
             )
         if feat_items[f]:
             s = math.ceil(s - EPS)
         size[f] = max(s, 0.0)
         delay[f] = 0.0
     for r in range(risk_prob.shape[0]):
-        if uniform(risk_key[r], trial, 0) < risk_prob[r]:
+        if uniform(risk_key[r], trial, SLOT_FIRES) < risk_prob[r]:
             x = draw(
                 risk_dist[r, 0],
                 pool,
@@ -105,13 +116,13 @@ def sample_trial(m, trial, size, delay):
                 risk_dist[r, 2],
                 risk_key[r],
                 trial,
-                1,
+                SLOT_IMPACT,
             )
             x = max(x, 0.0)
             kind = risk_kind[r]
             for i in range(risk_ptr[r], risk_ptr[r + 1]):
                 f = risk_idx[i]
-                if kind == 2:
+                if kind == RISK_DELAY:
                     delay[f] += x
                 elif feat_items[f]:
                     size[f] += math.ceil(x - EPS)
@@ -290,7 +301,7 @@ def simulate_trial(
             dirty[j] = False
             hi = team_feat_ptr[j + 1]
             lo = _first_open(team_feat_idx, state, team_lo, j, hi)
-            if team_kind[j] == 1:
+            if team_kind[j] == THROUGHPUT:
                 _tp_settle(
                     m,
                     j,
@@ -390,7 +401,7 @@ def simulate_trial(
             dirty[j] = True
             hi = team_feat_ptr[j + 1]
             lo = _first_open(team_feat_idx, state, team_lo, j, hi)
-            if team_kind[j] == 1:
+            if team_kind[j] == THROUGHPUT:
                 _tp_settle(
                     m,
                     j,
@@ -436,7 +447,7 @@ def simulate_trial(
     # apply throughput periods that ended by the horizon (items and starts; no completion
     # can be among them, or it would have been an event).
     for j in range(n_t):
-        if team_kind[j] == 1:
+        if team_kind[j] == THROUGHPUT:
             tp_commit_team(
                 team_lo[j],
                 team_feat_ptr,
@@ -458,7 +469,7 @@ def simulate_trial(
                 tp_cache,
                 tp_stamp,
             )
-        if team_kind[j] == 0 and team_k[j] > 0:
+        if team_kind[j] == EFFORT and team_k[j] > 0:
             _effort_sync(
                 cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, horizon, team_k, team_v, team_c
             )

@@ -21,11 +21,10 @@ import math
 import numpy as np
 from numba import njit
 
+from portfolio_sim.codes import ACTIVE, DONE, EPS, WAITING
 from portfolio_sim.rng import NO_REFCOUNT, draw
 
-EPS = 1e-9
 INF = np.inf
-WAITING, ACTIVE, DONE = 0, 1, 2
 
 
 @njit(cache=True, inline="always", **NO_REFCOUNT)

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from portfolio_sim.calendar import WorkCalendar, done_day
-from portfolio_sim.des.model import EPS
+from portfolio_sim.codes import EPS
 from portfolio_sim.errors import InputError
 
 #: The table type of the trace, for the layers that do not import pandas themselves.

@@ -22,19 +22,17 @@ from typing import Any
 import numpy as np
 
 from portfolio_sim.calendar import WorkCalendar
+from portfolio_sim.codes import (
+    EFFORT,
+    NO_DIST,
+    RISK_DELAY,
+    RISK_EXTRA_EFFORT,
+    RISK_EXTRA_ITEMS,
+    THROUGHPUT,
+)
 from portfolio_sim.distributions import encode
 from portfolio_sim.scenario.schema import Distribution, Scenario
 
-#: Slots of a feature's stream (see rng.py).
-SLOT_SIZE, SLOT_GROWTH, SLOT_COST, SLOT_SUCCESS = 0, 1, 2, 3
-#: Slots of a risk's stream.
-SLOT_FIRES, SLOT_IMPACT = 0, 1
-#: Risk impact kinds.
-RISK_EXTRA_EFFORT, RISK_EXTRA_ITEMS, RISK_DELAY = 0, 1, 2
-#: Team kinds.
-EFFORT, THROUGHPUT = 0, 1
-
-NO_DIST = -1
 NO_DEADLINE = np.iinfo(np.int64).max
 
 
