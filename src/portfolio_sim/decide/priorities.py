@@ -81,7 +81,7 @@ def cost_of_delay(fc: Any) -> np.ndarray:
     ok = np.isfinite(done) & (done <= h)
     day = np.where(ok, np.maximum(np.ceil(np.where(ok, done, 0) - 1e-9) - 1, 0), h - 1)
     cal_days = np.asarray(c.calendar.calendar_days_since_start(day.astype(np.int64)), float)
-    horizon_off = float(c.money["horizon_off"]) if c.money else cal_days.max(initial=0.0)
+    horizon_off = float(c.money.horizon_off)
     cal_days = np.where(ok, cal_days, horizon_off)
     months = cal_days.reshape(done.shape) / DAYS_PER_MONTH
     per_month = np.where(c.feature_has_value, c.feat_value[:, 0], 0.0)

@@ -72,12 +72,11 @@ def run_fast(
     from portfolio_sim.jit_cache import ensure_fresh
 
     ensure_fresh()
-    from portfolio_sim.kernels.model import kernel_model
-    from portfolio_sim.kernels.money import money_model
+    from portfolio_sim.engines.fast_inputs import kernel_model, kernel_money
     from portfolio_sim.kernels.run import Tallies, run_block
 
     model = kernel_model(compiled)
-    mm = money_model(compiled)
+    mm = kernel_money(compiled)
     n_m = len(compiled.month_labels)
     n_f, n_t, h = compiled.n_features, compiled.n_teams, compiled.horizon_days
     w = int(workers or _numba_threads())

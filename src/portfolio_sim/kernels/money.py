@@ -35,7 +35,11 @@ from portfolio_sim.codes import EPS, SLOT_COST, SLOT_SUCCESS
 from portfolio_sim.rng import NO_REFCOUNT, SUBSTREAM, draw, uniform
 
 
-class MoneyModel(NamedTuple):
+class KernelMoney(NamedTuple):
+    """The fast engine's money inputs: ``CompiledScenario.money`` plus the team and
+    feature arrays :func:`trial_money` reads, and lookups derived once per scenario
+    (built by :func:`portfolio_sim.engines.fast_inputs.kernel_money`)."""
+
     horizon_days: int
     team_cost_cum: np.ndarray  # float64 [T, H+1]
     team_has_work: np.ndarray  # bool [T]
@@ -59,7 +63,7 @@ class MoneyModel(NamedTuple):
     budget_total: float  # < 0: no total budget
     quarter_of_month: np.ndarray  # int64 [M] index of the budget quarter of each month, -1
     pool: np.ndarray
-    # Derived by money_model() (not in the compiled money dict):
+    # Derived once per scenario by kernel_money():
     team_has_capex: np.ndarray  # bool [T] some feature of the team is capitalizable
     cost_feats: np.ndarray  # int64 features with a one-off cost, ascending
     penalty_feats: np.ndarray  # int64 features with a penalty and a deadline
@@ -128,7 +132,7 @@ def _value_of(per_month, ramp_months, s, e_excl, month_start_off, disc, k0):
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def _value_tables(
+def value_tables(
     feats, feat_value, cal_off, day_month, horizon_off, month_start_off, disc, tab, tab_pv
 ):
     """Fill ``tab[i, dd]``/``tab_pv[i, dd]`` with the value and discounted value that
@@ -378,55 +382,3 @@ def trial_money(
     out[5] = value_pv - cost_pv - penalty_pv
     out[6] = capex
     out[7] = spent
-
-
-def money_model(compiled: object) -> MoneyModel:
-    """Pick the money arrays out of a compiled scenario and derive the per-trial lookups:
-    which teams have capitalizable features, which features have one-off costs, penalties
-    or value, and each value feature's (discounted) value by done day."""
-    values: dict[str, object] = dict(compiled.money)  # type: ignore[attr-defined]
-    derived = {
-        "team_has_capex",
-        "cost_feats",
-        "penalty_feats",
-        "value_feats",
-        "value_tab",
-        "value_pv_tab",
-    }
-    for name in MoneyModel._fields:
-        if name not in values and name not in derived:
-            values[name] = getattr(compiled, name)
-    h = int(values["horizon_days"])  # type: ignore[call-overload]
-    capex = np.asarray(values["feat_capex"], dtype=np.bool_)
-    ptr = np.asarray(values["team_feat_ptr"], dtype=np.int64)
-    idx = np.asarray(values["team_feat_idx"], dtype=np.int64)
-    values["team_has_capex"] = np.array(
-        [bool(capex[idx[ptr[j] : ptr[j + 1]]].any()) for j in range(len(ptr) - 1)],
-        dtype=np.bool_,
-    )
-    feat_cost = np.asarray(values["feat_cost"])
-    values["cost_feats"] = np.flatnonzero(feat_cost[:, 0] >= 0).astype(np.int64)
-    penalty = np.asarray(values["feat_penalty"])
-    deadline = np.asarray(values["feat_deadline_day"])
-    has_deadline = deadline != np.iinfo(np.int64).max
-    values["penalty_feats"] = np.flatnonzero((penalty > 0.0) & has_deadline).astype(np.int64)
-    feat_value = np.asarray(values["feat_value"], dtype=np.float64)
-    feats = np.flatnonzero(feat_value[:, 0] > 0.0).astype(np.int64)
-    tab = np.empty((len(feats), h))
-    tab_pv = np.empty((len(feats), h))
-    if len(feats) and h > 0:
-        _value_tables(
-            feats,
-            feat_value,
-            values["cal_off"],
-            values["day_month"],
-            values["horizon_off"],
-            values["month_start_off"],
-            values["disc"],
-            tab,
-            tab_pv,
-        )
-    values["value_feats"] = feats
-    values["value_tab"] = tab
-    values["value_pv_tab"] = tab_pv
-    return MoneyModel(**values)  # type: ignore[arg-type]

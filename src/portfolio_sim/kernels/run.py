@@ -17,14 +17,14 @@ from these counts.
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
 from portfolio_sim.codes import EFFORT
-from portfolio_sim.kernels.model import KernelModel
-from portfolio_sim.kernels.money import trial_money
+from portfolio_sim.kernels.arrays import KernelModel
+from portfolio_sim.kernels.money import KernelMoney, trial_money
 from portfolio_sim.kernels.schedule import EPS, cap_at, sample_trial, simulate_trial
 from portfolio_sim.rng import NO_REFCOUNT
 
@@ -135,7 +135,14 @@ def trial_work(n_f: int, n_t: int, n_bins: int, n_m: int) -> TrialWork:
 
 
 def run_block(
-    m: KernelModel, first_trial: int, lo: int, hi: int, w: int, keep: bool, out: Tallies, mm: Any
+    m: KernelModel,
+    first_trial: int,
+    lo: int,
+    hi: int,
+    w: int,
+    keep: bool,
+    out: Tallies,
+    mm: KernelMoney,
 ) -> None:
     """Simulate trials ``first_trial + lo .. first_trial + hi - 1`` as worker ``w`` into
     ``out`` (see :class:`Tallies`); ``mm`` is the money model (kernels/money.py).

@@ -31,6 +31,8 @@ from portfolio_sim.results.raw import TIME_SCALE, WORK_SCALE, EngineOutput
 if TYPE_CHECKING:
     import pandas as pd
 
+    from portfolio_sim.scenario.compile import CompiledScenario
+
 #: Date columns of the features and teams tables.
 _DATE_COLUMNS = tuple(f"p{p}" for p in DATE_PERCENTILES)
 
@@ -60,7 +62,7 @@ def _num(x: Any) -> float | None:
 class Forecast:
     """A forecast of one scenario or variant. Build with :func:`portfolio_sim.forecast`."""
 
-    compiled: Any  # CompiledScenario
+    compiled: CompiledScenario
     raw: EngineOutput
     trials: int
     seed: int

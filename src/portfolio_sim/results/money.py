@@ -24,6 +24,8 @@ from portfolio_sim.results.raw import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
 if TYPE_CHECKING:
     import pandas as pd
 
+    from portfolio_sim.scenario.compile import CompiledScenario
+
 COST_PS = (10, 50, 80, 90)
 BAND_PS = (10, 50, 90)
 #: Monthly bands of at least this many trials x months sort in two threads.
@@ -37,11 +39,11 @@ def _col(raw: EngineOutput, name: str) -> np.ndarray:
     return raw.money[:, MONEY_COLUMNS.index(name)]
 
 
-def team_cost_columns(compiled: Any, raw: EngineOutput) -> dict[str, np.ndarray]:
+def team_cost_columns(compiled: CompiledScenario, raw: EngineOutput) -> dict[str, np.ndarray]:
     """Per team people cost: cost_mean and cost_p10/p50/p80/p90 (exact, from finish
     histograms), one value per team in ``compiled.team_ids`` order."""
     money = compiled.money
-    cum = money["team_cost_cum"]
+    cum = money.team_cost_cum
     h = compiled.horizon_days
     n_t = len(compiled.team_ids)
     cols = {name: np.empty(n_t) for name in ("cost_mean", *(f"cost_p{p}" for p in COST_PS))}
@@ -51,7 +53,7 @@ def team_cost_columns(compiled: Any, raw: EngineOutput) -> dict[str, np.ndarray]
         # cost if the team's finish falls in bin b: paid through that day (or the horizon)
         if compiled.team_release_horizon[j]:
             cost_of_bin = np.full(h + 1, cum[j, h])
-        elif not money["team_has_work"][j]:
+        elif not money.team_has_work[j]:
             cost_of_bin = np.zeros(h + 1)
         else:
             cost_of_bin = cum[j, np.minimum(bins + 1, h)]
@@ -62,14 +64,14 @@ def team_cost_columns(compiled: Any, raw: EngineOutput) -> dict[str, np.ndarray]
     return cols
 
 
-def team_cost_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
+def team_cost_table(compiled: CompiledScenario, raw: EngineOutput) -> pd.DataFrame:
     """Per team people cost: mean and P10/P50/P80/P90 (exact, from finish histograms)."""
     import pandas as pd
 
     return pd.DataFrame({"id": list(compiled.team_ids), **team_cost_columns(compiled, raw)})
 
 
-def month_bands(compiled: Any, raw: EngineOutput) -> dict[str, np.ndarray]:
+def month_bands(compiled: CompiledScenario, raw: EngineOutput) -> dict[str, np.ndarray]:
     """Per month P10/P50/P90 of cost, capex, opex (cost - capex) and cumulative cost:
     ``{"cost_p10": [M], ...}``, the numbers of :func:`months_table` without its means.
 
@@ -167,7 +169,7 @@ def _rows(per_trial: np.ndarray, block: int = 4096) -> np.ndarray:
 
 
 def months_table(
-    compiled: Any,
+    compiled: CompiledScenario,
     raw: EngineOutput,
     bands: dict[str, np.ndarray] | None = None,
     means: dict[str, np.ndarray] | None = None,
@@ -217,17 +219,17 @@ def month_means(raw: EngineOutput) -> dict[str, np.ndarray]:
     return {name: total / trials if trials else total * np.nan for name, total in sums.items()}
 
 
-def team_months_rows(compiled: Any, raw: EngineOutput) -> list[dict[str, Any]]:
+def team_months_rows(compiled: CompiledScenario, raw: EngineOutput) -> list[dict[str, Any]]:
     """The rows of :func:`team_months_table` (dicts: team, month, cost_p10/p50/p90)."""
     money = compiled.money
-    cum = money["team_cost_cum"]
-    mfd = money["month_first_day"]
+    cum = money.team_cost_cum
+    mfd = money.month_first_day
     h = compiled.horizon_days
     rows = []
     for j, team_id in enumerate(compiled.team_ids):
         if compiled.team_release_horizon[j]:
             ends = np.full(h + 1, h)
-        elif not money["team_has_work"][j]:
+        elif not money.team_has_work[j]:
             ends = np.zeros(h + 1, dtype=np.int64)
         else:
             ends = np.minimum(np.arange(h + 1) + 1, h)
@@ -245,7 +247,7 @@ def team_months_rows(compiled: Any, raw: EngineOutput) -> list[dict[str, Any]]:
     return rows
 
 
-def team_months_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
+def team_months_table(compiled: CompiledScenario, raw: EngineOutput) -> pd.DataFrame:
     """Per team per month people cost P10/P50/P90 (long format: team, month, ...).
 
     A team's cost in a month is non-decreasing in its finish day, so the exact bands come
@@ -261,7 +263,7 @@ def over_budget(cost: np.ndarray, budget: float) -> np.ndarray:
     return np.asarray(cost) > budget + 1e-9 * max(1.0, abs(budget))
 
 
-def budget_summary(compiled: Any, raw: EngineOutput) -> dict[str, Any]:
+def budget_summary(compiled: CompiledScenario, raw: EngineOutput) -> dict[str, Any]:
     """Budget overrun probabilities (total and per quarter), spent-date percentiles and
     contingency (P80/P90 cost minus P50) next to the budget."""
     cost = _col(raw, "cost")
@@ -290,7 +292,7 @@ def budget_summary(compiled: Any, raw: EngineOutput) -> dict[str, Any]:
             qcost = raw.quarter_cost[:, qi]
         else:  # an engine without exact quarter sums: from the monthly arrays
             assert raw.month_cost is not None
-            months = [k for k, q in enumerate(compiled.money["quarter_of_month"]) if q == qi]
+            months = [k for k, q in enumerate(compiled.money.quarter_of_month) if q == qi]
             qcost = raw.month_cost[:, months].astype(np.float64).sum(axis=1)
         p = sample_percentiles(qcost, (50, 80, 90))
         quarters.append(
@@ -305,7 +307,7 @@ def budget_summary(compiled: Any, raw: EngineOutput) -> dict[str, Any]:
     return out
 
 
-def feature_value_columns(compiled: Any, raw: EngineOutput) -> dict[str, np.ndarray]:
+def feature_value_columns(compiled: CompiledScenario, raw: EngineOutput) -> dict[str, np.ndarray]:
     """Per feature: expected discounted value, one-off cost mean, cost of delay."""
     assert raw.feat_value_sum is not None and raw.feat_cost_sum is not None
     per_month = compiled.feat_value[:, 0]
@@ -341,7 +343,7 @@ def portfolio_money(raw: EngineOutput) -> dict[str, dict[str, float]]:
 
 
 def joint_confidence(
-    compiled: Any, raw: EngineOutput, budgets: list[float], dates: list[Any]
+    compiled: CompiledScenario, raw: EngineOutput, budgets: list[float], dates: list[Any]
 ) -> pd.DataFrame:
     """P(cost <= budget and portfolio done by date) on a grid (NASA-style JCL).
 
