@@ -103,3 +103,33 @@ def test_engines_spell_no_code_as_a_bare_number(path: Path) -> None:
         if MAGIC.search(line)
     ]
     assert not bad, "use the names in portfolio_sim.codes:\n" + "\n".join(bad)
+
+
+#: Clock times around day boundaries, the EPS band and zero.
+CLOCK_TIMES = [0.0, 1e-12, 1e-9, 2e-9, 0.5, 1.0, 1.0 + 1e-10, 1.0 + 2e-9, 9.0, 10.0 - 1e-10]
+CLOCK_TIMES += [10.0, 10.0 + 5e-10, 10.0 + 1e-9, 10.0 + 1.1e-9, 10.0000001, 10.5, 249.999, 250.0]
+
+
+def test_the_kernels_done_day_is_the_calendars() -> None:
+    """docs/model.md §1 has one rule; the kernels' compiled copy must agree with it."""
+    from portfolio_sim.calendar import done_day
+    from portfolio_sim.kernels.clock import kernel_done_day
+
+    for t in CLOCK_TIMES:
+        assert kernel_done_day(t) == done_day(t), t
+    # Hand-computed: t = 10 is the end of day 9; a hair after 10 (beyond EPS) is day 10.
+    assert [done_day(t) for t in (0.0, 1.0, 10.0, 10.0 + 5e-10, 10.0000001)] == [0, 0, 9, 9, 10]
+
+
+def test_done_days_or_marks_the_missing_and_keeps_the_rule() -> None:
+    import numpy as np
+
+    from portfolio_sim.calendar import done_day, done_days_or
+
+    t = np.array([*CLOCK_TIMES, np.inf, np.nan])
+    got = done_days_or(t, 99.0)
+    assert got.dtype == np.float64
+    assert list(got[:-2]) == [float(done_day(x)) for x in CLOCK_TIMES]
+    assert list(got[-2:]) == [99.0, 99.0]
+    ok = t < 10.0
+    assert list(done_days_or(t, -1.0, ok)) == [float(done_day(x)) if x < 10.0 else -1.0 for x in t]

@@ -23,6 +23,10 @@ from enum import IntEnum
 #: within EPS above an integer rounds up to that integer.
 EPS = 1e-9
 
+#: Relative tolerance of "over budget": a cost counts as over a budget B only when it
+#: exceeds ``B + BUDGET_RTOL * max(1, |B|)`` (float round-off is not overspending).
+BUDGET_RTOL = 1e-9
+
 # Team kinds (CompiledScenario.team_kind).
 EFFORT = 0
 THROUGHPUT = 1

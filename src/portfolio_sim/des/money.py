@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from portfolio_sim.calendar import done_day
-from portfolio_sim.codes import EPS, NO_DIST, SLOT_COST, SLOT_SUCCESS
+from portfolio_sim.codes import BUDGET_RTOL, EPS, NO_DIST, SLOT_COST, SLOT_SUCCESS
 from portfolio_sim.rng import SUBSTREAM
 from portfolio_sim.rng import draw as _rng_draw
 from portfolio_sim.rng import uniform as _rng_uniform
@@ -137,7 +137,7 @@ class DesMoney:
         budget = float(money.budget_total)
         self.budget = budget if budget >= 0.0 else None
         #: Amounts above this are over the total budget (round-off ignored).
-        self.budget_line = budget + 1e-9 * max(1.0, abs(budget))
+        self.budget_line = budget + BUDGET_RTOL * max(1.0, abs(budget))
         self.quarter_of_month = [int(q) for q in money.quarter_of_month]
         self.n_quarters = max(self.quarter_of_month, default=-1) + 1
         # Features: one-off cost distributions, stream keys, value, penalty.

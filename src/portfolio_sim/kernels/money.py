@@ -31,7 +31,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from portfolio_sim.codes import EPS, SLOT_COST, SLOT_SUCCESS
+from portfolio_sim.codes import BUDGET_RTOL, EPS, SLOT_COST, SLOT_SUCCESS
+from portfolio_sim.kernels.clock import kernel_done_day
 from portfolio_sim.rng import NO_REFCOUNT, SUBSTREAM, draw, uniform
 
 
@@ -70,12 +71,6 @@ class KernelMoney(NamedTuple):
     value_feats: np.ndarray  # int64 [V] features with value (per_month > 0), ascending
     value_tab: np.ndarray  # float64 [V, H] value if value_feats[i] is done on working day dd
     value_pv_tab: np.ndarray  # float64 [V, H] the same, discounted
-
-
-@njit(cache=True, **NO_REFCOUNT)
-def _done_day(t):
-    d = math.ceil(t - EPS) - 1.0
-    return np.int64(d) if d > 0.0 else np.int64(0)
 
 
 @njit(cache=True, **NO_REFCOUNT)
@@ -287,7 +282,7 @@ def trial_money(
         elif not mm.team_has_work[j]:
             end = 0
         else:
-            end = min(_done_day(team_t[j]) + 1, h)
+            end = min(kernel_done_day(team_t[j]) + 1, h)
         team_end[j] = end
         for k in range(n_m):
             lo = mfd[k]
@@ -329,7 +324,7 @@ def trial_money(
         if done[f] <= h:
             p = mm.feat_value[f, 2]
             if p >= 1.0 or uniform(mm.feat_key[f], trial, SLOT_SUCCESS * SUBSTREAM) < p:
-                dd = _done_day(done[f])
+                dd = kernel_done_day(done[f])
                 value += mm.value_tab[i, dd]
                 v_pv = mm.value_pv_tab[i, dd]
                 value_pv += v_pv
@@ -342,7 +337,7 @@ def trial_money(
         if done[f] > h:
             missed = mm.feat_deadline_by_horizon[f]
         else:
-            missed = _done_day(done[f]) > mm.feat_deadline_day[f]
+            missed = kernel_done_day(done[f]) > mm.feat_deadline_day[f]
         if missed:
             penalty_pv += mm.feat_penalty[f] * disc[mm.feat_penalty_month[f]]
     cost = 0.0
@@ -356,7 +351,7 @@ def trial_money(
     spent = h
     budget = mm.budget_total
     # "over budget" means strictly greater, ignoring float round-off (1e-9 relative)
-    tol = 1e-9 * max(1.0, abs(budget))
+    tol = BUDGET_RTOL * max(1.0, abs(budget))
     if budget >= 0.0 and cost > budget + tol:
         lo = 1
         hi = h

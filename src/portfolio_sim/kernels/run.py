@@ -16,7 +16,6 @@ from these counts.
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
@@ -24,8 +23,9 @@ from numba import njit
 
 from portfolio_sim.codes import EFFORT
 from portfolio_sim.kernels.arrays import KernelModel
+from portfolio_sim.kernels.clock import kernel_done_day
 from portfolio_sim.kernels.money import KernelMoney, trial_money
-from portfolio_sim.kernels.schedule import EPS, cap_at, sample_trial, simulate_trial
+from portfolio_sim.kernels.schedule import cap_at, sample_trial, simulate_trial
 from portfolio_sim.rng import NO_REFCOUNT
 
 #: Fixed-point scale for sums of clock times (2**-20 working days resolution).
@@ -34,13 +34,6 @@ TIME_SCALE = float(1 << 20)
 WORK_SCALE = float(1 << 16)
 #: Fixed-point scale for sums of money (1/256 of a currency unit).
 MONEY_SCALE = float(1 << 8)
-
-
-@njit(cache=True)
-def done_day(t):
-    """docs/model.md §1: work ending at clock time t is done on working day ceil(t) - 1."""
-    d = math.ceil(t - EPS) - 1.0
-    return np.int64(d) if d > 0.0 else np.int64(0)
 
 
 class Tallies(NamedTuple):
@@ -207,7 +200,7 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
             d = wk.done[f]
             j = feat_team[f]
             if d <= horizon:
-                out.feat_hist[w, f, done_day(d)] += 1
+                out.feat_hist[w, f, kernel_done_day(d)] += 1
                 out.feat_tsum[w, f] += np.int64(round(d * TIME_SCALE))
             else:
                 out.feat_hist[w, f, n_bins - 1] += 1
@@ -219,13 +212,13 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
         for j in range(n_t):
             d = wk.team_t[j]
             if d <= horizon:
-                out.team_hist[w, j, done_day(d)] += 1
+                out.team_hist[w, j, kernel_done_day(d)] += 1
             else:
                 out.team_hist[w, j, n_bins - 1] += 1
             if team_kind[j] == EFFORT:
                 paid_to = horizon
                 if d <= horizon and not team_release_horizon[j]:
-                    paid_to = min(float(done_day(d) + 1), horizon)
+                    paid_to = min(float(kernel_done_day(d) + 1), horizon)
                 out.team_cap[w, j] += np.int64(
                     round(
                         cap_at(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, paid_to)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from portfolio_sim.calendar import done_days_or
+from portfolio_sim.codes import BUDGET_RTOL
 from portfolio_sim.results.percentiles import (
     hist_percentiles,
     inverted_cdf_ranks,
@@ -260,7 +262,7 @@ def team_months_table(compiled: CompiledScenario, raw: EngineOutput) -> pd.DataF
 def over_budget(cost: np.ndarray, budget: float) -> np.ndarray:
     """Strictly greater than the budget, ignoring float round-off (1e-9 relative): a cost
     of 130020.00000000048 against a budget of 130020 is on budget."""
-    return np.asarray(cost) > budget + 1e-9 * max(1.0, abs(budget))
+    return np.asarray(cost) > budget + BUDGET_RTOL * max(1.0, abs(budget))
 
 
 def budget_summary(compiled: CompiledScenario, raw: EngineOutput) -> dict[str, Any]:
@@ -353,9 +355,7 @@ def joint_confidence(
 
     cost = _col(raw, "cost")
     t = raw.port_t
-    done_day = np.where(
-        np.isfinite(t), np.maximum(np.ceil(np.where(np.isfinite(t), t, 0) - 1e-9) - 1, 0), np.inf
-    )
+    done_day = done_days_or(t, np.inf)
     cal = compiled.calendar
     table = {}
     for d in dates:
