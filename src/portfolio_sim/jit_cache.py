@@ -67,7 +67,8 @@ def _import_arraymath_without_scipy_linalg() -> None:
     placeholder for it, so it concludes what it would have concluded (a BLAS is there);
     the placeholder is removed at once, and a later real import of the module (by SciPy,
     or Numba compiling a function that does use BLAS) loads the real one. Without SciPy,
-    or once ``scipy.linalg`` or ``arraymath`` is imported, this does nothing."""
+    or once ``scipy.linalg`` or ``arraymath`` is imported, this does nothing. (Relies on
+    how Numba probes; tests/test_library_internals.py fails when that changes.)"""
     name = "scipy.linalg.cython_blas"
     if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
         return

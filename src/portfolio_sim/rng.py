@@ -45,6 +45,7 @@ SUBSTREAM = 1 << 16
 #: array passed to a function and of every array an inlined helper receives; in the event
 #: loop that bookkeeping cost more than the simulation itself (measured: 1.8-2.4x slower).
 #: Functions compiled with it must not create arrays (no np.empty, no sort of a view).
+#: ``_nrt`` is a private Numba option: tests/test_library_internals.py pins it.
 NO_REFCOUNT: dict[str, Any] = {"_nrt": False}
 
 _G1 = np.uint64(0x9E3779B97F4A7C15)

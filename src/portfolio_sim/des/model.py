@@ -55,7 +55,9 @@ from portfolio_sim.des.sampling import Sampler, TrialDraws
 from portfolio_sim.scenario.compile import CompiledScenario
 
 INF = math.inf
-#: SimPy event priority of the start phase (URGENT = 0 and NORMAL = 1 come first).
+#: SimPy event priority of the start phase (URGENT = 0 and NORMAL = 1 come first). SimPy
+#: declares no such priority, and StartPhase sets SimPy's private ``_ok``/``_value``: both
+#: are pinned by tests/test_library_internals.py.
 LOW: Any = 2
 
 

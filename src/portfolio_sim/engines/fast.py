@@ -44,7 +44,8 @@ def _numba_threads() -> int:
     """``numba.get_num_threads()``, without starting Numba's own thread pool (about
     0.03 s; these kernels run on Python threads) while it is not running: until then no
     ``set_num_threads`` can have happened (it starts the pool), so the count is
-    ``NUMBA_NUM_THREADS``."""
+    ``NUMBA_NUM_THREADS``. ``parallel._is_initialized`` is private (pinned by
+    tests/test_library_internals.py); without it this starts the pool, still correct."""
     import numba
     from numba.np.ufunc import parallel
 
