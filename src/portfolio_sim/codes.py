@@ -27,6 +27,15 @@ EPS = 1e-9
 #: exceeds ``B + BUDGET_RTOL * max(1, |B|)`` (float round-off is not overspending).
 BUDGET_RTOL = 1e-9
 
+# Fixed-point scales of the integer accumulators (exact, associative sums: identical totals
+# whatever the thread count or batching, docs/model.md §8). Both engines and results use them.
+#: Sums of clock times (2**-20 working days resolution).
+TIME_SCALE = float(1 << 20)
+#: Sums of work and capacity (2**-16 person-days resolution).
+WORK_SCALE = float(1 << 16)
+#: Sums of money (1/256 of a currency unit).
+MONEY_SCALE = float(1 << 8)
+
 # Team kinds (CompiledScenario.team_kind).
 EFFORT = 0
 THROUGHPUT = 1

@@ -44,6 +44,7 @@ from portfolio_sim.results.trace_tables import (
     trace_features_frame,
     trace_utilisation_frame,
 )
+from portfolio_sim.rng import whole_items
 from portfolio_sim.scenario.compile import CompiledScenario
 from portfolio_sim.scenario.schema import Scenario
 
@@ -144,7 +145,7 @@ def _risk_notes(
             if int(m.risk_kind[r]) == RISK_DELAY:
                 delays.setdefault(f, []).append(f"{name}: delay {x:.4g} working days")
             elif m.feat_items[f]:
-                notes.setdefault(f, []).append(f"{name}: +{math.ceil(x - EPS)} items")
+                notes.setdefault(f, []).append(f"{name}: +{whole_items(x)} items")
             else:
                 notes.setdefault(f, []).append(f"{name}: +{x:.4g} person-days")
     for f, parts in delays.items():

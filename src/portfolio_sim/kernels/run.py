@@ -21,19 +21,12 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from portfolio_sim.codes import EFFORT
+from portfolio_sim.codes import EFFORT, MONEY_SCALE, TIME_SCALE, WORK_SCALE
 from portfolio_sim.kernels.arrays import KernelModel
 from portfolio_sim.kernels.clock import kernel_done_day
 from portfolio_sim.kernels.money import KernelMoney, trial_money
 from portfolio_sim.kernels.schedule import cap_at, sample_trial, simulate_trial
 from portfolio_sim.rng import NO_REFCOUNT
-
-#: Fixed-point scale for sums of clock times (2**-20 working days resolution).
-TIME_SCALE = float(1 << 20)
-#: Fixed-point scale for sums of work and capacity (2**-16 person-days resolution).
-WORK_SCALE = float(1 << 16)
-#: Fixed-point scale for sums of money (1/256 of a currency unit).
-MONEY_SCALE = float(1 << 8)
 
 
 class Tallies(NamedTuple):

@@ -37,7 +37,7 @@ from portfolio_sim.codes import (
     WAITING,
 )
 from portfolio_sim.kernels.throughput import tp_commit_team, tp_next_completion
-from portfolio_sim.rng import NO_REFCOUNT, draw, uniform
+from portfolio_sim.rng import NO_REFCOUNT, draw, uniform, whole_items
 
 INF = np.inf
 
@@ -104,7 +104,7 @@ def sample_trial(m, trial, size, delay):
                 SLOT_GROWTH,
             )
         if feat_items[f]:
-            s = math.ceil(s - EPS)
+            s = whole_items(s)
         size[f] = max(s, 0.0)
         delay[f] = 0.0
     for r in range(risk_prob.shape[0]):
@@ -125,7 +125,7 @@ def sample_trial(m, trial, size, delay):
                 if kind == RISK_DELAY:
                     delay[f] += x
                 elif feat_items[f]:
-                    size[f] += math.ceil(x - EPS)
+                    size[f] += whole_items(x)
                 else:
                     size[f] += x
 

@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from portfolio_sim.codes import ACTIVE, DONE, EPS, WAITING
-from portfolio_sim.rng import NO_REFCOUNT, draw
+from portfolio_sim.rng import NO_REFCOUNT, draw, period_items
 
 INF = np.inf
 
@@ -33,7 +33,7 @@ def tp_items(code, off, n, pool, key, q, trial, cache, stamp, j):
     if q < cache.shape[1] and stamp[j, q] == trial:
         return cache[j, q]
     x = draw(code, pool, off, n, key, trial, q)
-    x = max(np.floor(x + 0.5), 0.0)  # np.floor stays a float (math.floor: int64)
+    x = period_items(x)
     if q < cache.shape[1]:
         cache[j, q] = x
         stamp[j, q] = trial

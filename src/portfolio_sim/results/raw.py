@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Fixed-point scales of the integer sums (see kernels/run.py).
-TIME_SCALE = float(1 << 20)
-WORK_SCALE = float(1 << 16)
-MONEY_SCALE = float(1 << 8)
+from portfolio_sim.codes import MONEY_SCALE, TIME_SCALE, WORK_SCALE
+
+__all__ = ["MONEY_COLUMNS", "MONEY_SCALE", "TIME_SCALE", "WORK_SCALE", "EngineOutput"]
 
 #: Columns of ``EngineOutput.money`` (one row per trial).
 MONEY_COLUMNS = ("cost", "cost_pv", "value", "value_pv", "penalty_pv", "npv", "capex", "spent_day")
