@@ -111,6 +111,24 @@ def done_days_or(t: np.ndarray, missing: float, ok: np.ndarray | None = None) ->
     return np.where(ok, _done_day_float(np.where(ok, arr, 0.0)), missing)
 
 
+def as_date(value: Any, what: str) -> dt.date:
+    """A date from a ``date``, ``datetime`` (its date), ``numpy.datetime64`` or ISO text
+    ``YYYY-MM-DD``; anything else is an :class:`~portfolio_sim.errors.InputError` naming
+    ``what`` (the argument the caller was given)."""
+    from portfolio_sim.errors import InputError
+
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        if isinstance(value, np.datetime64):
+            value = value.astype("datetime64[D]")
+        return dt.date.fromisoformat(str(value))
+    except (ValueError, TypeError):
+        raise InputError(f"{what}: expected a date YYYY-MM-DD, got {value!r}") from None
+
+
 def weekmask_of(workdays: Sequence[str] | str) -> str:
     """``["mon", ..., "fri"]`` -> ``"1111100"``. A 7-character 0/1 string passes through."""
     if isinstance(workdays, str):

@@ -31,6 +31,7 @@ from portfolio_sim.codes import (
     THROUGHPUT,
 )
 from portfolio_sim.distributions import encode
+from portfolio_sim.graph import topological_order
 from portfolio_sim.scenario.schema import Distribution, Scenario
 
 NO_DEADLINE = np.iinfo(np.int64).max
@@ -231,26 +232,6 @@ def _priority_order(scn: Scenario) -> list[int]:
     return [i for _, i in sorted(keyed)]
 
 
-def _topological(n: int, deps: list[list[int]]) -> np.ndarray:
-    indeg = [len(d) for d in deps]
-    succ: list[list[int]] = [[] for _ in range(n)]
-    for i, ds in enumerate(deps):
-        for d in ds:
-            succ[d].append(i)
-    order: list[int] = []
-    ready = [i for i in range(n) if indeg[i] == 0]
-    while ready:
-        i = ready.pop(0)
-        order.append(i)
-        for s in succ[i]:
-            indeg[s] -= 1
-            if indeg[s] == 0:
-                ready.append(s)
-    if len(order) != n:  # checks.py reports cycles before we get here
-        raise ValueError("dependency cycle")
-    return np.array(order, dtype=np.int64)
-
-
 def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
     """Turn a validated scenario into arrays; ``seed`` fixes the stream keys."""
     from portfolio_sim.rng import stream_key
@@ -385,7 +366,7 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
         dep_idx=dep_idx,
         succ_ptr=succ_ptr,
         succ_idx=succ_idx,
-        topo=_topological(n_f, deps),
+        topo=np.array(topological_order(n_f, deps), dtype=np.int64),
         risk_prob=np.array([r.probability for r in scn.risks], dtype=np.float64),
         risk_kind=np.array([kinds[r.impact_kind] for r in scn.risks], dtype=np.int64),
         risk_dist=risk_dist,
