@@ -163,51 +163,17 @@ def _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, tea
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def _tp_settle(
-    m,
-    j,
-    t,
-    trial,
-    ready,
-    deps_left,
-    state,
-    remaining,
-    start,
-    done,
-    work,
-    delay,
-    dirty,
-    tp_q,
-    tp_cache,
-    tp_stamp,
-    lo,
-):
+def _tp_settle(m, j, t, trial, lo, arrays):
     """Apply throughput team j's periods that ended by clock t, and release the successors
     of the features they finished (team j's features before position ``lo`` are done and
     released). Only a period that ends by t can finish a feature: without one there is
-    nothing to apply or release."""
+    nothing to apply or release. ``arrays`` are the trial's arrays of
+    :func:`simulate_trial`, as one tuple (the order below)."""
+    ready, deps_left, state, remaining, start, done, work, delay, dirty, tp_q, cache, stamp = arrays
     if (tp_q[j] + 1) * float(m.tp_period[j]) > t + EPS:
         return
     tp_commit_team(
-        lo,
-        m.team_feat_ptr,
-        m.team_feat_idx,
-        m.tp_period,
-        m.tp_dist,
-        m.pool,
-        m.team_key,
-        j,
-        t,
-        tp_q,
-        trial,
-        ready,
-        state,
-        remaining,
-        start,
-        done,
-        work,
-        tp_cache,
-        tp_stamp,
+        m, j, t, lo, trial, ready, state, remaining, start, done, work, tp_q, cache, stamp
     )
     for i in range(lo, m.team_feat_ptr[j + 1]):
         f = m.team_feat_idx[i]
@@ -290,6 +256,21 @@ def simulate_trial(
         work[j] = 0.0
         tp_q[j] = 0
         team_lo[j] = team_feat_ptr[j]
+    # (the trial arrays _tp_settle works on, in its order)
+    tp_arrays = (
+        ready,
+        deps_left,
+        state,
+        finish_v,
+        start,
+        done,
+        work,
+        delay,
+        dirty,
+        tp_q,
+        tp_cache,
+        tp_stamp,
+    )
     t = 0.0
     events = 0
     max_events = 8 * (n_f + 16) + 2 * int(horizon) * n_t + 64
@@ -302,25 +283,7 @@ def simulate_trial(
             hi = team_feat_ptr[j + 1]
             lo = _first_open(team_feat_idx, state, team_lo, j, hi)
             if team_kind[j] == THROUGHPUT:
-                _tp_settle(
-                    m,
-                    j,
-                    t,
-                    trial,
-                    ready,
-                    deps_left,
-                    state,
-                    finish_v,
-                    start,
-                    done,
-                    work,
-                    delay,
-                    dirty,
-                    tp_q,
-                    tp_cache,
-                    tp_stamp,
-                    lo,
-                )
+                _tp_settle(m, j, t, trial, lo, tp_arrays)
                 team_next[j] = tp_next_completion(
                     lo,
                     hi,
@@ -402,25 +365,7 @@ def simulate_trial(
             hi = team_feat_ptr[j + 1]
             lo = _first_open(team_feat_idx, state, team_lo, j, hi)
             if team_kind[j] == THROUGHPUT:
-                _tp_settle(
-                    m,
-                    j,
-                    t,
-                    trial,
-                    ready,
-                    deps_left,
-                    state,
-                    finish_v,
-                    start,
-                    done,
-                    work,
-                    delay,
-                    dirty,
-                    tp_q,
-                    tp_cache,
-                    tp_stamp,
-                    lo,
-                )
+                _tp_settle(m, j, t, trial, lo, tp_arrays)
                 continue
             _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c)
             tol = EPS * (1.0 + abs(team_v[j]))
@@ -449,16 +394,10 @@ def simulate_trial(
     for j in range(n_t):
         if team_kind[j] == THROUGHPUT:
             tp_commit_team(
-                team_lo[j],
-                team_feat_ptr,
-                team_feat_idx,
-                tp_period,
-                tp_dist,
-                pool,
-                team_key,
+                m,
                 j,
                 horizon,
-                tp_q,
+                team_lo[j],
                 trial,
                 ready,
                 state,
@@ -466,6 +405,7 @@ def simulate_trial(
                 start,
                 done,
                 work,
+                tp_q,
                 tp_cache,
                 tp_stamp,
             )
