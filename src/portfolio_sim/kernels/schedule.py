@@ -36,7 +36,7 @@ from portfolio_sim.codes import (
     THROUGHPUT,
     WAITING,
 )
-from portfolio_sim.kernels.throughput import tp_commit_team, tp_next_completion
+from portfolio_sim.kernels.throughput import tp_commit, tp_next_completion
 from portfolio_sim.rng import NO_REFCOUNT, draw, uniform, whole_items
 
 INF = np.inf
@@ -172,8 +172,28 @@ def _tp_settle(m, j, t, trial, lo, arrays):
     ready, deps_left, state, remaining, start, done, work, delay, dirty, tp_q, cache, stamp = arrays
     if (tp_q[j] + 1) * float(m.tp_period[j]) > t + EPS:
         return
-    tp_commit_team(
-        m, j, t, lo, trial, ready, state, remaining, start, done, work, tp_q, cache, stamp
+    tp_q[j] = tp_commit(
+        lo,
+        m.team_feat_ptr[j + 1],
+        m.team_feat_idx,
+        float(m.tp_period[j]),
+        m.tp_dist[j, 0],
+        m.tp_dist[j, 1],
+        m.tp_dist[j, 2],
+        m.pool,
+        m.team_key[j],
+        j,
+        t,
+        tp_q[j],
+        trial,
+        ready,
+        state,
+        remaining,
+        start,
+        done,
+        work,
+        cache,
+        stamp,
     )
     for i in range(lo, m.team_feat_ptr[j + 1]):
         f = m.team_feat_idx[i]
@@ -390,25 +410,10 @@ def simulate_trial(
                     )
     # Censored at the horizon: count the work done on features still in progress, and
     # apply throughput periods that ended by the horizon (items and starts; no completion
-    # can be among them, or it would have been an event).
+    # can be among them, or it would have been an event, so _tp_settle releases nothing).
     for j in range(n_t):
         if team_kind[j] == THROUGHPUT:
-            tp_commit_team(
-                m,
-                j,
-                horizon,
-                team_lo[j],
-                trial,
-                ready,
-                state,
-                finish_v,
-                start,
-                done,
-                work,
-                tp_q,
-                tp_cache,
-                tp_stamp,
-            )
+            _tp_settle(m, j, horizon, trial, team_lo[j], tp_arrays)
         if team_kind[j] == EFFORT and team_k[j] > 0:
             _effort_sync(
                 cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, horizon, team_k, team_v, team_c

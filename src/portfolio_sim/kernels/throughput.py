@@ -10,7 +10,7 @@ eligible feature are skipped (their draws are never used).
 
 To avoid one global event per period, a team's next event is its next *completion*:
 :func:`tp_next_completion` rolls periods forward (only the head of the queue can finish
-first) and :func:`tp_commit_team` applies periods for real once the clock reaches them.
+first) and :func:`tp_commit` applies periods for real once the clock reaches them.
 Period draws are memoised per trial (``stamp``) so each is drawn once.
 """
 
@@ -124,26 +124,36 @@ def tp_next_completion(
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def tp_commit_team(
-    m, j, t, lo, trial, ready, state, remaining, start, done, work, tp_q, cache, stamp
+def tp_commit(
+    lo,
+    hi,
+    fidx,
+    L,
+    code,
+    off,
+    n_par,
+    pool,
+    key,
+    j,
+    t,
+    q0,
+    trial,
+    ready,
+    state,
+    remaining,
+    start,
+    done,
+    work,
+    cache,
+    stamp,
 ):
-    """Apply throughput team j's periods from ``tp_q[j]`` that end at or before clock t,
-    and advance ``tp_q[j]`` to the next uncommitted period. ``m`` is the kernel model
-    (kernels/arrays.py); team j's features from position ``lo`` of its priority order are
-    looked at (every feature before it is done). Features finishing are marked done at
-    their period end; the caller releases their successors.
+    """Apply team j's periods from q0 that end at or before clock t. Returns the next
+    uncommitted period. Features finishing are marked done at their period end; the
+    caller releases their successors.
 
     While the head of the queue absorbs whole periods without finishing (the common case)
     the periods are applied in a tight loop without scanning the team's features."""
-    hi = m.team_feat_ptr[j + 1]
-    fidx = m.team_feat_idx
-    L = float(m.tp_period[j])
-    code = m.tp_dist[j, 0]
-    off = m.tp_dist[j, 1]
-    n_par = m.tp_dist[j, 2]
-    pool = m.pool
-    key = m.team_key[j]
-    q = tp_q[j]
+    q = q0
     while (q + 1) * L <= t + EPS:
         head, zero, change = _queue_at(lo, hi, fidx, q * L, ready, state, remaining)
         if head < 0:  # nothing eligible in period q
@@ -190,4 +200,4 @@ def tp_commit_team(
                 state[f] = DONE
                 done[f] = (q + 1) * L
         q += 1
-    tp_q[j] = q
+    return q
