@@ -1,5 +1,5 @@
 """The reference engine keeps its own readable trial sampling (des/sampling.py); these
-tests pin it, draw for draw, to the kernels' (kernels/schedule.py ``sample_trial``) and
+tests pin it, draw for draw, to the kernels' (kernels/schedule.py ``kernel_sample_trial``) and
 the shared rounding rules in rng.py, so the two cannot drift apart."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 from portfolio_sim.des.sampling import Sampler
 from portfolio_sim.engines.fast_inputs import kernel_model
-from portfolio_sim.kernels.schedule import sample_trial as kernel_sample_trial
+from portfolio_sim.kernels.schedule import kernel_sample_trial
 from portfolio_sim.rng import period_items, whole_items
 from portfolio_sim.scenario.compile import CompiledScenario, compile_scenario
 from portfolio_sim.scenario.load import load, load_text

@@ -25,7 +25,7 @@ from portfolio_sim.codes import EFFORT, MONEY_SCALE, TIME_SCALE, WORK_SCALE
 from portfolio_sim.kernels.arrays import KernelModel
 from portfolio_sim.kernels.clock import kernel_done_day
 from portfolio_sim.kernels.money import KernelMoney, trial_money
-from portfolio_sim.kernels.schedule import cap_at, sample_trial, simulate_trial
+from portfolio_sim.kernels.schedule import cap_at, kernel_sample_trial, kernel_simulate_trial
 from portfolio_sim.rng import NO_REFCOUNT
 
 
@@ -163,8 +163,8 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
     quarter_of_month = mm.quarter_of_month
     for i in range(lo, hi):
         trial = first_trial + i
-        sample_trial(m, trial, wk.size, wk.delay)
-        out.events[w] += simulate_trial(
+        kernel_sample_trial(m, trial, wk.size, wk.delay)
+        out.events[w] += kernel_simulate_trial(
             m,
             trial,
             wk.size,

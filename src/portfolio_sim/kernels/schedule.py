@@ -74,7 +74,7 @@ def cap_time(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, target):
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def sample_trial(m, trial, size, delay):
+def kernel_sample_trial(m, trial, size, delay):
     """Draw every feature's size (growth, rounding, risk extras) and start delay."""
     feat_growth = m.feat_growth
     feat_items = m.feat_items
@@ -168,7 +168,7 @@ def _tp_settle(m, j, t, trial, lo, arrays):
     of the features they finished (team j's features before position ``lo`` are done and
     released). Only a period that ends by t can finish a feature: without one there is
     nothing to apply or release. ``arrays`` are the trial's arrays of
-    :func:`simulate_trial`, as one tuple (the order below)."""
+    :func:`kernel_simulate_trial`, as one tuple (the order below)."""
     ready, deps_left, state, remaining, start, done, work, delay, dirty, tp_q, cache, stamp = arrays
     if (tp_q[j] + 1) * float(m.tp_period[j]) > t + EPS:
         return
@@ -214,7 +214,7 @@ def _tp_settle(m, j, t, trial, lo, arrays):
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def simulate_trial(
+def kernel_simulate_trial(
     m,
     trial,
     size,
