@@ -133,3 +133,11 @@ def test_done_days_or_marks_the_missing_and_keeps_the_rule() -> None:
     assert list(got[-2:]) == [99.0, 99.0]
     ok = t < 10.0
     assert list(done_days_or(t, -1.0, ok)) == [float(done_day(x)) if x < 10.0 else -1.0 for x in t]
+
+
+def test_money_column_indices_name_their_columns() -> None:
+    names = ["COST", "COST_PV", "VALUE", "VALUE_PV", "PENALTY_PV", "NPV", "CAPEX", "SPENT_DAY"]
+    assert codes.N_MONEY == len(codes.MONEY_COLUMNS) == len(names)
+    for name in names:
+        index = getattr(codes, "MONEY_" + name)
+        assert type(index) is int and codes.MONEY_COLUMNS[index] == name.lower()

@@ -36,6 +36,19 @@ WORK_SCALE = float(1 << 16)
 #: Sums of money (1/256 of a currency unit).
 MONEY_SCALE = float(1 << 8)
 
+#: Columns of a trial's money row (``EngineOutput.money``), in order; the kernels write
+#: them by the index constants below.
+MONEY_COLUMNS = ("cost", "cost_pv", "value", "value_pv", "penalty_pv", "npv", "capex", "spent_day")
+MONEY_COST = 0
+MONEY_COST_PV = 1
+MONEY_VALUE = 2
+MONEY_VALUE_PV = 3
+MONEY_PENALTY_PV = 4
+MONEY_NPV = 5
+MONEY_CAPEX = 6
+MONEY_SPENT_DAY = 7
+N_MONEY = 8
+
 # Team kinds (CompiledScenario.team_kind).
 EFFORT = 0
 THROUGHPUT = 1

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from portfolio_sim.codes import N_MONEY
 from portfolio_sim.results.raw import EngineOutput
 from portfolio_sim.scenario.compile import CompiledScenario
 
@@ -88,7 +89,7 @@ def run_fast(
     team_cap = np.zeros((w, n_t), dtype=np.int64)
     events = np.zeros(w, dtype=np.int64)
     port_t = np.empty(trials, dtype=np.float64)
-    money = np.empty((trials, 8))
+    money = np.empty((trials, N_MONEY))
     month_cost = np.empty((trials, n_m), dtype=np.float32)
     month_capex = np.empty((trials, n_m), dtype=np.float32)
     feat_value = np.zeros((w, n_f), dtype=np.int64)

@@ -31,7 +31,20 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from portfolio_sim.codes import BUDGET_RTOL, EPS, SLOT_COST, SLOT_SUCCESS
+from portfolio_sim.codes import (
+    BUDGET_RTOL,
+    EPS,
+    MONEY_CAPEX,
+    MONEY_COST,
+    MONEY_COST_PV,
+    MONEY_NPV,
+    MONEY_PENALTY_PV,
+    MONEY_SPENT_DAY,
+    MONEY_VALUE,
+    MONEY_VALUE_PV,
+    SLOT_COST,
+    SLOT_SUCCESS,
+)
 from portfolio_sim.kernels.clock import kernel_done_day
 from portfolio_sim.rng import NO_REFCOUNT, SUBSTREAM, draw, uniform
 
@@ -262,7 +275,8 @@ def trial_money(
 ):
     """Money of one trial. Fills ``month_cost``/``month_capex`` [M] (all costs / capex),
     ``feat_value`` [F] (discounted value), ``feat_cost`` [F] (one-off costs), and
-    ``out``: [cost, cost_pv, value, value_pv, penalty_pv, npv, capex, spent_day]."""
+    ``out`` [N_MONEY]: the money row (``codes.MONEY_COLUMNS``; cost, cost_pv, value,
+    value_pv, penalty_pv, npv, capex, spent_day)."""
     h = mm.horizon_days
     cum = mm.team_cost_cum
     capex_flag = mm.feat_capex
@@ -369,11 +383,11 @@ def trial_money(
             else:
                 lo = mid + 1
         spent = lo - 1
-    out[0] = cost
-    out[1] = cost_pv
-    out[2] = value
-    out[3] = value_pv
-    out[4] = penalty_pv
-    out[5] = value_pv - cost_pv - penalty_pv
-    out[6] = capex
-    out[7] = spent
+    out[MONEY_COST] = cost
+    out[MONEY_COST_PV] = cost_pv
+    out[MONEY_VALUE] = value
+    out[MONEY_VALUE_PV] = value_pv
+    out[MONEY_PENALTY_PV] = penalty_pv
+    out[MONEY_NPV] = value_pv - cost_pv - penalty_pv
+    out[MONEY_CAPEX] = capex
+    out[MONEY_SPENT_DAY] = spent

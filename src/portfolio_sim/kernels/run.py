@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from portfolio_sim.codes import EFFORT, MONEY_SCALE, TIME_SCALE, WORK_SCALE
+from portfolio_sim.codes import EFFORT, MONEY_SCALE, N_MONEY, TIME_SCALE, WORK_SCALE
 from portfolio_sim.kernels.arrays import KernelModel
 from portfolio_sim.kernels.clock import kernel_done_day
 from portfolio_sim.kernels.money import KernelMoney, trial_money
@@ -49,7 +49,7 @@ class Tallies(NamedTuple):
     keep_done: np.ndarray  # [n, F] per-trial done times if ``keep`` (else [0, F])
     keep_start: np.ndarray  # [n, F] per-trial start times if ``keep``
     keep_size: np.ndarray  # [n, F] per-trial sizes if ``keep``
-    money_out: np.ndarray  # [n, 8]
+    money_out: np.ndarray  # [n, N_MONEY] (codes.MONEY_COLUMNS)
     month_cost: np.ndarray  # [n, M]
     month_capex: np.ndarray  # [n, M]
     feat_value_sum: np.ndarray  # [W, F] fixed-point sums of discounted value
@@ -85,7 +85,7 @@ class TrialWork(NamedTuple):
     f_cost: np.ndarray  # [F] one-off cost
     team_end: np.ndarray  # [T] last paid working day
     evt: np.ndarray  # [2F+1] capex sweep events
-    mout: np.ndarray  # [8] money outputs of the trial
+    mout: np.ndarray  # [N_MONEY] money outputs of the trial
 
 
 def trial_work(n_f: int, n_t: int, n_bins: int, n_m: int) -> TrialWork:
@@ -116,7 +116,7 @@ def trial_work(n_f: int, n_t: int, n_bins: int, n_m: int) -> TrialWork:
         f_cost=np.empty(n_f),
         team_end=np.empty(n_t, dtype=np.int64),
         evt=np.empty(2 * n_f + 1),
-        mout=np.empty(8),
+        mout=np.empty(N_MONEY),
     )
 
 
@@ -233,7 +233,7 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
             wk.evt,
             wk.mout,
         )
-        for k in range(8):
+        for k in range(N_MONEY):
             out.money_out[i, k] = wk.mout[k]
         for q in range(out.quarter_cost.shape[1]):
             out.quarter_cost[i, q] = 0.0

@@ -10,12 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from portfolio_sim.codes import MONEY_SCALE, TIME_SCALE, WORK_SCALE
+from portfolio_sim.codes import MONEY_COLUMNS, MONEY_SCALE, TIME_SCALE, WORK_SCALE
 
 __all__ = ["MONEY_COLUMNS", "MONEY_SCALE", "TIME_SCALE", "WORK_SCALE", "EngineOutput"]
-
-#: Columns of ``EngineOutput.money`` (one row per trial).
-MONEY_COLUMNS = ("cost", "cost_pv", "value", "value_pv", "penalty_pv", "npv", "capex", "spent_day")
 
 
 @dataclass
