@@ -177,7 +177,7 @@ def test_outputs_show_the_undecided_share() -> None:
     assert by_id["a"]["deadline_undecided_share"] == 1.0
     assert by_id["a"]["deadline_probability"] == 0.0
     assert by_id["b"]["deadline_undecided_share"] is None
-    assert "0% (100% undecided)" in forecast_text(fc)
+    assert "0 % (100 % undecided)" in forecast_text(fc)
     assert "0 % (100 % undecided)" in forecast_html(fc)  # the riskiest-deadline card
 
 

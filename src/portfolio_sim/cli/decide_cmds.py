@@ -17,6 +17,7 @@ from portfolio_sim.cli.arguments import (
     whole_number,
     write_texts,
 )
+from portfolio_sim.results.io import csv_text
 
 
 def _common(parser: argparse.ArgumentParser, trials: int) -> None:
@@ -78,10 +79,10 @@ def _run_sensitivity(args: argparse.Namespace) -> int:
     )
     outputs = [
         (args.svg, result.to_svg(top=args.top) if args.svg else None),
-        (args.csv, result.table.to_csv(index=False) if args.csv else None),
+        (args.csv, csv_text(result.table) if args.csv else None),
         (
             args.criticality_csv,
-            result.criticality.to_csv(index=False) if args.criticality_csv else None,
+            csv_text(result.criticality) if args.criticality_csv else None,
         ),
     ]
     write_texts(outputs, [args.file])
@@ -132,7 +133,7 @@ def _run_select(args: argparse.Namespace) -> int:
     if args.csv:
         frame = result.frontier.copy()
         frame["funded"] = [" ".join(f) for f in frame["funded"]]
-        csv = frame.to_csv(index=False)
+        csv = csv_text(frame)
     write_texts([(args.csv, csv)], [args.file])
     print(result.to_text())
     return EXIT_OK
@@ -207,7 +208,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
     if args.json:
         records = json.loads(table.to_json(orient="records"))
         json_text = json.dumps(records, indent=2) + "\n"
-    csv = table.to_csv(index=False) if args.csv else None
+    csv = csv_text(table) if args.csv else None
     write_texts([(args.csv, csv), (args.json, json_text)], [args.file])
     print(f"{len(table)} grid points, {args.trials:,} trials each ({table.attrs['backend']})")
     print(table.to_string(index=False))

@@ -14,6 +14,7 @@ from typing import Any
 from portfolio_sim.cli import EXIT_OK, Command
 from portfolio_sim.cli.arguments import check_outputs, iso_date, span, whole_number, write_texts
 from portfolio_sim.errors import InputError
+from portfolio_sim.results.io import csv_text
 
 
 def _history_args(parser: argparse.ArgumentParser) -> None:
@@ -117,7 +118,7 @@ def _run_backtest(args: argparse.Namespace) -> int:
         from portfolio_sim.report.history_backtest import backtest_html
 
         html = backtest_html(result)
-    csv = result.table.to_csv(index=False) if args.csv else None
+    csv = csv_text(result.table) if args.csv else None
     write_texts([(args.html, html), (args.csv, csv)], protect=[args.history])
     print(result.text())
     return EXIT_OK
@@ -173,7 +174,7 @@ def _run_how_many(args: argparse.Namespace) -> int:
     table = how_many(
         args.file, args.how_many_by, trials=args.trials, seed=args.seed, variant=args.variant
     )
-    write_texts([(args.csv, table.to_csv(index=False) if args.csv else None)], [args.file])
+    write_texts([(args.csv, csv_text(table) if args.csv else None)], [args.file])
     print(_HOW_MANY_TITLE)
     print(how_many_text(table))
     return EXIT_OK

@@ -369,14 +369,14 @@ class Comparison:
         """One CSV file per table (and ``provenance.csv``) in ``folder``; returns paths."""
         import os
 
-        from portfolio_sim.results.io import write_text_atomic
+        from portfolio_sim.results.io import csv_text, write_text_atomic
 
         os.makedirs(folder, exist_ok=True)
         tables = {**self.tables(), "provenance": provenance_table(self.meta)}
         paths = []
         for name, df in tables.items():
             path = os.path.join(folder, f"{name}.csv")
-            write_text_atomic(path, df.to_csv(index=False), protect)
+            write_text_atomic(path, csv_text(df), protect)
             paths.append(path)
         return paths
 

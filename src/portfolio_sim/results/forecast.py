@@ -392,7 +392,7 @@ class Forecast:
         """One CSV file per table in ``folder`` (created if missing); returns the paths."""
         import os
 
-        from portfolio_sim.results.io import write_text_atomic
+        from portfolio_sim.results.io import csv_text, write_text_atomic
 
         os.makedirs(folder, exist_ok=True)
         tables = {
@@ -411,7 +411,7 @@ class Forecast:
         paths = []
         for name, df in tables.items():
             path = os.path.join(folder, f"{name}.csv")
-            write_text_atomic(path, df.to_csv(index=False), protect)
+            write_text_atomic(path, csv_text(df), protect)
             paths.append(path)
         return paths
 
