@@ -109,6 +109,10 @@ LABELS = {
 }
 
 
+#: Words a heading writes in capitals (``"npv_delta_mean"`` -> ``"NPV delta mean"``).
+_ACRONYMS = frozenset({"npv", "pv", "roi", "id"})
+
+
 def _missing(x: Any) -> bool:
     """None, NaN, NaT (numpy's or pandas'): the values that differ from themselves."""
     if x is None or type(x).__name__ == "NAType":  # pandas.NA
@@ -191,7 +195,10 @@ def label(column: str) -> str:
     capitals and words spaced (``"cost_p50"`` -> ``"Cost P50"``)."""
     if column in LABELS:
         return LABELS[column]
-    words = [w.upper() if w[:1] == "p" and w[1:].isdigit() else w for w in column.split("_")]
+    words = [
+        w.upper() if (w[:1] == "p" and w[1:].isdigit()) or w in _ACRONYMS else w
+        for w in column.split("_")
+    ]
     text = " ".join(words)
     return text[:1].upper() + text[1:]
 

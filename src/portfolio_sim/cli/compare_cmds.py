@@ -67,6 +67,11 @@ def _run(args: argparse.Namespace) -> int:
     write_texts([(args.json, json_text), (args.html, html_text)], protect)
     if not args.quiet:
         print(result.to_text())
+        if args.cut_line is not None:  # asked for: in the terminal too, not only the files
+            from portfolio_sim.results.text import cut_line_text
+
+            print()
+            print(cut_line_text(result.cut_line(args.cut_line), args.cut_line))
     return EXIT_OK
 
 

@@ -274,6 +274,8 @@ def select(
         trials=trials,
         seed=seed,
         meta=dict(fc.meta),
+        fixed=float(fixed),
+        currency=str(fc.compiled.currency),
     )
 
 

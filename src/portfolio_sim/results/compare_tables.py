@@ -403,10 +403,14 @@ class Comparison:
         cols = [m for m in PORTFOLIO_METRICS if port[m].notna().any()]
         shown = port[cols].T.astype(object)
         for m in cols:
-            shown.loc[m] = [_text_value(m, v) for v in port[m]]
+            shown.loc[m] = [_text_value(m, v, self.currency) for v in port[m]]
         paired = self.paired.set_index("variant").dropna(axis=1, how="all").T.astype(object)
         for m in paired.index:
-            paired.loc[m] = [_text_value(m, v) for v in paired.loc[m]]
+            paired.loc[m] = [_text_value(m, v, self.currency) for v in paired.loc[m]]
+        from portfolio_sim.formatting import label
+
+        shown.index = [label(str(m)) for m in shown.index]
+        paired.index = [label(str(m)) for m in paired.index]
         return (
             f"{self.base.scenario}: {self.base.trials:,} trials per scenario, "
             f"seed {self.base.seed} (common random numbers)\n\n"
@@ -431,17 +435,20 @@ class Comparison:
         )
 
 
-def _text_value(name: str, v: Any) -> str:
-    """One number of the terminal summary, formatted by what its column holds."""
+def _text_value(name: str, v: Any, currency: str = "") -> str:
+    """One number of the terminal summary, formatted by what its column holds
+    (:mod:`portfolio_sim.formatting`: money with its currency, "85 %", ISO dates)."""
+    from portfolio_sim import formatting as fmt
+
     if v is None or pd.isna(v):
         return "n/a"
     if isinstance(v, pd.Timestamp | dt.date):
-        return str(pd.Timestamp(v).date())
+        return fmt.iso_date(v)
     if "probability" in name or "share" in name:
-        return f"{100 * float(v):.1f}%"
-    if "workdays" in name:
-        return f"{float(v):+.1f}"
-    return f"{float(v):,.0f}"
+        return fmt.pct(v)
+    if "workdays" in name or "days" in name:
+        return f"{float(v):+,.1f}"
+    return fmt.money(v, currency)
 
 
 def provenance_table(meta: dict[str, Any]) -> pd.DataFrame:

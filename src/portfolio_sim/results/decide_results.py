@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def _money(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.3f}"
+def _money(x: float, currency: str = "") -> str:
+    from portfolio_sim.formatting import money
+
+    return money(x, currency)
 
 
 @dataclass
@@ -34,9 +36,42 @@ class Selection:
     trials: int
     seed: int
     meta: dict[str, Any] = field(default_factory=dict)
+    #: Cost paid whatever is funded (teams without features to drop), in ``currency``.
+    fixed: float = 0.0
+    currency: str = ""
+
+    def why_nothing(self) -> str:
+        """Why nothing is funded at :attr:`budget` (empty when something is): the budget
+        does not cover the fixed cost, no single feature fits in what is left, or no
+        affordable set improves the objective over funding nothing."""
+        if self.budget is None or self.chosen:
+            return ""
+        cur = self.currency
+        left = float(self.budget) - self.fixed
+        if left < 0:
+            return (
+                f"the budget {_money(self.budget, cur)} is below the fixed cost "
+                f"{_money(self.fixed, cur)} paid whatever is funded"
+            )
+        costs = [float(c) for c in self.items["cost"]] if "cost" in self.items else []
+        if costs and min(costs) > left:
+            cheapest = self.items["id"].iloc[int(np.argmin(costs))]
+            return (
+                f"the cheapest feature ({cheapest}, {_money(min(costs), cur)}) costs more "
+                f"than the {_money(left, cur)} left after the fixed cost "
+                f"{_money(self.fixed, cur)}"
+            )
+        return (
+            f"no set of features within the budget (and the teams' capacity) improves the "
+            f"objective ({self.objective}) "
+            "over funding nothing (their estimated NPV contribution does not pay back "
+            "their cost)"
+        )
 
     def to_text(self) -> str:
         """The frontier and the chosen set at each budget, as plain text."""
+        from portfolio_sim.results.text import table_text
+
         cols = [
             "budget",
             "objective_estimate",
@@ -47,12 +82,17 @@ class Selection:
             "n_funded",
         ]
         lines = [f"Efficient frontier (objective: {self.objective}):"]
-        lines.append(self.frontier[cols].to_string(index=False, float_format=_money))
+        lines.append(table_text(self.frontier[cols], self.currency))
         lines.append("")
+        cur = self.currency
         for r in self.frontier.itertuples(index=False):
-            lines.append(f"budget {_money(r.budget)}: {', '.join(r.funded) or '(nothing)'}")
+            lines.append(f"budget {_money(r.budget, cur)}: {', '.join(r.funded) or '(nothing)'}")
         if self.budget is not None:
-            lines += ["", f"At the budget {_money(self.budget)} fund: {', '.join(self.chosen)}"]
+            at = f"At the budget {_money(self.budget, cur)}"
+            if self.chosen:
+                lines += ["", f"{at} fund: {', '.join(self.chosen)}"]
+            else:
+                lines += ["", f"{at} fund nothing: {self.why_nothing()}"]
         return "\n".join(lines)
 
 

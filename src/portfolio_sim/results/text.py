@@ -199,15 +199,36 @@ def _is_share(column: str) -> bool:
     return column.endswith(("_probability", "_share")) or column in {"criticality"}
 
 
-def table_text(df: pd.DataFrame, currency: str = "") -> str:
-    """A DataFrame as a padded terminal table: human headings (:func:`fmt.label`) and
-    every cell through :func:`cell_text`; ``"(none)"`` for an empty table."""
+def table_text(df: pd.DataFrame, currency: str = "", headings: dict[str, str] | None = None) -> str:
+    """A DataFrame as a padded terminal table: human headings (``headings``, else
+    :func:`fmt.label`) and every cell through :func:`cell_text`; ``"(none)"`` for an
+    empty table."""
     if len(df) == 0:
         return "(none)"
+    names = headings or {}
     shown = pd.DataFrame(
         {
-            fmt.label(str(col)): [cell_text(str(col), v, currency) for v in df[col].tolist()]
+            names.get(str(col), fmt.label(str(col))): [
+                cell_text(str(col), v, currency) for v in df[col].tolist()
+            ]
             for col in df.columns
         }
     )
     return shown.to_string(index=False)
+
+
+def cut_line_text(cut: pd.DataFrame, date: Any) -> str:
+    """The cut line of a comparison (:meth:`Comparison.cut_line`) for the terminal: per
+    scenario and feature, the chance of being done by ``date`` and whether it makes the
+    date at P50 and at P85."""
+    day = fmt.iso_date(date)
+    table = table_text(
+        cut,
+        headings={
+            "scenario": "Scenario",
+            "probability": f"Chance done by {day}",
+            "at_p50": "Makes it at P50",
+            "at_p85": "Makes it at P85",
+        },
+    )
+    return f"Cut line at {day}:\n{table}"
