@@ -112,7 +112,10 @@ class Sensitivity:
         return tornado_svg(self.table, self.base, top)
 
     def to_text(self, top: int = 15) -> str:
-        """The tornado and criticality tables as plain text."""
+        """The tornado and criticality tables as plain text (:func:`table_text`: no
+        exponent notation, human headings)."""
+        from portfolio_sim.results.text import table_text
+
         cols = [
             "input",
             "held_low",
@@ -124,13 +127,13 @@ class Sensitivity:
         ]
         lines = [
             f"Base: portfolio P85 done {self.base['finish_p85']}, mean NPV "
-            f"{self.base['npv_mean']:,.0f} ({self.trials:,} trials, seed {self.seed})",
+            f"{_money(self.base['npv_mean'])} ({self.trials:,} trials, seed {self.seed})",
             "",
             "Tornado (each input held at its P10 and P90, everything else random):",
-            self.table[cols].head(top).to_string(index=False) if len(self.table) else "(none)",
+            table_text(self.table[cols].head(top)),
             "",
             "Criticality (share of trials on the chain that sets the last done date):",
-            self.criticality.head(top).to_string(index=False),
+            table_text(self.criticality.head(top)),
         ]
         return "\n".join(lines)
 
