@@ -6,7 +6,7 @@ import argparse
 
 from portfolio_sim.cli import EXIT_OK, Command
 from portfolio_sim.cli.arguments import check_outputs, iso_date, whole_number, write_texts
-from portfolio_sim.cli.forecast_cmds import progress_printer
+from portfolio_sim.cli.progress import compile_notice, progress_printer
 from portfolio_sim.errors import InputError
 
 
@@ -48,6 +48,7 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError("--trials must be at least 1")
     protect = [args.file]
     check_outputs([args.json, args.html, args.xlsx], protect, folders=[args.csv])
+    compile_notice(args.quiet)
     result = compare(
         args.file,
         variants=args.variants,

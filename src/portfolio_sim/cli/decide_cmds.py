@@ -17,6 +17,7 @@ from portfolio_sim.cli.arguments import (
     whole_number,
     write_texts,
 )
+from portfolio_sim.cli.progress import compile_notice, progress_printer
 from portfolio_sim.results.io import csv_text
 
 
@@ -27,6 +28,7 @@ def _common(parser: argparse.ArgumentParser, trials: int) -> None:
         "--trials", type=whole_number, default=trials, help=f"per forecast (default {trials})"
     )
     parser.add_argument("--seed", type=whole_number, default=0, help="default 0")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _scalar(text: str) -> Any:
@@ -74,8 +76,14 @@ def _run_sensitivity(args: argparse.Namespace) -> int:
     from portfolio_sim.decide.sensitivity import sensitivity
 
     _check_outputs(args, "svg", "csv", "criticality_csv")
+    compile_notice(args.quiet)
     result = sensitivity(
-        args.file, trials=args.trials, seed=args.seed, variant=args.variant, inputs=args.input
+        args.file,
+        trials=args.trials,
+        seed=args.seed,
+        variant=args.variant,
+        inputs=args.input,
+        progress=progress_printer(args.quiet, unit="inputs"),
     )
     outputs = [
         (args.svg, result.to_svg(top=args.top) if args.svg else None),
@@ -118,6 +126,7 @@ def _run_select(args: argparse.Namespace) -> int:
     from portfolio_sim.decide.select import select
 
     _check_outputs(args, "csv")
+    compile_notice(args.quiet)
     result = select(
         args.file,
         budget=args.budget,
@@ -128,6 +137,7 @@ def _run_select(args: argparse.Namespace) -> int:
         budgets=args.budgets,
         capacity=not args.no_capacity,
         verify=not args.no_verify,
+        progress=progress_printer(args.quiet, unit="budgets"),
     )
     csv = None
     if args.csv:
@@ -152,6 +162,7 @@ def _configure_priorities(parser: argparse.ArgumentParser) -> None:
 def _run_priorities(args: argparse.Namespace) -> int:
     from portfolio_sim.decide.priorities import compare_priorities
 
+    compile_notice(args.quiet)
     table = compare_priorities(
         args.file,
         trials=args.trials,
@@ -186,13 +197,13 @@ def _configure_sweep(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--local", action="store_true", help="run here, one point at a time")
     parser.add_argument("--csv", metavar="PATH", help="write the table (CSV)")
     parser.add_argument("--json", metavar="PATH", help="write the table (JSON records)")
-    parser.add_argument("--quiet", action="store_true", help="no progress line")
 
 
 def _run_sweep(args: argparse.Namespace) -> int:
     from portfolio_sim.decide.sweep import sweep
 
     _check_outputs(args, "csv", "json")
+    compile_notice(args.quiet)
     table = sweep(
         args.file,
         dict(args.settings),
@@ -202,7 +213,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         workers=args.workers or None,
         local=args.local,
-        progress=not args.quiet,
+        progress=progress_printer(args.quiet, unit="grid points") or False,
     )
     json_text = None
     if args.json:

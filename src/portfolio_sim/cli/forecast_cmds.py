@@ -4,40 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from collections.abc import Callable
 
 from portfolio_sim.cli import EXIT_OK, Command
 from portfolio_sim.cli.arguments import check_outputs, whole_number, write_texts
+from portfolio_sim.cli.progress import compile_notice, progress_printer
 from portfolio_sim.errors import InputError
-
-
-def progress_printer(quiet: bool, after_s: float = 2.0) -> Callable[[int, int], None] | None:
-    """A progress bar on stderr for runs longer than ``after_s``; None when quiet or when
-    stderr is not a terminal."""
-    if quiet or not sys.stderr.isatty():
-        return None
-    t0 = time.perf_counter()
-    shown = [False]
-
-    def show(done: int, total: int) -> None:
-        elapsed = time.perf_counter() - t0
-        if elapsed < after_s and done < total:
-            return
-        if not shown[0] and done >= total:
-            return  # finished before the bar was worth showing
-        shown[0] = True
-        width = 30
-        filled = int(width * done / max(total, 1))
-        rate = done / elapsed if elapsed > 0 else 0.0
-        sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} trials ({rate:,.0f}/s)"
-        )
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
 
 
 def _configure_forecast(parser: argparse.ArgumentParser) -> None:
@@ -63,6 +34,7 @@ def _run_forecast(args: argparse.Namespace) -> int:
         raise InputError("--trials must be at least 1")
     protect = [args.file]
     check_outputs([args.json, args.html, args.xlsx], protect, folders=[args.csv])
+    compile_notice(args.quiet)
     result = forecast(
         args.file,
         trials=args.trials,
@@ -106,6 +78,7 @@ def _configure_warmup(parser: argparse.ArgumentParser) -> None:
 def _run_warmup(args: argparse.Namespace) -> int:
     from portfolio_sim.warming import warmup
 
+    compile_notice(False)
     seconds = warmup()
     print(f"kernels ready ({seconds:.1f} s)")
     return EXIT_OK

@@ -13,6 +13,7 @@ from typing import Any
 
 from portfolio_sim.cli import EXIT_OK, Command
 from portfolio_sim.cli.arguments import check_outputs, iso_date, span, whole_number, write_texts
+from portfolio_sim.cli.progress import compile_notice, progress_printer
 from portfolio_sim.errors import InputError
 from portfolio_sim.results.io import csv_text
 
@@ -96,6 +97,7 @@ def _configure_backtest(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=whole_number, default=0, help="default 0")
     parser.add_argument("--html", metavar="PATH", help="write an HTML report here")
     parser.add_argument("--csv", metavar="PATH", help="write the per-cut table here")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _run_backtest(args: argparse.Namespace) -> int:
@@ -104,6 +106,7 @@ def _run_backtest(args: argparse.Namespace) -> int:
     check_outputs([args.html, args.csv], protect=[args.history])
     cal = calibrate(args.history, **_calibrate_options(args))
     _report_skipped(cal)
+    compile_notice(args.quiet, kernel="howmany_kernel.batch_totals")
     result = backtest(
         cal,
         every=args.every,
@@ -112,6 +115,7 @@ def _run_backtest(args: argparse.Namespace) -> int:
         min_history=args.min_history,
         trials=args.trials,
         seed=args.seed,
+        progress=progress_printer(args.quiet, unit="cut forecasts"),
     )
     html = None
     if args.html:

@@ -27,7 +27,7 @@ up to 25 features, greedy above).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -188,11 +188,13 @@ def select(
     budgets: Sequence[float] | int = 8,
     capacity: bool = True,
     verify: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Selection:
     """Choose features to fund under ``budget`` (default: the scenario's ``budget.total``)
     maximising ``objective`` (``mean`` NPV, NPV ``p10``, or probability ``positive``), and
     the efficient frontier over ``budgets`` (a list, or a number of evenly spaced points up
-    to the cost of everything). See the module docstring for the approximation."""
+    to the cost of everything). See the module docstring for the approximation.
+    ``progress(done, total)`` is called after each budget of the frontier."""
     from portfolio_sim.forecasting import _resolve, forecast
     from portfolio_sim.results.decide_tables import estimates_table, frontier_table
 
@@ -262,6 +264,8 @@ def select(
                 verified[key] = _verify(scn, funded, trials, seed, fixed, disc)
             row.update(verified[key])
         rows.append(row)
+        if progress is not None:
+            progress(len(rows), len(grid))
     chosen: list[str] = []
     if budget is not None:
         chosen = list(next(r["funded"] for r in rows if r["budget"] == float(budget)))
