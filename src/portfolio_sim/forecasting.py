@@ -7,7 +7,7 @@ import hashlib
 import os
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -80,13 +80,16 @@ def forecast(
     *,
     progress: Callable[[int, int], None] | None = None,
     keep_trials: bool = False,
+    how_many_by: Sequence[dt.date | str] | dt.date | str | None = None,
 ) -> Forecast:
     """Forecast a scenario (or one of its variants) with ``trials`` Monte Carlo trials.
 
     The same scenario, trials and seed give identical numbers on every run, whatever
     the thread count or batching. ``engine="des"`` runs the SimPy reference model
     (slow; for checks and traces). ``keep_trials`` keeps per-trial arrays
-    (trials x features) on ``result.raw``.
+    (trials x features) on ``result.raw``. ``how_many_by`` (dates) adds the "how many
+    items by DATE" table of the throughput teams (:func:`portfolio_sim.history.how_many`,
+    same trials and seed) as ``result.how_many``, which every output then carries.
     """
     if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= MAX_TRIALS:
         raise InputError(f"trials must be a whole number from 1 to {MAX_TRIALS:,}, got {trials!r}")
@@ -106,6 +109,11 @@ def forecast(
     else:
         raise InputError(f"engine must be 'fast' or 'des', got {engine!r}")
     elapsed = time.perf_counter() - t0
+    table = None
+    if how_many_by is not None:
+        from portfolio_sim.history.howmany import how_many
+
+        table = how_many(scn, how_many_by, trials=trials, seed=seed)
     return Forecast(
         compiled=compiled,
         raw=raw,
@@ -115,4 +123,5 @@ def forecast(
         elapsed_s=elapsed,
         meta=provenance(seed, trials, engine, digest),
         dominant=dominant_estimates(scn),
+        how_many=table,
     )

@@ -42,12 +42,8 @@ def _run_forecast(args: argparse.Namespace) -> int:
         variant=args.variant,
         engine=args.engine,
         progress=progress_printer(args.quiet),
+        how_many_by=args.how_many_by,
     )
-    how_many_lines = None
-    if args.how_many_by:
-        from portfolio_sim.cli.history_cmds import how_many_lines as lines_of
-
-        how_many_lines = lines_of(args)
     # every computation succeeded: only now are the outputs written (each atomically)
     json_text = result.to_json() if args.json else None
     html_text = result.to_html() if args.html else None
@@ -65,9 +61,11 @@ def _run_forecast(args: argparse.Namespace) -> int:
         print(forecast_text(result))
     for warning in result.warnings:  # even with --quiet: they are about the answer
         print(f"warning: {warning}", file=sys.stderr)
-    if how_many_lines is not None:
+    if result.how_many is not None:  # asked for: in the terminal even with --quiet
+        from portfolio_sim.cli.history_cmds import how_many_lines
+
         print()
-        print(how_many_lines)
+        print(how_many_lines(result.how_many))
     return EXIT_OK
 
 

@@ -146,15 +146,11 @@ def add_how_many_option(parser: argparse.ArgumentParser, flag: str = "--how-many
     )
 
 
-def how_many_lines(args: argparse.Namespace) -> str:
-    """The titled how-many table for ``args.how_many_by`` (dates already parsed)."""
-    from portfolio_sim.history.howmany import how_many, how_many_text
+def how_many_lines(table: Any) -> str:
+    """The titled how-many table (of :func:`portfolio_sim.history.how_many`) for the
+    terminal."""
+    from portfolio_sim.history.howmany import how_many_text
 
-    if args.trials < 1:
-        raise InputError("--trials must be at least 1")
-    table = how_many(
-        args.file, args.how_many_by, trials=args.trials, seed=args.seed, variant=args.variant
-    )
     return f"{_HOW_MANY_TITLE}\n{how_many_text(table)}"
 
 

@@ -238,6 +238,15 @@ def forecast_html(fc: Any) -> str:
             "<p>Chance of both staying within the budget (row) and being done by the date "
             "(column).</p>" + _table(shown, cur)
         )
+    if fc.how_many is not None:
+        from portfolio_sim.results.history_tables import HOW_MANY_HEADINGS
+
+        parts.append(
+            "<h2>How many items by each date</h2>"
+            "<p>Items each throughput team completes by the end of each date: at least N "
+            "is reached in that share of trials; at most N is not exceeded.</p>"
+            + _table(fc.how_many, cur, labels={**HOW_MANY_HEADINGS, "mean": "Mean"})
+        )
     prov = fc.meta
     footer = "; ".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in prov.items())
     return (

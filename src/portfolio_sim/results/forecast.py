@@ -56,6 +56,20 @@ def _num(x: Any) -> float | None:
     return None if math.isnan(x) else x
 
 
+def how_many_doc(table: Any) -> dict[str, Any]:
+    """The JSON ``how_many`` key: ``{"by": [dates], "teams": [{"id", "dates": [{"date",
+    "periods", items_at_least_95, ..., "mean"}]}]}`` (see docs/outputs.md)."""
+    teams: dict[str, list[dict[str, Any]]] = {}
+    for row in table.to_dict(orient="records"):
+        team = str(row.pop("team"))
+        row["date"] = _iso(row["date"])
+        teams.setdefault(team, []).append(
+            {k: (float(v) if k == "mean" else v if k == "date" else int(v)) for k, v in row.items()}
+        )
+    by = list(dict.fromkeys(_iso(d) for d in table["date"]))
+    return {"by": by, "teams": [{"id": t, "dates": rows} for t, rows in teams.items()]}
+
+
 @dataclass
 class Forecast:
     """A forecast of one scenario or variant. Build with :func:`portfolio_sim.forecast`."""
@@ -70,6 +84,11 @@ class Forecast:
     #: Feature id -> why its estimate alone outruns the horizon
     #: (:func:`portfolio_sim.scenario.dominant.dominant_estimates`), for :attr:`warnings`.
     dominant: dict[str, str] = field(default_factory=dict)
+    #: The "how many items by DATE" table of the throughput teams when the forecast was
+    #: asked for it (``forecast(..., how_many_by=...)``): one row per (team, date) with
+    #: the columns of :func:`portfolio_sim.history.how_many`; None otherwise. It goes
+    #: into every output: JSON ``how_many``, ``how_many.csv``, an Excel sheet, the report.
+    how_many: Any = None
 
     # The month numbers take a pass over the per-trial arrays (seconds at a million
     # trials); the JSON, the HTML report and the text table all read them: kept once
@@ -312,6 +331,8 @@ class Forecast:
         }
         if self.raw.money is not None:
             self._add_money(doc, feats, teams)
+        if self.how_many is not None:
+            doc["how_many"] = how_many_doc(self.how_many)
         return doc
 
     def _add_money(self, doc: dict[str, Any], feats: dict[str, Any], teams: dict[str, Any]) -> None:
@@ -405,6 +426,8 @@ class Forecast:
             tables["team_months"] = self.team_months
         import pandas as pd
 
+        if self.how_many is not None:
+            tables["how_many"] = self.how_many
         tables["provenance"] = pd.DataFrame(
             {"key": list(self.meta), "value": [str(v) for v in self.meta.values()]}
         )
