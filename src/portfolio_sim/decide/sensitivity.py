@@ -59,7 +59,7 @@ def finish_day(port_t: np.ndarray, horizon_days: int, p: float = 85) -> int:
 
 
 def _npv_mean(fc: Any) -> float:
-    from portfolio_sim.results.raw import MONEY_COLUMNS
+    from portfolio_sim.engines.output import MONEY_COLUMNS
 
     return float(fc.raw.money[:, MONEY_COLUMNS.index("npv")].mean())
 

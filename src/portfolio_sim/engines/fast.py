@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from portfolio_sim.results.raw import EngineOutput
+from portfolio_sim.engines.output import EngineOutput
 from portfolio_sim.scenario.compile import CompiledScenario
 
 #: Trials per kernel call when a progress callback is given.

@@ -41,9 +41,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from portfolio_sim.engines.output import MONEY_COLUMNS
 from portfolio_sim.results.forecast import Forecast
 from portfolio_sim.results.percentiles import sample_percentiles
-from portfolio_sim.results.raw import MONEY_COLUMNS
 
 BASE = "base"
 

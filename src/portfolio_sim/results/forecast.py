@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from portfolio_sim.engines.output import TIME_SCALE, WORK_SCALE, EngineOutput
 from portfolio_sim.results import money
 from portfolio_sim.results.percentiles import DATE_PERCENTILES, hist_percentiles
-from portfolio_sim.results.raw import TIME_SCALE, WORK_SCALE, EngineOutput
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from portfolio_sim.engines.output import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
 from portfolio_sim.results.percentiles import (
     hist_percentiles,
     inverted_cdf_ranks,
     sample_percentiles,
     sortable,
 )
-from portfolio_sim.results.raw import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
 
 if TYPE_CHECKING:
     import pandas as pd
