@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from portfolio_sim.decide.inputs import UncertainInput, held_texts, hold, uncertain_inputs
-from portfolio_sim.results.decide_results import Sensitivity, tornado_svg
+from portfolio_sim.results.decide_results import Sensitivity
 from portfolio_sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -46,7 +46,6 @@ __all__ = [
     "criticality_index",
     "finish_day",
     "sensitivity",
-    "tornado_svg",
 ]
 
 

@@ -172,3 +172,33 @@ def utilisation_svg(teams: pd.DataFrame) -> str:
     ax.set_xlabel("Utilisation (% of paid capacity)")
     ax.set_title("Team utilisation")
     return _svg(fig)
+
+
+def tornado_svg(table: pd.DataFrame, base: dict[str, Any], top: int = 15) -> str:
+    """Two-panel tornado: P85 finish (working days vs base) and mean NPV vs base."""
+    df = table.head(top).iloc[::-1]
+    fig, ax = _figure(9, max(2.0, 0.32 * len(df) + 1.0))
+    fig.clf()
+    axes = fig.subplots(1, 2, sharey=True)
+    labels = list(df["input"])
+    y = np.arange(len(df))
+    for a, (lo, hi, title) in zip(
+        axes,
+        (
+            ("finish_low_days", "finish_high_days", "P85 finish, working days vs base"),
+            ("npv_low_delta", "npv_high_delta", "Mean NPV vs base"),
+        ),
+        strict=True,
+    ):
+        a.barh(y, df[lo].to_numpy(float), color="#6a9", label="held at P10")
+        a.barh(y, df[hi].to_numpy(float), color="#c75", label="held at P90")
+        a.axvline(0, color="#333", lw=0.8)
+        a.set_title(title, fontsize=9)
+        a.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(y, labels, fontsize=8)
+    axes[0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(
+        f"Tornado (base: P85 {base['finish_p85']}, mean NPV {base['npv_mean']:,.0f})", fontsize=10
+    )
+    del ax
+    return _svg(fig)
