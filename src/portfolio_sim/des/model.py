@@ -169,10 +169,6 @@ class DesModel:
         """Simulate ``trial`` (draws from the keyed streams); ``log`` records an event log."""
         return _Trial(self, trial, self.sampler.trial(trial), log).run()
 
-    def run_draws(self, trial: int, draws: TrialDraws, log: bool = False) -> TrialResult:
-        """Simulate with given draws (``trial`` still keys the throughput periods)."""
-        return _Trial(self, trial, draws, log).run()
-
 
 class _Team:
     """Mutable state of one team within a trial."""

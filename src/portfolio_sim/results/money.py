@@ -62,13 +62,6 @@ def team_cost_columns(compiled: Any, raw: EngineOutput) -> dict[str, np.ndarray]
     return cols
 
 
-def team_cost_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
-    """Per team people cost: mean and P10/P50/P80/P90 (exact, from finish histograms)."""
-    import pandas as pd
-
-    return pd.DataFrame({"id": list(compiled.team_ids), **team_cost_columns(compiled, raw)})
-
-
 def month_bands(compiled: Any, raw: EngineOutput) -> dict[str, np.ndarray]:
     """Per month P10/P50/P90 of cost, capex, opex (cost - capex) and cumulative cost:
     ``{"cost_p10": [M], ...}``, the numbers of :func:`months_table` without its means.
