@@ -29,7 +29,7 @@ from portfolio_sim.des.event_trace import trace_rows
 from portfolio_sim.des.model import DesModel
 from portfolio_sim.engines.fast import run_fast
 from portfolio_sim.errors import InputError
-from portfolio_sim.forecasting import _resolve, provenance
+from portfolio_sim.forecasting import provenance, resolve_scenario
 from portfolio_sim.results.percentiles import sample_percentiles
 from portfolio_sim.results.trace_tables import Trace, build_trace
 from portfolio_sim.scenario.compile import compile_scenario
@@ -57,7 +57,7 @@ def trace_trial(
     _check_int("seed", seed, 0)
     if (trial is None) == (near is None):
         raise InputError("give exactly one of trial and near (e.g. near='p85')")
-    scn, digest = _resolve(scenario_or_path, variant)
+    scn, digest = resolve_scenario(scenario_or_path, variant)
     compiled = compile_scenario(scn, seed)
     extra: dict[str, Any] = {}
     if trial is not None:

@@ -64,9 +64,9 @@ def _npv_mean(fc: Any) -> float:
 
 
 def _load(scenario: Scenario | str | os.PathLike[str], variant: str | None) -> Scenario:
-    from portfolio_sim.forecasting import _resolve
+    from portfolio_sim.forecasting import resolve_scenario
 
-    scn, _ = _resolve(scenario, variant)
+    scn, _ = resolve_scenario(scenario, variant)
     return scn
 
 

@@ -361,7 +361,7 @@ def _npv_table(cmp: Any) -> str:
 
 
 def _teams_table(cmp: Any) -> str:
-    t = cmp._long("teams")
+    t = cmp.stacked("teams")
     out = pd.DataFrame(
         {
             "Team": t["id"],
