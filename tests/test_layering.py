@@ -127,7 +127,7 @@ def test_only_results_and_report_touch_pandas(path: Path) -> None:
 #: (numpy, numba, rng only) and sits with the kernels; ``history`` sits below the
 #: orchestration modules because ``warming`` compiles its kernel.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "rng", "calendar", "jit_cache"),
+    ("errors", "rng", "calendar", "jit_cache", "formatting"),
     ("distributions",),
     ("kernels", "history.howmany_kernel"),
     ("scenario",),
