@@ -50,9 +50,11 @@ def record(out: str, trials: int, seed: int) -> None:
         m = compile_scenario(load(path, variant=variant), seed)
         res = run_fast(m, trials, keep_trials=True)
         for name, value in vars(res).items():
-            if value is None:
-                continue
-            arrays[f"{case}/{name}"] = np.asarray(value)
+            if isinstance(value, dict):  # EngineOutput.extra: named arrays
+                for sub, arr in value.items():
+                    arrays[f"{case}/extra.{sub}"] = np.asarray(arr)
+            elif value is not None:
+                arrays[f"{case}/{name}"] = np.asarray(value)
         print(f"{case}: {m.n_features} features, {m.n_teams} teams, {res.events} events")
     tmp = Path(out + ".tmp.npz")
     np.savez_compressed(tmp, **arrays)
