@@ -21,10 +21,16 @@ Engine = Literal["fast", "des"]
 MAX_TRIALS = 100_000_000
 
 
-def _resolve(
+def resolve_scenario(
     scenario: Scenario | str | os.PathLike[str], variant: str | None
 ) -> tuple[Scenario, str | None]:
-    """Load a path (keeping its SHA-256 for provenance) and apply a variant."""
+    """The scenario to run and the SHA-256 of its file (None when given a
+    :class:`Scenario`, or when the file cannot be read again): a path is loaded, a
+    :class:`Scenario` is taken as it is, then ``variant`` (when given) is applied.
+    Raises InputError for anything else, ScenarioError for a bad file or variant.
+
+    Shared by every entry point that takes "a Scenario or a path" (forecast, trace,
+    the decision tools), so they resolve it, and record provenance, the same way."""
     digest = None
     if isinstance(scenario, str | os.PathLike):
         from portfolio_sim.scenario.load import load
@@ -95,7 +101,7 @@ def forecast(
         raise InputError(f"trials must be a whole number from 1 to {MAX_TRIALS:,}, got {trials!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed must be a non-negative whole number, got {seed!r}")
-    scn, digest = _resolve(scenario, variant)
+    scn, digest = resolve_scenario(scenario, variant)
     compiled = compile_scenario(scn, seed)
     t0 = time.perf_counter()
     if engine == "fast":

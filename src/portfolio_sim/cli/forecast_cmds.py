@@ -6,9 +6,13 @@ import argparse
 import sys
 
 from portfolio_sim.cli import EXIT_OK, Command
-from portfolio_sim.cli.arguments import check_outputs, whole_number, write_texts
+from portfolio_sim.cli.arguments import (
+    add_table_outputs,
+    check_table_outputs,
+    whole_number,
+    write_table_outputs,
+)
 from portfolio_sim.cli.progress import compile_notice, progress_printer
-from portfolio_sim.errors import InputError
 
 
 def _configure_forecast(parser: argparse.ArgumentParser) -> None:
@@ -17,11 +21,7 @@ def _configure_forecast(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trials", type=whole_number, default=10_000, help="default 10000")
     parser.add_argument("--seed", type=whole_number, default=0, help="default 0")
     parser.add_argument("--engine", choices=["fast", "des"], default="fast")
-    parser.add_argument("--json", metavar="PATH", help="write the JSON result here")
-    parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
-    parser.add_argument("--csv", metavar="DIR", help="write one CSV file per table here")
-    parser.add_argument("--xlsx", metavar="PATH", help="write an Excel workbook here")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    add_table_outputs(parser)
     from portfolio_sim.cli.history_cmds import add_how_many_option
 
     add_how_many_option(parser)
@@ -30,10 +30,7 @@ def _configure_forecast(parser: argparse.ArgumentParser) -> None:
 def _run_forecast(args: argparse.Namespace) -> int:
     from portfolio_sim.forecasting import forecast
 
-    if args.trials < 1:
-        raise InputError("--trials must be at least 1")
-    protect = [args.file]
-    check_outputs([args.json, args.html, args.xlsx], protect, folders=[args.csv])
+    protect = check_table_outputs(args)
     compile_notice(args.quiet)
     result = forecast(
         args.file,
@@ -45,16 +42,7 @@ def _run_forecast(args: argparse.Namespace) -> int:
         how_many_by=args.how_many_by,
     )
     # every computation succeeded: only now are the outputs written (each atomically)
-    json_text = result.to_json() if args.json else None
-    html_text = result.to_html() if args.html else None
-    if args.csv:
-        result.to_csv(args.csv, protect=protect)
-    if args.xlsx:
-        result.to_excel(args.xlsx, protect=protect)
-    write_texts(
-        [(args.json, None if json_text is None else json_text + "\n"), (args.html, html_text)],
-        protect,
-    )
+    write_table_outputs(result, args, protect)
     if not args.quiet:
         from portfolio_sim.results.text import forecast_text  # pandas: only for the table
 

@@ -195,12 +195,12 @@ def select(
     the efficient frontier over ``budgets`` (a list, or a number of evenly spaced points up
     to the cost of everything). See the module docstring for the approximation.
     ``progress(done, total)`` is called after each budget of the frontier."""
-    from portfolio_sim.forecasting import _resolve, forecast
+    from portfolio_sim.forecasting import forecast, resolve_scenario
     from portfolio_sim.results.decide_tables import estimates_table, frontier_table
 
     if objective not in OBJECTIVES:
         raise InputError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
-    scn, _ = _resolve(scenario, variant)
+    scn, _ = resolve_scenario(scenario, variant)
     if budget is None and scn.budget is not None:
         budget = scn.budget.total
     fc = forecast(scn, trials=trials, seed=seed)

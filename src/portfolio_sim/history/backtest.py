@@ -28,7 +28,6 @@ Calibration measures (per team and over all teams)
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -39,11 +38,7 @@ import numpy as np
 from portfolio_sim.errors import InputError
 from portfolio_sim.history.calibrate import Calibration, calibrate
 from portfolio_sim.history.howmany import items_summary
-from portfolio_sim.results.history_tables import (
-    BacktestResult,
-    history_backtest_tables,
-    history_cut_dates,
-)
+from portfolio_sim.results.history_tables import BacktestResult, history_backtest_tables
 from portfolio_sim.results.percentiles import sample_percentiles
 from portfolio_sim.rng import SAMPLES, stream_key
 
@@ -254,8 +249,3 @@ def backtest(
 def _select(columns: dict[str, np.ndarray], sel: np.ndarray) -> dict[str, np.ndarray]:
     """The rows ``sel`` (a boolean mask) of each column."""
     return {k: v[sel] for k, v in columns.items()}
-
-
-def cut_dates(result: BacktestResult) -> list[dt.date]:
-    """The distinct cut dates of a backtest, in order."""
-    return history_cut_dates(result)

@@ -41,9 +41,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from portfolio_sim.engines.output import MONEY_COLUMNS
 from portfolio_sim.results.forecast import Forecast
 from portfolio_sim.results.percentiles import sample_percentiles
-from portfolio_sim.results.raw import MONEY_COLUMNS
 
 BASE = "base"
 
@@ -317,7 +317,9 @@ class Comparison:
         frames = [cut_line_table(fc, date, name) for name, fc in self.forecasts.items()]
         return pd.concat(frames, ignore_index=True)
 
-    def _long(self, attr: str) -> pd.DataFrame:
+    def stacked(self, attr: str) -> pd.DataFrame:
+        """One table of every forecast stacked (``attr``: "teams", "months", ...), with a
+        first column ``scenario`` naming the forecast each row comes from."""
         frames = []
         for name, fc in self.forecasts.items():
             df = getattr(fc, attr).copy()
@@ -331,9 +333,9 @@ class Comparison:
         out = {"portfolio": self.portfolio, "paired": self.paired, "features": self.features}
         if self.target_date is not None:
             out["cut_line"] = self.cut_line()
-        out["teams"] = self._long("teams")
+        out["teams"] = self.stacked("teams")
         if self.base.raw.money is not None:
-            out["months"] = self._long("months")
+            out["months"] = self.stacked("months")
         return out
 
     # -- exports -----------------------------------------------------------------------

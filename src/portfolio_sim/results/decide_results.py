@@ -1,7 +1,7 @@
 """The result objects of the decision tools: :class:`Selection` (budgeted selection, from
 :func:`portfolio_sim.decide.select.select`) and :class:`Sensitivity` (tornado and
 criticality, from :func:`portfolio_sim.decide.sensitivity.sensitivity`), with their text
-and chart renderings. Their tables are built by :mod:`.decide_tables`; the decide modules
+rendering; :meth:`Sensitivity.to_svg` calls the report layer's chart. Their tables are built by :mod:`.decide_tables`; the decide modules
 compute the numbers and re-export these classes under their old names.
 
 Importing this module does not import pandas (the tables arrive already built).
@@ -108,7 +108,11 @@ class Sensitivity:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_svg(self, top: int = 15) -> str:
-        """A tornado chart (finish swing and NPV swing), largest swings on top."""
+        """A tornado chart (finish swing and NPV swing), largest swings on top, drawn by
+        :func:`portfolio_sim.report.charts.tornado_svg` (imported here, on use: the
+        results layer never imports the report layer at module level)."""
+        from portfolio_sim.report.charts import tornado_svg
+
         return tornado_svg(self.table, self.base, top)
 
     def to_text(self, top: int = 15) -> str:
@@ -138,36 +142,4 @@ class Sensitivity:
         return "\n".join(lines)
 
 
-def tornado_svg(table: pd.DataFrame, base: dict[str, Any], top: int = 15) -> str:
-    """Two-panel tornado: P85 finish (working days vs base) and mean NPV vs base."""
-    from portfolio_sim.report.charts import _figure, _svg
-
-    df = table.head(top).iloc[::-1]
-    fig, ax = _figure(9, max(2.0, 0.32 * len(df) + 1.0))
-    fig.clf()
-    axes = fig.subplots(1, 2, sharey=True)
-    labels = list(df["input"])
-    y = np.arange(len(df))
-    for a, (lo, hi, title) in zip(
-        axes,
-        (
-            ("finish_low_days", "finish_high_days", "P85 finish, working days vs base"),
-            ("npv_low_delta", "npv_high_delta", "Mean NPV vs base"),
-        ),
-        strict=True,
-    ):
-        a.barh(y, df[lo].to_numpy(float), color="#6a9", label="held at P10")
-        a.barh(y, df[hi].to_numpy(float), color="#c75", label="held at P90")
-        a.axvline(0, color="#333", lw=0.8)
-        a.set_title(title, fontsize=9)
-        a.grid(axis="x", alpha=0.3)
-    axes[0].set_yticks(y, labels, fontsize=8)
-    axes[0].legend(fontsize=7, loc="lower right")
-    fig.suptitle(
-        f"Tornado (base: P85 {base['finish_p85']}, mean NPV {base['npv_mean']:,.0f})", fontsize=10
-    )
-    del ax
-    return _svg(fig)
-
-
-__all__ = ["Selection", "Sensitivity", "tornado_svg"]
+__all__ = ["Selection", "Sensitivity"]

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from portfolio_sim.engines.output import TIME_SCALE, WORK_SCALE, EngineOutput
 from portfolio_sim.results import money
 from portfolio_sim.results.percentiles import DATE_PERCENTILES, hist_percentiles
-from portfolio_sim.results.raw import TIME_SCALE, WORK_SCALE, EngineOutput
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,7 +111,7 @@ class Forecast:
         return not_done_warnings(
             c.feature_ids,
             (self.raw.feat_hist[:, c.horizon_days] / self.raw.trials).tolist(),
-            self._portfolio_finish()["not_done_share"],
+            self.portfolio_finish()["not_done_share"],
             str(c.calendar.horizon),
             self.dominant,
         )
@@ -137,7 +137,11 @@ class Forecast:
 
     # The tables are built from plain columns (numpy arrays, lists; dates as datetime64
     # with NaT) that the JSON export reads directly, so writing JSON needs no pandas.
-    def _feature_columns(self) -> dict[str, Any]:
+    # They are public: the decision tools read them (results/decide_numbers.py) without
+    # building DataFrames.
+    def feature_columns(self) -> dict[str, Any]:
+        """The columns of :attr:`features` as ``{column: array or list}`` (one entry per
+        feature in scenario order; dates as ``datetime64[D]``, NaT = none), unbuilt."""
         c, raw = self.compiled, self.raw
         h = c.horizon_days
         hist = raw.feat_hist
@@ -178,7 +182,8 @@ class Forecast:
             cols.update(money.feature_value_columns(c, raw))
         return cols
 
-    def _team_columns(self) -> dict[str, Any]:
+    def team_columns(self) -> dict[str, Any]:
+        """The columns of :attr:`teams` as ``{column: array or list}``, unbuilt."""
         c, raw = self.compiled, self.raw
         h = c.horizon_days
         cap = raw.team_cap / WORK_SCALE
@@ -196,9 +201,9 @@ class Forecast:
             cols.update(money.team_cost_columns(c, raw))
         return cols
 
-    def _portfolio_finish(self) -> dict[str, Any]:
-        """The finish row of :attr:`portfolio`: p10..p95 (datetime64, NaT = not done) and
-        not_done_share."""
+    def portfolio_finish(self) -> dict[str, Any]:
+        """The finish row of :attr:`portfolio` as a dict: p10..p95 (datetime64, NaT = not
+        done) and not_done_share."""
         h = self.compiled.horizon_days
         t = self.raw.port_t
         days = np.where(
@@ -221,11 +226,11 @@ class Forecast:
 
     @property
     def features(self) -> pd.DataFrame:
-        return self._frame(self._feature_columns())
+        return self._frame(self.feature_columns())
 
     @property
     def teams(self) -> pd.DataFrame:
-        return self._frame(self._team_columns())
+        return self._frame(self.team_columns())
 
     @property
     def months(self) -> pd.DataFrame:
@@ -272,7 +277,7 @@ class Forecast:
         import pandas as pd
 
         row: dict[str, Any] = {"metric": "finish"}
-        for k, v in self._portfolio_finish().items():
+        for k, v in self.portfolio_finish().items():
             if k in _DATE_COLUMNS:
                 row[k] = pd.Timestamp(v) if not np.isnat(v) else pd.NaT
             else:
@@ -290,9 +295,9 @@ class Forecast:
         def finish(cols: dict[str, Any], i: int) -> dict[str, str | None]:
             return {k: _iso(cols[k][i]) for k in _DATE_COLUMNS}
 
-        feats = self._feature_columns()
-        teams = self._team_columns()
-        port = self._portfolio_finish()
+        feats = self.feature_columns()
+        teams = self.team_columns()
+        port = self.portfolio_finish()
         doc: dict[str, Any] = {
             "scenario": self.scenario,
             "variant": self.variant,

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from portfolio_sim.engines.output import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
 from portfolio_sim.results.percentiles import (
     hist_percentiles,
     inverted_cdf_ranks,
     sample_percentiles,
     sortable,
 )
-from portfolio_sim.results.raw import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,13 +60,6 @@ def team_cost_columns(compiled: Any, raw: EngineOutput) -> dict[str, np.ndarray]
         for k, p in enumerate(COST_PS):
             cols[f"cost_p{p}"][j] = float(cost_of_bin[pb[k]])
     return cols
-
-
-def team_cost_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
-    """Per team people cost: mean and P10/P50/P80/P90 (exact, from finish histograms)."""
-    import pandas as pd
-
-    return pd.DataFrame({"id": list(compiled.team_ids), **team_cost_columns(compiled, raw)})
 
 
 def month_bands(compiled: Any, raw: EngineOutput) -> dict[str, np.ndarray]:

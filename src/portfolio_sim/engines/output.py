@@ -1,4 +1,6 @@
 """What an engine hands to the results layer: aggregates, no pandas, no dates.
+It lives with the engines, which fill it; :mod:`portfolio_sim.results` reads it (the
+engines never import results).
 
 Both engines (fast kernels, SimPy reference) fill the same :class:`EngineOutput`, so
 everything downstream (tables, JSON, reports) is engine-agnostic.
