@@ -244,7 +244,8 @@ def test_notebook_and_text(cmp: portfolio_sim.Comparison) -> None:
     assert "<table" in html and "hire-two" in html and "earlier_probability" in html
     assert "<table" in cmp.base._repr_html_()
     text = cmp.to_text()
-    assert "finish_p50" in text and "Paired with the base" in text
+    assert "Finish P50" in text and "Paired with the base" in text
+    assert "finish_p50" not in text  # human labels in the terminal, keys in the exports
 
 
 def test_cli_compare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -256,6 +257,7 @@ def test_cli_compare(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert main(args) == 0
     printed = capsys.readouterr().out
     assert "hire-two" in printed and "no-wallet" in printed and "add-team" not in printed
+    assert "Cut line at 2027-03-01:" in printed  # asked for: in the terminal, not only files
     doc = json.loads((out / "c.json").read_text())
     assert doc["comparison"]["cut_line"]["date"] == "2027-03-01"
     assert doc["provenance"]["seed"] == 5 and doc["provenance"]["trials"] == 300

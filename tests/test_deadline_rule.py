@@ -23,10 +23,10 @@ import numpy as np
 import pytest
 
 from portfolio_sim.decide.select import estimate_columns
+from portfolio_sim.engines.output import MONEY_COLUMNS
 from portfolio_sim.forecasting import forecast
 from portfolio_sim.report.html import forecast_html
 from portfolio_sim.results.forecast import Forecast
-from portfolio_sim.results.raw import MONEY_COLUMNS
 from portfolio_sim.results.text import forecast_text
 from portfolio_sim.scenario import load_text
 from portfolio_sim.tracing import trace_trial
@@ -177,7 +177,7 @@ def test_outputs_show_the_undecided_share() -> None:
     assert by_id["a"]["deadline_undecided_share"] == 1.0
     assert by_id["a"]["deadline_probability"] == 0.0
     assert by_id["b"]["deadline_undecided_share"] is None
-    assert "0% (100% undecided)" in forecast_text(fc)
+    assert "0 % (100 % undecided)" in forecast_text(fc)
     assert "0 % (100 % undecided)" in forecast_html(fc)  # the riskiest-deadline card
 
 

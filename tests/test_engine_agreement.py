@@ -27,9 +27,9 @@ from ruamel.yaml import YAML
 from portfolio_sim.des import DesModel
 from portfolio_sim.engines.des import run_des
 from portfolio_sim.engines.fast import run_fast
+from portfolio_sim.engines.output import EngineOutput
 from portfolio_sim.errors import ScenarioError
 from portfolio_sim.forecasting import forecast
-from portfolio_sim.results.raw import EngineOutput
 from portfolio_sim.scenario import load, load_text
 from portfolio_sim.scenario.compile import CompiledScenario, compile_scenario
 

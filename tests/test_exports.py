@@ -15,7 +15,8 @@ import pytest
 import portfolio_sim
 from portfolio_sim.cli import main
 from portfolio_sim.errors import InputError
-from portfolio_sim.results.excel import is_money, is_percent, money_format
+from portfolio_sim.formatting import label
+from portfolio_sim.results.excel import heading, is_money, is_percent, money_format
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -67,7 +68,8 @@ def _assert_workbook_matches_csv(xlsx: Path, folder: Path) -> None:
     for name in csvs:
         csv = pd.read_csv(folder / f"{name}.csv", dtype=object, keep_default_na=False)
         rows = list(wb[name].iter_rows(values_only=True))
-        assert list(rows[0]) == list(csv.columns), name
+        # human headings in the workbook, the machine keys in the CSV: one for one
+        assert list(rows[0]) == [heading(c, csv) for c in csv.columns], name
         assert len(rows) - 1 == len(csv), name
         for r, row in enumerate(rows[1:]):
             for c, xl_value in enumerate(row):
@@ -90,12 +92,12 @@ def test_comparison_workbook_reads_back_as_csv(
     # and pandas reads the same numbers
     xl = pd.read_excel(tmp_path / "c.xlsx", sheet_name=None)
     csv = pd.read_csv(tmp_path / "csv" / "portfolio.csv")
-    assert xl["portfolio"]["npv_mean_delta"].tolist() == pytest.approx(
+    assert xl["portfolio"][label("npv_mean_delta")].tolist() == pytest.approx(
         csv["npv_mean_delta"].tolist(), rel=1e-15
     )
-    assert list(pd.to_datetime(csv["finish_p85"])) == list(xl["portfolio"]["finish_p85"])
+    assert list(pd.to_datetime(csv["finish_p85"])) == list(xl["portfolio"][label("finish_p85")])
     paired = pd.read_csv(tmp_path / "csv" / "paired.csv")
-    assert xl["paired"]["worth_more_probability"].tolist() == pytest.approx(
+    assert xl["paired"][label("worth_more_probability")].tolist() == pytest.approx(
         paired["worth_more_probability"].tolist(), rel=1e-15
     )
 
@@ -115,6 +117,8 @@ def test_workbook_formats(cmp: portfolio_sim.Comparison, tmp_path: Path) -> None
     ws = wb["portfolio"]
     header = [c.value for c in ws[1]]
     row = {h: ws.cell(row=2, column=k + 1) for k, h in enumerate(header)}
+    assert header[:2] == ["Scenario", "Finish P50"]  # human headings, not the CSV keys
+    row = {key: row[label(key)] for key in map(str, cmp.portfolio.columns)}
     assert row["finish_p50"].is_date and row["finish_p50"].number_format == "yyyy-mm-dd"
     assert row["cost_p50"].number_format == euro
     assert row["npv_mean_delta"].number_format == euro
@@ -122,7 +126,7 @@ def test_workbook_formats(cmp: portfolio_sim.Comparison, tmp_path: Path) -> None
     assert isinstance(row["cost_p80"].value, int | float)
     months = wb["months"]
     mh = [c.value for c in months[1]]
-    assert months.cell(row=2, column=mh.index("cumulative_p50") + 1).number_format == euro
+    assert months.cell(row=2, column=mh.index(label("cumulative_p50")) + 1).number_format == euro
     prov = {r[0]: r[1] for r in wb["provenance"].iter_rows(min_row=2, values_only=True)}
     assert prov["scenario_sha256"] == SHA and prov["seed"] == "3"
 
@@ -134,7 +138,7 @@ def test_forecast_workbook_portfolio_rows(fc: portfolio_sim.Forecast, tmp_path: 
     ws = openpyxl.load_workbook(path)["portfolio"]
     header = [c.value for c in ws[1]]
     rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
-    p50 = header.index("p50")
+    p50 = header.index("P50")
     assert rows["finish"][p50].is_date
     assert rows["cost"][p50].number_format == '#,##0 "EUR"'
     assert rows["npv"][p50].number_format == '#,##0 "EUR"'

@@ -33,10 +33,10 @@ import pytest
 from scipy import stats
 
 from portfolio_sim.calendar import done_day
+from portfolio_sim.engines.output import EngineOutput
 from portfolio_sim.forecasting import forecast
 from portfolio_sim.results.forecast import Forecast
 from portfolio_sim.results.percentiles import DATE_PERCENTILES
-from portfolio_sim.results.raw import EngineOutput
 from portfolio_sim.scenario import load_text
 
 N = 20_000

@@ -30,12 +30,10 @@ def test_module_does_not_touch_pandas(path: Path) -> None:
 
 
 def test_moved_names_keep_their_old_homes() -> None:
-    """The public names moved to results/ are still importable from their old homes."""
-    from portfolio_sim.des.event_trace import EVENT_COLUMNS, Trace
-    from portfolio_sim.des.utilisation import UTILISATION_COLUMNS
+    """The history result moved to results/ is still importable from ``history`` (a
+    downward import); the DES no longer re-exports the trace tables (des never imports
+    results: the trace is built from its rows in results/trace_tables.py)."""
     from portfolio_sim.history import BacktestResult
-    from portfolio_sim.results import history_tables, trace_tables
+    from portfolio_sim.results import history_tables
 
-    assert Trace is trace_tables.Trace and BacktestResult is history_tables.BacktestResult
-    assert EVENT_COLUMNS == trace_tables.EVENT_COLUMNS
-    assert UTILISATION_COLUMNS == trace_tables.UTILISATION_COLUMNS
+    assert BacktestResult is history_tables.BacktestResult

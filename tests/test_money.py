@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from portfolio_sim.engines.output import MONEY_COLUMNS
 from portfolio_sim.forecasting import forecast
 from portfolio_sim.results.forecast import Forecast
-from portfolio_sim.results.raw import MONEY_COLUMNS
 from portfolio_sim.scenario import load_text
 
 TRIALS = 20

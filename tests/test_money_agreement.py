@@ -27,9 +27,9 @@ from ruamel.yaml import YAML
 
 from portfolio_sim.engines.des import run_des
 from portfolio_sim.engines.fast import run_fast
+from portfolio_sim.engines.output import MONEY_COLUMNS, EngineOutput
 from portfolio_sim.errors import ScenarioError
 from portfolio_sim.forecasting import forecast
-from portfolio_sim.results.raw import MONEY_COLUMNS, EngineOutput
 from portfolio_sim.scenario import load, load_text
 from portfolio_sim.scenario.compile import CompiledScenario, compile_scenario
 from test_engine_agreement import OTHER_SEED, SMALL, cdf_bounds, scenario_texts

@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 from portfolio_sim.engines.fast import run_fast
+from portfolio_sim.engines.output import EngineOutput
 from portfolio_sim.forecasting import forecast
-from portfolio_sim.results.raw import EngineOutput
 from portfolio_sim.scenario import Scenario, load_text
 from portfolio_sim.scenario.compile import CompiledScenario, compile_scenario
 from portfolio_sim.scenario.load import load

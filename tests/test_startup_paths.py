@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from portfolio_sim.engines.output import EngineOutput
 from portfolio_sim.forecasting import forecast
 from portfolio_sim.results import money
 from portfolio_sim.results.percentiles import sample_percentiles
-from portfolio_sim.results.raw import EngineOutput
 from scenario_text import ACME_YAML
 
 

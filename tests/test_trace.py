@@ -18,10 +18,9 @@ import pandas as pd
 import pytest
 
 from portfolio_sim.cli import main
-from portfolio_sim.des.event_trace import EVENT_COLUMNS, Trace
-from portfolio_sim.des.utilisation import UTILISATION_COLUMNS
 from portfolio_sim.errors import InputError, ScenarioError
 from portfolio_sim.forecasting import forecast
+from portfolio_sim.results.trace_tables import EVENT_COLUMNS, UTILISATION_COLUMNS, Trace
 from portfolio_sim.scenario import load_text
 from portfolio_sim.scenario.schema import Scenario
 from portfolio_sim.tracing import pick_near, trace_trial

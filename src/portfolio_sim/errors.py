@@ -51,3 +51,8 @@ class ScenarioError(PortfolioSimError):
 
 class InputError(PortfolioSimError):
     """Bad command-line or API input that is not a scenario problem (a path, a flag)."""
+
+
+class ModelError(PortfolioSimError):
+    """The model cannot answer: an engine reached a state it must never reach. Raised
+    rather than returning a possibly wrong forecast (the CLI exits 2 with the reason)."""

@@ -7,7 +7,7 @@ import hashlib
 import os
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,10 +21,16 @@ Engine = Literal["fast", "des"]
 MAX_TRIALS = 100_000_000
 
 
-def _resolve(
+def resolve_scenario(
     scenario: Scenario | str | os.PathLike[str], variant: str | None
 ) -> tuple[Scenario, str | None]:
-    """Load a path (keeping its SHA-256 for provenance) and apply a variant."""
+    """The scenario to run and the SHA-256 of its file (None when given a
+    :class:`Scenario`, or when the file cannot be read again): a path is loaded, a
+    :class:`Scenario` is taken as it is, then ``variant`` (when given) is applied.
+    Raises InputError for anything else, ScenarioError for a bad file or variant.
+
+    Shared by every entry point that takes "a Scenario or a path" (forecast, trace,
+    the decision tools), so they resolve it, and record provenance, the same way."""
     digest = None
     if isinstance(scenario, str | os.PathLike):
         from portfolio_sim.scenario.load import load
@@ -80,19 +86,22 @@ def forecast(
     *,
     progress: Callable[[int, int], None] | None = None,
     keep_trials: bool = False,
+    how_many_by: Sequence[dt.date | str] | dt.date | str | None = None,
 ) -> Forecast:
     """Forecast a scenario (or one of its variants) with ``trials`` Monte Carlo trials.
 
     The same scenario, trials and seed give identical numbers on every run, whatever
     the thread count or batching. ``engine="des"`` runs the SimPy reference model
     (slow; for checks and traces). ``keep_trials`` keeps per-trial arrays
-    (trials x features) on ``result.raw``.
+    (trials x features) on ``result.raw``. ``how_many_by`` (dates) adds the "how many
+    items by DATE" table of the throughput teams (:func:`portfolio_sim.history.how_many`,
+    same trials and seed) as ``result.how_many``, which every output then carries.
     """
     if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= MAX_TRIALS:
         raise InputError(f"trials must be a whole number from 1 to {MAX_TRIALS:,}, got {trials!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed must be a non-negative whole number, got {seed!r}")
-    scn, digest = _resolve(scenario, variant)
+    scn, digest = resolve_scenario(scenario, variant)
     compiled = compile_scenario(scn, seed)
     t0 = time.perf_counter()
     if engine == "fast":
@@ -106,6 +115,11 @@ def forecast(
     else:
         raise InputError(f"engine must be 'fast' or 'des', got {engine!r}")
     elapsed = time.perf_counter() - t0
+    table = None
+    if how_many_by is not None:
+        from portfolio_sim.history.howmany import how_many
+
+        table = how_many(scn, how_many_by, trials=trials, seed=seed)
     return Forecast(
         compiled=compiled,
         raw=raw,
@@ -115,4 +129,5 @@ def forecast(
         elapsed_s=elapsed,
         meta=provenance(seed, trials, engine, digest),
         dominant=dominant_estimates(scn),
+        how_many=table,
     )

@@ -116,3 +116,18 @@ def ensure_fresh() -> None:
         stamp.write_text(digest + "\n")
     except OSError:  # read-only install: Numba then caches elsewhere or not at all
         return
+
+
+#: The kernel whose cache :func:`kernels_cached` looks for by default (the forecast's).
+MAIN_KERNEL = "run._run_trials"
+
+
+def kernels_cached(kernel: str = MAIN_KERNEL) -> bool:
+    """Whether ``kernel`` (``module.function``) is compiled on disk for the installed
+    sources (after dropping stale caches): False means the next run compiles it first
+    (once, about 30 s)."""
+    ensure_fresh()
+    folders = _cache_dirs()
+    if os.environ.get("NUMBA_CACHE_DIR"):  # Numba then caches only there
+        folders = folders[3:]
+    return any(any(folder.glob(f"{kernel}-*.nbi")) for folder in folders)

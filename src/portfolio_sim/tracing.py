@@ -6,7 +6,10 @@ fast engine over ``trials_for_near`` trials with the same seed, takes the P85 of
 portfolio finish (inverted-CDF rule, docs/model.md §8) and traces the lowest-numbered trial
 whose finish is closest to it. Both engines draw from the same keyed streams, so trial K
 of the DES is trial K of the fast engine: the traced finish is the fast engine's finish
-of that trial. The trace itself is built by :func:`portfolio_sim.des.event_trace.build_trace`.
+of that trial. The DES computes the trace's rows
+(:func:`portfolio_sim.des.event_trace.trace_rows`); the results layer builds the
+:class:`~portfolio_sim.results.trace_tables.Trace` from them
+(:func:`portfolio_sim.results.trace_tables.build_trace`).
 
 This module sits beside :mod:`portfolio_sim.forecasting` (it uses both engines); the SimPy
 model under ``des/`` never imports the kernels.
@@ -22,12 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from portfolio_sim.des.event_trace import Trace, build_trace
+from portfolio_sim.des.event_trace import trace_rows
 from portfolio_sim.des.model import DesModel
 from portfolio_sim.engines.fast import run_fast
 from portfolio_sim.errors import InputError
-from portfolio_sim.forecasting import _resolve, provenance
+from portfolio_sim.forecasting import provenance, resolve_scenario
 from portfolio_sim.results.percentiles import sample_percentiles
+from portfolio_sim.results.trace_tables import Trace, build_trace
 from portfolio_sim.scenario.compile import compile_scenario
 from portfolio_sim.scenario.schema import Scenario
 
@@ -53,7 +57,7 @@ def trace_trial(
     _check_int("seed", seed, 0)
     if (trial is None) == (near is None):
         raise InputError("give exactly one of trial and near (e.g. near='p85')")
-    scn, digest = _resolve(scenario_or_path, variant)
+    scn, digest = resolve_scenario(scenario_or_path, variant)
     compiled = compile_scenario(scn, seed)
     extra: dict[str, Any] = {}
     if trial is not None:
@@ -75,7 +79,7 @@ def trace_trial(
     model = DesModel(compiled)
     res = model.run(int(trial), log=True)
     meta = provenance(seed, 1, "des", digest)
-    return build_trace(scn, compiled, model, int(trial), res, extra, meta)
+    return build_trace(trace_rows(scn, compiled, model, int(trial), res), extra, meta)
 
 
 def pick_near(port_t: np.ndarray, p: float) -> tuple[int, float]:

@@ -9,6 +9,9 @@ is negative, NaN or infinite is refused here rather than turning into a NaN answ
 written, is not an input file, and no two name the same file. With these, a failing
 command never touches an existing output: the files are written only after the whole
 computation succeeded (each one atomically, see :mod:`portfolio_sim.results.io`).
+:func:`add_table_outputs`, :func:`check_table_outputs` and :func:`write_table_outputs`
+are that pattern for the commands whose result has the table exports (``forecast``,
+``compare``: ``--json``, ``--html``, ``--csv``, ``--xlsx``, ``--quiet``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from portfolio_sim.errors import InputError
 
@@ -126,3 +130,36 @@ def write_texts(outputs: Iterable[tuple[str | None, str | None]], protect: Itera
     for path, text in outputs:
         if path and text is not None:
             write_text_atomic(path, text, protect)
+
+
+def add_table_outputs(parser: argparse.ArgumentParser) -> None:
+    """The output options of a command whose result has the table exports."""
+    parser.add_argument("--json", metavar="PATH", help="write the JSON result here")
+    parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
+    parser.add_argument("--csv", metavar="DIR", help="write one CSV file per table here")
+    parser.add_argument("--xlsx", metavar="PATH", help="write an Excel workbook here")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+
+
+def check_table_outputs(args: argparse.Namespace) -> list[str]:
+    """Before any work: ``--trials`` is at least 1 and every output of
+    :func:`add_table_outputs` can be written (:func:`check_outputs`). Returns the paths
+    no output may replace (the scenario file)."""
+    if args.trials < 1:
+        raise InputError("--trials must be at least 1")
+    protect = [args.file]
+    check_outputs([args.json, args.html, args.xlsx], protect, folders=[args.csv])
+    return protect
+
+
+def write_table_outputs(result: Any, args: argparse.Namespace, protect: list[str]) -> None:
+    """Write the outputs asked for, once the computation has succeeded: JSON and HTML are
+    rendered first, then the CSV folder and the workbook, then the texts; each file is
+    written atomically and none over a ``protect`` path."""
+    json_text = result.to_json() + "\n" if args.json else None
+    html_text = result.to_html() if args.html else None
+    if args.csv:
+        result.to_csv(args.csv, protect=protect)
+    if args.xlsx:
+        result.to_excel(args.xlsx, protect=protect)
+    write_texts([(args.json, json_text), (args.html, html_text)], protect)

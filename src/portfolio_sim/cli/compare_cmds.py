@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 
 from portfolio_sim.cli import EXIT_OK, Command
-from portfolio_sim.cli.arguments import check_outputs, iso_date, whole_number, write_texts
-from portfolio_sim.cli.forecast_cmds import progress_printer
-from portfolio_sim.errors import InputError
+from portfolio_sim.cli.arguments import (
+    add_table_outputs,
+    check_table_outputs,
+    iso_date,
+    whole_number,
+    write_table_outputs,
+)
+from portfolio_sim.cli.progress import compile_notice, progress_printer
 
 
 def _names(text: str) -> list[str]:
@@ -34,20 +39,14 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         metavar="DATE",
         help="target date of the cut line (default: the latest deadline)",
     )
-    parser.add_argument("--json", metavar="PATH", help="write the JSON result here")
-    parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
-    parser.add_argument("--csv", metavar="DIR", help="write one CSV file per table here")
-    parser.add_argument("--xlsx", metavar="PATH", help="write an Excel workbook here")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    add_table_outputs(parser)
 
 
 def _run(args: argparse.Namespace) -> int:
     from portfolio_sim.comparing import compare
 
-    if args.trials < 1:
-        raise InputError("--trials must be at least 1")
-    protect = [args.file]
-    check_outputs([args.json, args.html, args.xlsx], protect, folders=[args.csv])
+    protect = check_table_outputs(args)
+    compile_notice(args.quiet)
     result = compare(
         args.file,
         variants=args.variants,
@@ -58,15 +57,14 @@ def _run(args: argparse.Namespace) -> int:
         progress=progress_printer(args.quiet),
     )
     # the computation succeeded: only now are the outputs written (each atomically)
-    json_text = result.to_json() + "\n" if args.json else None
-    html_text = result.to_html() if args.html else None
-    if args.csv:
-        result.to_csv(args.csv, protect=protect)
-    if args.xlsx:
-        result.to_excel(args.xlsx, protect=protect)
-    write_texts([(args.json, json_text), (args.html, html_text)], protect)
+    write_table_outputs(result, args, protect)
     if not args.quiet:
         print(result.to_text())
+        if args.cut_line is not None:  # asked for: in the terminal too, not only the files
+            from portfolio_sim.results.text import cut_line_text
+
+            print()
+            print(cut_line_text(result.cut_line(args.cut_line), args.cut_line))
     return EXIT_OK
 
 

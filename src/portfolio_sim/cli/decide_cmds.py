@@ -17,6 +17,8 @@ from portfolio_sim.cli.arguments import (
     whole_number,
     write_texts,
 )
+from portfolio_sim.cli.progress import compile_notice, progress_printer
+from portfolio_sim.results.io import csv_text
 
 
 def _common(parser: argparse.ArgumentParser, trials: int) -> None:
@@ -26,6 +28,7 @@ def _common(parser: argparse.ArgumentParser, trials: int) -> None:
         "--trials", type=whole_number, default=trials, help=f"per forecast (default {trials})"
     )
     parser.add_argument("--seed", type=whole_number, default=0, help="default 0")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _scalar(text: str) -> Any:
@@ -73,15 +76,21 @@ def _run_sensitivity(args: argparse.Namespace) -> int:
     from portfolio_sim.decide.sensitivity import sensitivity
 
     _check_outputs(args, "svg", "csv", "criticality_csv")
+    compile_notice(args.quiet)
     result = sensitivity(
-        args.file, trials=args.trials, seed=args.seed, variant=args.variant, inputs=args.input
+        args.file,
+        trials=args.trials,
+        seed=args.seed,
+        variant=args.variant,
+        inputs=args.input,
+        progress=progress_printer(args.quiet, unit="inputs"),
     )
     outputs = [
         (args.svg, result.to_svg(top=args.top) if args.svg else None),
-        (args.csv, result.table.to_csv(index=False) if args.csv else None),
+        (args.csv, csv_text(result.table) if args.csv else None),
         (
             args.criticality_csv,
-            result.criticality.to_csv(index=False) if args.criticality_csv else None,
+            csv_text(result.criticality) if args.criticality_csv else None,
         ),
     ]
     write_texts(outputs, [args.file])
@@ -117,6 +126,7 @@ def _run_select(args: argparse.Namespace) -> int:
     from portfolio_sim.decide.select import select
 
     _check_outputs(args, "csv")
+    compile_notice(args.quiet)
     result = select(
         args.file,
         budget=args.budget,
@@ -127,12 +137,13 @@ def _run_select(args: argparse.Namespace) -> int:
         budgets=args.budgets,
         capacity=not args.no_capacity,
         verify=not args.no_verify,
+        progress=progress_printer(args.quiet, unit="budgets"),
     )
     csv = None
     if args.csv:
         frame = result.frontier.copy()
         frame["funded"] = [" ".join(f) for f in frame["funded"]]
-        csv = frame.to_csv(index=False)
+        csv = csv_text(frame)
     write_texts([(args.csv, csv)], [args.file])
     print(result.to_text())
     return EXIT_OK
@@ -151,6 +162,7 @@ def _configure_priorities(parser: argparse.ArgumentParser) -> None:
 def _run_priorities(args: argparse.Namespace) -> int:
     from portfolio_sim.decide.priorities import compare_priorities
 
+    compile_notice(args.quiet)
     table = compare_priorities(
         args.file,
         trials=args.trials,
@@ -185,13 +197,13 @@ def _configure_sweep(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--local", action="store_true", help="run here, one point at a time")
     parser.add_argument("--csv", metavar="PATH", help="write the table (CSV)")
     parser.add_argument("--json", metavar="PATH", help="write the table (JSON records)")
-    parser.add_argument("--quiet", action="store_true", help="no progress line")
 
 
 def _run_sweep(args: argparse.Namespace) -> int:
     from portfolio_sim.decide.sweep import sweep
 
     _check_outputs(args, "csv", "json")
+    compile_notice(args.quiet)
     table = sweep(
         args.file,
         dict(args.settings),
@@ -201,13 +213,13 @@ def _run_sweep(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         workers=args.workers or None,
         local=args.local,
-        progress=not args.quiet,
+        progress=progress_printer(args.quiet, unit="grid points") or False,
     )
     json_text = None
     if args.json:
         records = json.loads(table.to_json(orient="records"))
         json_text = json.dumps(records, indent=2) + "\n"
-    csv = table.to_csv(index=False) if args.csv else None
+    csv = csv_text(table) if args.csv else None
     write_texts([(args.csv, csv), (args.json, json_text)], [args.file])
     print(f"{len(table)} grid points, {args.trials:,} trials each ({table.attrs['backend']})")
     print(table.to_string(index=False))

@@ -4,40 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from collections.abc import Callable
 
 from portfolio_sim.cli import EXIT_OK, Command
-from portfolio_sim.cli.arguments import check_outputs, whole_number, write_texts
-from portfolio_sim.errors import InputError
-
-
-def progress_printer(quiet: bool, after_s: float = 2.0) -> Callable[[int, int], None] | None:
-    """A progress bar on stderr for runs longer than ``after_s``; None when quiet or when
-    stderr is not a terminal."""
-    if quiet or not sys.stderr.isatty():
-        return None
-    t0 = time.perf_counter()
-    shown = [False]
-
-    def show(done: int, total: int) -> None:
-        elapsed = time.perf_counter() - t0
-        if elapsed < after_s and done < total:
-            return
-        if not shown[0] and done >= total:
-            return  # finished before the bar was worth showing
-        shown[0] = True
-        width = 30
-        filled = int(width * done / max(total, 1))
-        rate = done / elapsed if elapsed > 0 else 0.0
-        sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} trials ({rate:,.0f}/s)"
-        )
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
+from portfolio_sim.cli.arguments import (
+    add_table_outputs,
+    check_table_outputs,
+    whole_number,
+    write_table_outputs,
+)
+from portfolio_sim.cli.progress import compile_notice, progress_printer
 
 
 def _configure_forecast(parser: argparse.ArgumentParser) -> None:
@@ -46,11 +21,7 @@ def _configure_forecast(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trials", type=whole_number, default=10_000, help="default 10000")
     parser.add_argument("--seed", type=whole_number, default=0, help="default 0")
     parser.add_argument("--engine", choices=["fast", "des"], default="fast")
-    parser.add_argument("--json", metavar="PATH", help="write the JSON result here")
-    parser.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")
-    parser.add_argument("--csv", metavar="DIR", help="write one CSV file per table here")
-    parser.add_argument("--xlsx", metavar="PATH", help="write an Excel workbook here")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    add_table_outputs(parser)
     from portfolio_sim.cli.history_cmds import add_how_many_option
 
     add_how_many_option(parser)
@@ -59,10 +30,8 @@ def _configure_forecast(parser: argparse.ArgumentParser) -> None:
 def _run_forecast(args: argparse.Namespace) -> int:
     from portfolio_sim.forecasting import forecast
 
-    if args.trials < 1:
-        raise InputError("--trials must be at least 1")
-    protect = [args.file]
-    check_outputs([args.json, args.html, args.xlsx], protect, folders=[args.csv])
+    protect = check_table_outputs(args)
+    compile_notice(args.quiet)
     result = forecast(
         args.file,
         trials=args.trials,
@@ -70,32 +39,21 @@ def _run_forecast(args: argparse.Namespace) -> int:
         variant=args.variant,
         engine=args.engine,
         progress=progress_printer(args.quiet),
+        how_many_by=args.how_many_by,
     )
-    how_many_lines = None
-    if args.how_many_by:
-        from portfolio_sim.cli.history_cmds import how_many_lines as lines_of
-
-        how_many_lines = lines_of(args)
     # every computation succeeded: only now are the outputs written (each atomically)
-    json_text = result.to_json() if args.json else None
-    html_text = result.to_html() if args.html else None
-    if args.csv:
-        result.to_csv(args.csv, protect=protect)
-    if args.xlsx:
-        result.to_excel(args.xlsx, protect=protect)
-    write_texts(
-        [(args.json, None if json_text is None else json_text + "\n"), (args.html, html_text)],
-        protect,
-    )
+    write_table_outputs(result, args, protect)
     if not args.quiet:
         from portfolio_sim.results.text import forecast_text  # pandas: only for the table
 
         print(forecast_text(result))
     for warning in result.warnings:  # even with --quiet: they are about the answer
         print(f"warning: {warning}", file=sys.stderr)
-    if how_many_lines is not None:
+    if result.how_many is not None:  # asked for: in the terminal even with --quiet
+        from portfolio_sim.cli.history_cmds import how_many_lines
+
         print()
-        print(how_many_lines)
+        print(how_many_lines(result.how_many))
     return EXIT_OK
 
 
@@ -106,6 +64,7 @@ def _configure_warmup(parser: argparse.ArgumentParser) -> None:
 def _run_warmup(args: argparse.Namespace) -> int:
     from portfolio_sim.warming import warmup
 
+    compile_notice(False)
     seconds = warmup()
     print(f"kernels ready ({seconds:.1f} s)")
     return EXIT_OK

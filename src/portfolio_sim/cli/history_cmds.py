@@ -13,7 +13,9 @@ from typing import Any
 
 from portfolio_sim.cli import EXIT_OK, Command
 from portfolio_sim.cli.arguments import check_outputs, iso_date, span, whole_number, write_texts
+from portfolio_sim.cli.progress import compile_notice, progress_printer
 from portfolio_sim.errors import InputError
+from portfolio_sim.results.io import csv_text
 
 
 def _history_args(parser: argparse.ArgumentParser) -> None:
@@ -95,6 +97,7 @@ def _configure_backtest(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=whole_number, default=0, help="default 0")
     parser.add_argument("--html", metavar="PATH", help="write an HTML report here")
     parser.add_argument("--csv", metavar="PATH", help="write the per-cut table here")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _run_backtest(args: argparse.Namespace) -> int:
@@ -103,6 +106,7 @@ def _run_backtest(args: argparse.Namespace) -> int:
     check_outputs([args.html, args.csv], protect=[args.history])
     cal = calibrate(args.history, **_calibrate_options(args))
     _report_skipped(cal)
+    compile_notice(args.quiet, kernel="howmany_kernel.batch_totals")
     result = backtest(
         cal,
         every=args.every,
@@ -111,13 +115,14 @@ def _run_backtest(args: argparse.Namespace) -> int:
         min_history=args.min_history,
         trials=args.trials,
         seed=args.seed,
+        progress=progress_printer(args.quiet, unit="cut forecasts"),
     )
     html = None
     if args.html:
         from portfolio_sim.report.history_backtest import backtest_html
 
         html = backtest_html(result)
-    csv = result.table.to_csv(index=False) if args.csv else None
+    csv = csv_text(result.table) if args.csv else None
     write_texts([(args.html, html), (args.csv, csv)], protect=[args.history])
     print(result.text())
     return EXIT_OK
@@ -141,15 +146,11 @@ def add_how_many_option(parser: argparse.ArgumentParser, flag: str = "--how-many
     )
 
 
-def how_many_lines(args: argparse.Namespace) -> str:
-    """The titled how-many table for ``args.how_many_by`` (dates already parsed)."""
-    from portfolio_sim.history.howmany import how_many, how_many_text
+def how_many_lines(table: Any) -> str:
+    """The titled how-many table (of :func:`portfolio_sim.history.how_many`) for the
+    terminal."""
+    from portfolio_sim.history.howmany import how_many_text
 
-    if args.trials < 1:
-        raise InputError("--trials must be at least 1")
-    table = how_many(
-        args.file, args.how_many_by, trials=args.trials, seed=args.seed, variant=args.variant
-    )
     return f"{_HOW_MANY_TITLE}\n{how_many_text(table)}"
 
 
@@ -173,7 +174,7 @@ def _run_how_many(args: argparse.Namespace) -> int:
     table = how_many(
         args.file, args.how_many_by, trials=args.trials, seed=args.seed, variant=args.variant
     )
-    write_texts([(args.csv, table.to_csv(index=False) if args.csv else None)], [args.file])
+    write_texts([(args.csv, csv_text(table) if args.csv else None)], [args.file])
     print(_HOW_MANY_TITLE)
     print(how_many_text(table))
     return EXIT_OK

@@ -150,7 +150,11 @@ def uncertain_inputs(scenario: Scenario) -> list[UncertainInput]:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.4g}"
+    """Four significant digits, never scientific notation (``30000``, not ``3e+04``)."""
+    text = f"{x:.4g}"
+    if "e" not in text:
+        return text
+    return f"{float(text):,.0f}" if abs(x) >= 1 else f"{x:.6f}".rstrip("0").rstrip(".")
 
 
 def _throughput_value(dist: Distribution, q: float) -> tuple[float, str]:

@@ -127,9 +127,9 @@ def priority_rows(
     """The rows of :func:`compare_priorities` as plain dicts, one per order (without
     ``vs_best``; ``finish_p85`` is a ``numpy.datetime64``, NaT = not done by the horizon)."""
     from portfolio_sim.decide.sensitivity import finish_day
-    from portfolio_sim.forecasting import _resolve, forecast
+    from portfolio_sim.forecasting import forecast, resolve_scenario
 
-    scn, _ = _resolve(scenario, variant)
+    scn, _ = resolve_scenario(scenario, variant)
     base = forecast(scn, trials=trials, seed=seed, keep_trials=True)
     durations = _mean_durations(base)
     cd3 = {

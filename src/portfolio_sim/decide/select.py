@@ -27,7 +27,7 @@ up to 25 features, greedy above).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -189,17 +189,19 @@ def select(
     budgets: Sequence[float] | int = 8,
     capacity: bool = True,
     verify: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Selection:
     """Choose features to fund under ``budget`` (default: the scenario's ``budget.total``)
     maximising ``objective`` (``mean`` NPV, NPV ``p10``, or probability ``positive``), and
     the efficient frontier over ``budgets`` (a list, or a number of evenly spaced points up
-    to the cost of everything). See the module docstring for the approximation."""
-    from portfolio_sim.forecasting import _resolve, forecast
+    to the cost of everything). See the module docstring for the approximation.
+    ``progress(done, total)`` is called after each budget of the frontier."""
+    from portfolio_sim.forecasting import forecast, resolve_scenario
     from portfolio_sim.results.decide_tables import estimates_table, frontier_table
 
     if objective not in OBJECTIVES:
         raise InputError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
-    scn, _ = _resolve(scenario, variant)
+    scn, _ = resolve_scenario(scenario, variant)
     if budget is None and scn.budget is not None:
         budget = scn.budget.total
     fc = forecast(scn, trials=trials, seed=seed)
@@ -263,6 +265,8 @@ def select(
                 verified[key] = _verify(scn, funded, trials, seed, fixed, disc)
             row.update(verified[key])
         rows.append(row)
+        if progress is not None:
+            progress(len(rows), len(grid))
     chosen: list[str] = []
     if budget is not None:
         chosen = list(next(r["funded"] for r in rows if r["budget"] == float(budget)))
@@ -275,6 +279,8 @@ def select(
         trials=trials,
         seed=seed,
         meta=dict(fc.meta),
+        fixed=float(fixed),
+        currency=str(fc.compiled.currency),
     )
 
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from portfolio_sim.calendar import done_days_or
 from portfolio_sim.decide.inputs import UncertainInput, held_texts, hold, uncertain_inputs
-from portfolio_sim.results.decide_results import Sensitivity, tornado_svg
+from portfolio_sim.results.decide_results import Sensitivity
 from portfolio_sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -47,7 +47,6 @@ __all__ = [
     "criticality_index",
     "finish_day",
     "sensitivity",
-    "tornado_svg",
 ]
 
 
@@ -59,15 +58,15 @@ def finish_day(port_t: np.ndarray, horizon_days: int, p: float = 85) -> int:
 
 
 def _npv_mean(fc: Any) -> float:
-    from portfolio_sim.results.raw import MONEY_COLUMNS
+    from portfolio_sim.engines.output import MONEY_COLUMNS
 
     return float(fc.raw.money[:, MONEY_COLUMNS.index("npv")].mean())
 
 
 def _load(scenario: Scenario | str | os.PathLike[str], variant: str | None) -> Scenario:
-    from portfolio_sim.forecasting import _resolve
+    from portfolio_sim.forecasting import resolve_scenario
 
-    scn, _ = _resolve(scenario, variant)
+    scn, _ = resolve_scenario(scenario, variant)
     return scn
 
 

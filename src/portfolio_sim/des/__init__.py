@@ -2,7 +2,7 @@
 
 :func:`simulate_trial` runs one trial and returns its :class:`TrialResult`;
 :func:`trace` returns the event log of one trial. ``portfolio_sim.engines.des`` runs many
-trials into an :class:`~portfolio_sim.results.raw.EngineOutput`.
+trials into an :class:`~portfolio_sim.engines.output.EngineOutput`.
 """
 
 from portfolio_sim.des.model import DesModel, LogEntry, TrialResult, simulate_trial, trace

@@ -1,24 +1,24 @@
-"""The trace of one trial: its event log, schedule, Gantt chart and utilisation over time.
+"""The trace of one trial as plain rows: its event log, schedule and utilisation over time.
 
-:func:`build_trace` turns one trial run on the SimPy reference model (with its event log)
-into a :class:`Trace`:
+:func:`trace_rows` turns one trial run on the SimPy reference model (with its event log)
+into :class:`TraceRows`, plain Python / numpy values (dates as ``datetime.date`` or
+``numpy.datetime64``, ``None`` for "no date"):
 
-* ``events``: one row per event (start, finish, blocked, unblocked, ready, risk_fired,
-  staffing_change) with its clock time ``workday``, its working day ``day`` and ``date``;
-* ``features``: each feature's ready, start and done times and dates, deadline and size;
-* ``utilisation``: per team and calendar month, how the paid capacity was spent: busy,
-  idle waiting (on dependencies, ``not_before`` or a risk delay), idle with an empty
-  backlog;
-* a Gantt chart (:meth:`Trace.gantt_svg`, :meth:`Trace.save_gantt`) and CSV / JSON
-  exports (:meth:`Trace.to_csv`, :meth:`Trace.to_json`), written atomically.
+* ``events``: one tuple per event (start, finish, blocked, unblocked, ready, risk_fired,
+  staffing_change) with its clock time ``workday``, its working day ``day`` and ``date``,
+  in the column order of :data:`portfolio_sim.results.trace_tables.EVENT_COLUMNS`;
+* ``features``: one dict per feature: its ready, start and done times and dates,
+  deadline and size;
+* ``utilisation``: per team and calendar month, how the paid capacity was spent
+  (:func:`portfolio_sim.des.utilisation.utilisation_rows`).
 
-Which trial to trace (``trial=K``, or ``near="p85"`` picked with the fast engine) is
-decided by :func:`portfolio_sim.tracing.trace_trial`, which calls :func:`build_trace`;
-this module, like the rest of the SimPy model, never runs the kernels.
-
-Layers: this module computes the trace as plain rows; the DataFrames and the
-:class:`Trace` that holds them (exports, Gantt chart, summary) live in
-:mod:`portfolio_sim.results.trace_tables` and are re-exported here.
+Layers: the DES returns records and never imports the results layer. The DataFrames and
+the :class:`~portfolio_sim.results.trace_tables.Trace` that holds them (exports, Gantt
+chart, summary) are built from these rows by
+:func:`portfolio_sim.results.trace_tables.build_trace`. Which trial to trace (``trial=K``,
+or ``near="p85"`` picked with the fast engine) is decided by
+:func:`portfolio_sim.tracing.trace_trial`; this module, like the rest of the SimPy model,
+never runs the kernels.
 
 Day of an event: an event at clock time t that *begins* something (start, ready, ...)
 happens on working day ``floor(t)`` (work on day d covers [d, d + 1)); a ``finish`` is on
@@ -29,38 +29,45 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from portfolio_sim.calendar import done_day
+from portfolio_sim.calendar import WorkCalendar, done_day
 from portfolio_sim.codes import EPS, RISK_DELAY, SLOT_IMPACT
 from portfolio_sim.des.model import DesModel, TrialResult
 from portfolio_sim.des.utilisation import utilisation_rows
-from portfolio_sim.results.trace_tables import (
-    EVENT_COLUMNS,
-    Trace,
-    trace_events_frame,
-    trace_features_frame,
-    trace_utilisation_frame,
-)
 from portfolio_sim.rng import whole_items
 from portfolio_sim.scenario.compile import CompiledScenario
 from portfolio_sim.scenario.schema import Scenario
 
 
+@dataclass
+class TraceRows:
+    """One traced trial as plain rows. Clock times are working days from day 0; ``inf`` =
+    not done (or not started) by the horizon."""
+
+    scenario: str
+    variant: str | None
+    seed: int
+    trial: int
+    finish: float  # portfolio finish clock time of this trial
+    finish_date: dt.date | None  # its done date (None: not done by the horizon)
+    horizon_date: dt.date
+    teams: list[str]
+    events: list[tuple[Any, ...]]
+    features: list[dict[str, Any]]
+    utilisation: list[tuple[Any, ...]]
+    calendar: WorkCalendar
+
+
 # -- building the trace ----------------------------------------------------------------
-def build_trace(
-    scn: Scenario,
-    m: CompiledScenario,
-    model: DesModel,
-    trial: int,
-    res: TrialResult,
-    extra: dict[str, Any],
-    meta: dict[str, Any],
-) -> Trace:
-    """The :class:`Trace` of ``trial`` from its DES run ``res`` (with the event log) on
-    ``model``; ``extra`` and ``meta`` go into the trace's metadata."""
+def trace_rows(
+    scn: Scenario, m: CompiledScenario, model: DesModel, trial: int, res: TrialResult
+) -> TraceRows:
+    """The :class:`TraceRows` of ``trial`` from its DES run ``res`` (with the event log)
+    on ``model``."""
     cal = m.calendar
     horizon = float(m.horizon_days)
     finish = max(res.done) if res.done else 0.0
@@ -70,7 +77,7 @@ def build_trace(
     for e in res.log:
         if e.event == "ready" and e.feature is not None:
             ready[fid[e.feature]] = e.time
-    return Trace(
+    return TraceRows(
         scenario=m.name,
         variant=m.variant,
         seed=m.seed,
@@ -79,19 +86,17 @@ def build_trace(
         finish_date=_date(cal.done_date(finish)) if math.isfinite(finish) else None,
         horizon_date=_date(cal.horizon),
         teams=list(m.team_ids),
-        events=trace_events_frame(_events(scn, m, model, trial, res)),
-        features=trace_features_frame(_features(scn, m, res, ready)),
-        utilisation=trace_utilisation_frame(utilisation_rows(m, model, res, ready)),
-        meta=meta,
+        events=_events(scn, m, model, trial, res),
+        features=_features(scn, m, res, ready),
+        utilisation=utilisation_rows(m, model, res, ready),
         calendar=cal,
-        **extra,
     )
 
 
 def _events(
     scn: Scenario, m: CompiledScenario, model: DesModel, trial: int, res: TrialResult
 ) -> list[tuple[Any, ...]]:
-    """The event log, one :data:`EVENT_COLUMNS` tuple per event (``date`` as returned by
+    """The event log, one ``(workday, day, date, team, feature, event, detail)`` tuple per event (``date`` as returned by
     the calendar), with a ``detail`` per event."""
     cal = m.calendar
     fid = {f: i for i, f in enumerate(m.feature_ids)}
@@ -197,4 +202,4 @@ def _date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(np.datetime64(value, "D")))
 
 
-__all__ = ["EVENT_COLUMNS", "Trace", "build_trace"]
+__all__ = ["TraceRows", "trace_rows"]

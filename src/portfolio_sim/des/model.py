@@ -169,10 +169,6 @@ class DesModel:
         """Simulate ``trial`` (draws from the keyed streams); ``log`` records an event log."""
         return _Trial(self, trial, self.sampler.trial(trial), log).run()
 
-    def run_draws(self, trial: int, draws: TrialDraws, log: bool = False) -> TrialResult:
-        """Simulate with given draws (``trial`` still keys the throughput periods)."""
-        return _Trial(self, trial, draws, log).run()
-
 
 class _Team:
     """Mutable state of one team within a trial."""
@@ -311,6 +307,17 @@ class _Trial:
             yield from self._sleep(team, tc - now)
             now = env.now
             team.sync(now)
+            if now >= tc and team.active:
+                # The scheduled completion's time has come: C(now) reached its target, so
+                # what the first feature still lacks is rounding in C and its inverse.
+                # Absorb it (as the fast kernel does), or the team would wake at this same
+                # time forever (a big team idle for years makes C large and that rounding
+                # bigger than the completion tolerance).
+                first = min(team.active, key=team.active.__getitem__)
+                short = team.active[first]
+                if short > EPS * (1.0 + self.size[first]):
+                    for g in team.active:
+                        team.active[g] -= short
             for f in feats:
                 rem = team.active.get(f)
                 if rem is not None and rem <= EPS * (1.0 + self.size[f]):

@@ -27,12 +27,6 @@ import numpy as np
 from portfolio_sim.calendar import done_day
 from portfolio_sim.codes import EFFORT, EPS
 from portfolio_sim.des.model import DesModel, TrialResult
-from portfolio_sim.results.trace_tables import (
-    UTILISATION_COLUMNS,
-    Table,
-    trace_utilisation_frame,
-    trace_utilisation_totals,
-)
 from portfolio_sim.scenario.compile import CompiledScenario
 
 
@@ -44,18 +38,12 @@ def _paid_end(m: CompiledScenario, j: int, team_finish: float) -> float:
     return min(float(done_day(team_finish) + 1), horizon)
 
 
-def utilisation_by_month(
-    m: CompiledScenario, model: DesModel, res: TrialResult, ready: list[float]
-) -> Table:
-    """:func:`utilisation_rows` as a DataFrame with :data:`UTILISATION_COLUMNS`."""
-    return trace_utilisation_frame(utilisation_rows(m, model, res, ready))
-
-
 def utilisation_rows(
     m: CompiledScenario, model: DesModel, res: TrialResult, ready: list[float]
 ) -> list[tuple[Any, ...]]:
-    """One :data:`UTILISATION_COLUMNS` tuple per team and month (teams in scenario order,
-    months in calendar order), shares of the paid capacity: busy (a feature in progress, or
+    """One ``(team, month, paid_days, paid_capacity, busy, idle_blocked, idle_empty)``
+    tuple (:data:`portfolio_sim.results.trace_tables.UTILISATION_COLUMNS`) per team and
+    month (teams in scenario order, months in calendar order), shares of the paid capacity: busy (a feature in progress, or
     ready and waiting for a throughput period), idle waiting (features left, none ready:
     dependencies, ``not_before``, risk delays), idle empty (nothing left to do).
 
@@ -111,17 +99,4 @@ def utilisation_rows(
     return rows
 
 
-def utilisation_totals(utilisation: Table, teams: list[str]) -> Table:
-    """Per team over its whole paid period (``month`` = "all"): the monthly shares of
-    :func:`utilisation_by_month` weighted by paid capacity (throughput teams, or teams
-    without capacity: by paid days); built by
-    :func:`portfolio_sim.results.trace_tables.trace_utilisation_totals`."""
-    return trace_utilisation_totals(utilisation, teams)
-
-
-__all__ = [
-    "UTILISATION_COLUMNS",
-    "utilisation_by_month",
-    "utilisation_rows",
-    "utilisation_totals",
-]
+__all__ = ["utilisation_rows"]

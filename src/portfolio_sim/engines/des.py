@@ -17,7 +17,7 @@ import numpy as np
 
 from portfolio_sim.des.model import DesModel
 from portfolio_sim.des.money import DesMoney
-from portfolio_sim.results.raw import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
+from portfolio_sim.engines.output import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
 from portfolio_sim.scenario.compile import CompiledScenario
 
 #: Trials between two progress callbacks.

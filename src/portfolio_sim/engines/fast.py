@@ -11,7 +11,8 @@ from collections.abc import Callable
 import numpy as np
 
 from portfolio_sim.codes import N_MONEY
-from portfolio_sim.results.raw import EngineOutput
+from portfolio_sim.engines.output import EngineOutput
+from portfolio_sim.errors import ModelError
 from portfolio_sim.scenario.compile import CompiledScenario
 
 #: Trials per kernel call when a progress callback is given.
@@ -76,6 +77,7 @@ def run_fast(
     ensure_fresh()
     from portfolio_sim.engines.fast_inputs import kernel_model, kernel_money
     from portfolio_sim.kernels.run import Tallies, run_block
+    from portfolio_sim.kernels.schedule import STALL
 
     model = kernel_model(compiled)
     mm = kernel_money(compiled)
@@ -132,7 +134,12 @@ def run_fast(
             month_capex=month_capex[sl],
             quarter_cost=quarter_cost[sl],
         )
-        _run_parallel(run_block, w, n, model, first, keep_trials, batch_out, mm)
+        try:
+            _run_parallel(run_block, w, n, model, first, keep_trials, batch_out, mm)
+        except RuntimeError as err:
+            if str(err) != STALL:
+                raise
+            raise ModelError(f"{STALL} (trials {first}..{first + n - 1})") from None
         first += n
         if progress is not None:
             progress(first, trials)

@@ -28,10 +28,9 @@ Calibration measures (per team and over all teams)
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,11 +38,7 @@ import numpy as np
 from portfolio_sim.errors import InputError
 from portfolio_sim.history.calibrate import Calibration, calibrate
 from portfolio_sim.history.howmany import items_summary
-from portfolio_sim.results.history_tables import (
-    BacktestResult,
-    history_backtest_tables,
-    history_cut_dates,
-)
+from portfolio_sim.results.history_tables import BacktestResult, history_backtest_tables
 from portfolio_sim.results.percentiles import sample_percentiles
 from portfolio_sim.rng import SAMPLES, stream_key
 
@@ -95,29 +90,50 @@ def _shares(
     }
 
 
+#: Histories per kernel call when a progress callback is given.
+PROGRESS_CHUNK = 16
+
+
 def _forecast_totals(
-    pasts: list[np.ndarray], keys: list[int], horizon: int, trials: int
+    pasts: list[np.ndarray],
+    keys: list[int],
+    horizon: int,
+    trials: int,
+    progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
-    """Bootstrapped items over ``horizon`` periods, one row of ``trials`` per history."""
+    """Bootstrapped items over ``horizon`` periods, one row of ``trials`` per history.
+
+    Each row draws from its own keyed stream, so computing the rows in chunks (to report
+    ``progress(done, total)`` in histories) gives the same numbers as one call."""
     from portfolio_sim.jit_cache import ensure_fresh
 
     ensure_fresh()
     from portfolio_sim.history.howmany_kernel import batch_totals
 
-    ns = np.array([len(p) for p in pasts], dtype=np.int64)
-    offs = np.zeros(len(pasts), dtype=np.int64)
-    offs[1:] = np.cumsum(ns)[:-1]
-    return np.asarray(
-        batch_totals(
-            np.int64(SAMPLES),
-            np.concatenate(pasts),
-            offs,
-            ns,
-            np.array(keys, dtype=np.uint64),
-            np.full(len(pasts), horizon, dtype=np.int64),
-            np.int64(trials),
+    n = len(pasts)
+    step = PROGRESS_CHUNK if progress is not None else max(n, 1)
+    parts = []
+    for lo in range(0, n, step):
+        chunk = pasts[lo : lo + step]
+        ns = np.array([len(p) for p in chunk], dtype=np.int64)
+        offs = np.zeros(len(chunk), dtype=np.int64)
+        offs[1:] = np.cumsum(ns)[:-1]
+        parts.append(
+            np.asarray(
+                batch_totals(
+                    np.int64(SAMPLES),
+                    np.concatenate(chunk),
+                    offs,
+                    ns,
+                    np.array(keys[lo : lo + step], dtype=np.uint64),
+                    np.full(len(chunk), horizon, dtype=np.int64),
+                    np.int64(trials),
+                )
+            )
         )
-    )
+        if progress is not None:
+            progress(min(lo + step, n), n)
+    return np.concatenate(parts, axis=0)
 
 
 def backtest(
@@ -130,6 +146,7 @@ def backtest(
     trials: int = 10_000,
     seed: int = 0,
     teams: Sequence[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
     **calibrate_options: Any,
 ) -> BacktestResult:
     """Backtest throughput forecasts on a work-item export (or a :class:`Calibration`).
@@ -144,6 +161,7 @@ def backtest(
         trials, seed: Monte Carlo trials per forecast and the seed of the keyed streams
             (the stream of team T at cut period g is ``("backtest", "T@g")``).
         teams: backtest only these teams (default: all).
+        progress: ``progress(done, total)`` over the cut forecasts (for a progress bar).
 
     Returns:
         A :class:`BacktestResult`. Raises InputError when no cut fits in the history.
@@ -187,7 +205,7 @@ def backtest(
             f"no cut date fits: {cal.n_periods} complete {cal.per}s of history, need at "
             f"least {min_p} before a cut and {horizon_p} after it"
         )
-    totals = _forecast_totals(pasts, keys, horizon_p, trials)  # [cuts, trials]
+    totals = _forecast_totals(pasts, keys, horizon_p, trials, progress)  # [cuts, trials]
     forecasts = items_summary(totals.T)
     actual = np.array([r["actual"] for r in rows], dtype=np.int64)
     team_of = np.array([r["team"] for r in rows], dtype=object)
@@ -231,8 +249,3 @@ def backtest(
 def _select(columns: dict[str, np.ndarray], sel: np.ndarray) -> dict[str, np.ndarray]:
     """The rows ``sel`` (a boolean mask) of each column."""
     return {k: v[sel] for k, v in columns.items()}
-
-
-def cut_dates(result: BacktestResult) -> list[dt.date]:
-    """The distinct cut dates of a backtest, in order."""
-    return history_cut_dates(result)

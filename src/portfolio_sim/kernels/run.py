@@ -73,6 +73,7 @@ class TrialWork(NamedTuple):
     team_v: np.ndarray  # [T] virtual progress
     team_c: np.ndarray  # [T] capacity used up to the last sync
     team_next: np.ndarray  # [T] next event time
+    team_due: np.ndarray  # [T] virtual progress at which the next event completes
     team_t: np.ndarray  # [T] done time of the team's last feature
     dirty: np.ndarray  # [T] bool: must be looked at again
     tp_q: np.ndarray  # [T] first period not yet applied (throughput teams)
@@ -104,6 +105,7 @@ def trial_work(n_f: int, n_t: int, n_bins: int, n_m: int) -> TrialWork:
         team_v=np.empty(n_t),
         team_c=np.empty(n_t),
         team_next=np.empty(n_t),
+        team_due=np.empty(n_t),
         team_t=np.empty(n_t),
         dirty=np.empty(n_t, dtype=np.bool_),
         tp_q=np.empty(n_t, dtype=np.int64),
@@ -180,6 +182,7 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
             wk.team_v,
             wk.team_c,
             wk.team_next,
+            wk.team_due,
             wk.dirty,
             wk.tp_q,
             wk.tp_cache,

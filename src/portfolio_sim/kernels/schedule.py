@@ -14,6 +14,27 @@ is updated, so an event costs O(features of that team).
 Simultaneous events: all completions at clock time t are applied first (across teams),
 then every affected team starts its highest-priority ready features. Ties within
 ``EPS`` of each other count as simultaneous.
+
+The event loop has no cap on the number of events (issue #13: a cap reported whatever
+was unfinished when it bound as "not done by the horizon"). It terminates because every
+iteration makes progress:
+
+* the clock never goes back (every team's next event is at or after t), and each
+  iteration runs at the earliest next event of some team j;
+* if that is effort team j's next *completion*, the completion happens then: C(t) has
+  reached the target by construction of :func:`cap_time`, so a shortfall of the virtual
+  progress at t is rounding, and it is absorbed (``team_due``) rather than re-scheduled
+  at the same time forever (large capacities, e.g. a big team idle for years, made that
+  rounding exceed the completion tolerance and stalled the clock);
+* if it is team j's next *readiness*, a feature starts (a readiness is only an event
+  while the team has a free slot);
+* if it is a throughput team's predicted completion, the periods up to it are applied;
+  those period ends are multiples of the team's period and the clock passes each once.
+
+So there are at most 2 F iterations with a start or a completion plus at most
+horizon / period throughput period ends per throughput team. An iteration that neither
+moves a feature nor advances the clock would repeat forever; it cannot happen, and if it
+ever did the kernel raises :data:`STALL` instead of answering wrongly.
 """
 
 from __future__ import annotations
@@ -40,6 +61,9 @@ from portfolio_sim.kernels.throughput import tp_commit, tp_next_completion
 from portfolio_sim.rng import NO_REFCOUNT, draw, uniform, whole_items
 
 INF = np.inf
+
+#: The message of the error raised if the event loop ever stops making progress.
+STALL = "schedule kernel: the event loop stopped making progress (a bug: please report it)"
 
 
 @njit(cache=True, inline="always", **NO_REFCOUNT)
@@ -168,10 +192,12 @@ def _tp_settle(m, j, t, trial, lo, arrays):
     of the features they finished (team j's features before position ``lo`` are done and
     released). Only a period that ends by t can finish a feature: without one there is
     nothing to apply or release. ``arrays`` are the trial's arrays of
-    :func:`kernel_simulate_trial`, as one tuple (the order below)."""
+    :func:`kernel_simulate_trial`, as one tuple (the order below). Returns the number of
+    features released."""
     ready, deps_left, state, remaining, start, done, work, delay, dirty, tp_q, cache, stamp = arrays
     if (tp_q[j] + 1) * float(m.tp_period[j]) > t + EPS:
-        return
+        return 0
+    moved = 0
     tp_q[j] = tp_commit(
         lo,
         m.team_feat_ptr[j + 1],
@@ -199,6 +225,7 @@ def _tp_settle(m, j, t, trial, lo, arrays):
         f = m.team_feat_idx[i]
         if state[f] == DONE and deps_left[f] == 0:
             deps_left[f] = -1  # released
+            moved += 1
             _release(
                 m.succ_ptr,
                 m.succ_idx,
@@ -211,6 +238,7 @@ def _tp_settle(m, j, t, trial, lo, arrays):
                 delay,
                 dirty,
             )
+    return moved
 
 
 @njit(cache=True, **NO_REFCOUNT)
@@ -230,6 +258,7 @@ def kernel_simulate_trial(
     team_v,
     team_c,
     team_next,
+    team_due,
     dirty,
     tp_q,
     tp_cache,
@@ -238,6 +267,8 @@ def kernel_simulate_trial(
 ):
     """Simulate one trial; fills ``done`` and ``start`` (clock times, inf if not reached)
     and ``work`` (work done per team, person-days or items, through the horizon).
+    ``team_due[j]`` is the virtual progress at which effort team j's next scheduled event
+    completes a feature (inf when that event is a readiness).
     Returns the number of events processed."""
     cap_cum = m.cap_cum
     cap_ptr = m.cap_ptr
@@ -272,6 +303,7 @@ def kernel_simulate_trial(
         team_v[j] = 0.0
         team_c[j] = 0.0
         team_next[j] = INF
+        team_due[j] = INF
         dirty[j] = True
         work[j] = 0.0
         tp_q[j] = 0
@@ -293,8 +325,8 @@ def kernel_simulate_trial(
     )
     t = 0.0
     events = 0
-    max_events = 8 * (n_f + 16) + 2 * int(horizon) * n_t + 64
-    while events < max_events:
+    moved = 1  # features started or completed since the last event (see the docstring)
+    while True:
         # Phase 2: starts, and each changed team's next event.
         for j in range(n_t):
             if not dirty[j]:
@@ -303,7 +335,7 @@ def kernel_simulate_trial(
             hi = team_feat_ptr[j + 1]
             lo = _first_open(team_feat_idx, state, team_lo, j, hi)
             if team_kind[j] == THROUGHPUT:
-                _tp_settle(m, j, t, trial, lo, tp_arrays)
+                moved += _tp_settle(m, j, t, trial, lo, tp_arrays)
                 team_next[j] = tp_next_completion(
                     lo,
                     hi,
@@ -345,6 +377,7 @@ def kernel_simulate_trial(
                     start[f] = t
                     finish_v[f] = team_v[j] + size[f]
                     team_k[j] += 1
+                    moved += 1
                     if finish_v[f] < vmin:
                         vmin = finish_v[f]
                 elif ready[f] < tr:
@@ -368,6 +401,7 @@ def kernel_simulate_trial(
             if team_k[j] >= wip:
                 tr = INF
             team_next[j] = min(tc, tr)
+            team_due[j] = vmin if tc <= tr else INF
         # The next moment anything happens.
         t_next = INF
         for j in range(n_t):
@@ -375,8 +409,11 @@ def kernel_simulate_trial(
                 t_next = team_next[j]
         if t_next > horizon:
             break
+        if t_next <= t and moved == 0:
+            raise RuntimeError(STALL)  # the same state at the same time: it would repeat
         t = t_next
         events += 1
+        moved = 0
         # Phase 1: completions and period ends at t.
         for j in range(n_t):
             if team_next[j] > t + EPS:
@@ -385,16 +422,21 @@ def kernel_simulate_trial(
             hi = team_feat_ptr[j + 1]
             lo = _first_open(team_feat_idx, state, team_lo, j, hi)
             if team_kind[j] == THROUGHPUT:
-                _tp_settle(m, j, t, trial, lo, tp_arrays)
+                moved += _tp_settle(m, j, t, trial, lo, tp_arrays)
                 continue
             _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c)
             tol = EPS * (1.0 + abs(team_v[j]))
+            if team_next[j] <= t and team_v[j] + tol < team_due[j] < INF:
+                # The scheduled completion's time has come: C(t) reached its target, and
+                # the shortfall is rounding in C and its inverse (see the docstring).
+                team_v[j] = team_due[j]
             for i in range(lo, hi):
                 f = team_feat_idx[i]
                 if state[f] == ACTIVE and finish_v[f] <= team_v[j] + tol:
                     state[f] = DONE
                     done[f] = t
                     team_k[j] -= 1
+                    moved += 1
                     work[j] += size[f]
                     _release(
                         succ_ptr,

@@ -16,7 +16,9 @@ import pandas as pd
 from portfolio_sim.report import format as fmt
 
 
-def _figure(width: float, height: float) -> tuple[Any, Any]:
+def new_figure(width: float, height: float) -> tuple[Any, Any]:
+    """A matplotlib (Agg) figure and axes of ``width`` x ``height`` inches, set up for
+    stable, searchable SVG output (:func:`figure_svg`)."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -28,7 +30,7 @@ def _figure(width: float, height: float) -> tuple[Any, Any]:
     return fig, ax
 
 
-def _svg(fig: Any) -> str:
+def figure_svg(fig: Any) -> str:
     """The figure as a standalone SVG document (closes the figure): valid XML with its
     namespace declarations, so a file written from it opens in any browser or editor.
     Matplotlib's RDF ``<metadata>`` (with its URLs) is left out. An HTML page embeds it
@@ -60,7 +62,7 @@ def clean_svg(svg: str) -> str:
 
 def feature_dates_svg(features: pd.DataFrame) -> str:
     """Per feature: a bar from P10 to P95 with P50 and P85 marks, and the deadline."""
-    return _svg(feature_dates_figure(features))
+    return figure_svg(feature_dates_figure(features))
 
 
 def feature_dates_figure(features: pd.DataFrame) -> Any:
@@ -69,7 +71,7 @@ def feature_dates_figure(features: pd.DataFrame) -> Any:
     deadlines, each left out when it has no point. One artist per kind of mark, not per
     feature: 200 features drew 800 artists one by one (about 2 s)."""
     df = features.iloc[::-1]
-    fig, ax = _figure(9, max(2.0, 0.28 * len(df) + 1))
+    fig, ax = new_figure(9, max(2.0, 0.28 * len(df) + 1))
     y = np.arange(len(df))
 
     def dates(col: str) -> np.ndarray:
@@ -103,7 +105,7 @@ def feature_dates_figure(features: pd.DataFrame) -> Any:
 
 def cost_fan_svg(months: pd.DataFrame, budget: float | None, currency: str = "") -> str:
     """Cumulative cost by month: P10-P90 band, P50 line, and the total budget line."""
-    fig, ax = _figure(9, 3.6)
+    fig, ax = new_figure(9, 3.6)
     x = pd.to_datetime(months["month"])
     ax.fill_between(
         x,
@@ -122,12 +124,12 @@ def cost_fan_svg(months: pd.DataFrame, budget: float | None, currency: str = "")
     fmt.money_axis(ax.yaxis, currency)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
-    return _svg(fig)
+    return figure_svg(fig)
 
 
 def monthly_cost_svg(months: pd.DataFrame, currency: str = "") -> str:
     """Monthly cost bands and the capex share (P50)."""
-    fig, ax = _figure(9, 3.0)
+    fig, ax = new_figure(9, 3.0)
     x = pd.to_datetime(months["month"])
     ax.fill_between(
         x,
@@ -146,12 +148,12 @@ def monthly_cost_svg(months: pd.DataFrame, currency: str = "") -> str:
     fmt.money_axis(ax.yaxis, currency)
     ax.legend(loc="upper right", fontsize=8)
     ax.grid(alpha=0.3)
-    return _svg(fig)
+    return figure_svg(fig)
 
 
 def npv_svg(npv: np.ndarray, currency: str = "") -> str:
     """Histogram of NPV over trials, with P10/P50/P90 lines."""
-    fig, ax = _figure(6, 3.0)
+    fig, ax = new_figure(6, 3.0)
     ax.hist(npv, bins=60, color="#9ab")
     for p, color in ((10, "#c60"), (50, "#135"), (90, "#c60")):
         ax.axvline(np.percentile(npv, p, method="inverted_cdf"), color=color, ls="--")
@@ -160,15 +162,45 @@ def npv_svg(npv: np.ndarray, currency: str = "") -> str:
     ax.set_ylabel("Trials")
     fmt.money_axis(ax.xaxis, currency)
     ax.grid(alpha=0.3)
-    return _svg(fig)
+    return figure_svg(fig)
 
 
 def utilisation_svg(teams: pd.DataFrame) -> str:
     """Share of paid capacity spent on features, per effort team."""
     df = teams[teams["kind"] == "effort"]
-    fig, ax = _figure(6, max(1.8, 0.3 * len(df) + 0.8))
+    fig, ax = new_figure(6, max(1.8, 0.3 * len(df) + 0.8))
     ax.barh(list(df["id"])[::-1], list((df["utilization"] * 100).fillna(0))[::-1], color="#9ab")
     ax.set_xlim(0, 100)
     ax.set_xlabel("Utilisation (% of paid capacity)")
     ax.set_title("Team utilisation")
-    return _svg(fig)
+    return figure_svg(fig)
+
+
+def tornado_svg(table: pd.DataFrame, base: dict[str, Any], top: int = 15) -> str:
+    """Two-panel tornado: P85 finish (working days vs base) and mean NPV vs base."""
+    df = table.head(top).iloc[::-1]
+    fig, ax = new_figure(9, max(2.0, 0.32 * len(df) + 1.0))
+    fig.clf()
+    axes = fig.subplots(1, 2, sharey=True)
+    labels = list(df["input"])
+    y = np.arange(len(df))
+    for a, (lo, hi, title) in zip(
+        axes,
+        (
+            ("finish_low_days", "finish_high_days", "P85 finish, working days vs base"),
+            ("npv_low_delta", "npv_high_delta", "Mean NPV vs base"),
+        ),
+        strict=True,
+    ):
+        a.barh(y, df[lo].to_numpy(float), color="#6a9", label="held at P10")
+        a.barh(y, df[hi].to_numpy(float), color="#c75", label="held at P90")
+        a.axvline(0, color="#333", lw=0.8)
+        a.set_title(title, fontsize=9)
+        a.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(y, labels, fontsize=8)
+    axes[0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(
+        f"Tornado (base: P85 {base['finish_p85']}, mean NPV {base['npv_mean']:,.0f})", fontsize=10
+    )
+    del ax
+    return figure_svg(fig)

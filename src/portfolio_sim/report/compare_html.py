@@ -17,8 +17,15 @@ import numpy as np
 import pandas as pd
 
 from portfolio_sim.report import format as fmt
-from portfolio_sim.report.charts import _figure, _svg, clean_svg
-from portfolio_sim.report.html import CSS, _date, _deadline_pct, _money, _pair, _pct
+from portfolio_sim.report.charts import clean_svg, figure_svg, new_figure
+from portfolio_sim.report.html import (
+    CSS,
+    chart_pair,
+    date_text,
+    deadline_text,
+    money_text,
+    pct_text,
+)
 
 #: One colour per scenario (base first); cycles for many variants.
 COLORS = ("#135", "#c60", "#2a7", "#a3a", "#09c", "#b22", "#777", "#990")
@@ -30,7 +37,7 @@ td.good{color:#175} td.bad{color:#a22} .yes{color:#175;font-weight:600} .no{colo
 
 
 def _chart(fig: Any) -> str:
-    return clean_svg(_svg(fig))
+    return clean_svg(figure_svg(fig))
 
 
 def _color(k: int) -> str:
@@ -69,7 +76,7 @@ def feature_dates_chart(cmp: Any) -> str:
     feats = {name: cmp.forecasts[name].features.set_index("id") for name in names}
     ids = list(dict.fromkeys(i for name in names for i in feats[name].index))
     step = len(names) + 1
-    fig, ax = _figure(9, max(2.5, 0.18 * step * len(ids) + 1))
+    fig, ax = new_figure(9, max(2.5, 0.18 * step * len(ids) + 1))
     for k, name in enumerate(names):
         df = feats[name]
         for i, fid in enumerate(ids):
@@ -101,7 +108,7 @@ def cut_line_chart(cut: pd.DataFrame, date: Any) -> str:
     """Heat map: probability that each feature is done by the target date, per scenario."""
     table = cut.pivot_table(index="id", columns="scenario", values="probability", sort=False)
     table = table[list(dict.fromkeys(cut["scenario"]))]
-    fig, ax = _figure(6, max(2.0, 0.3 * len(table) + 1))
+    fig, ax = new_figure(6, max(2.0, 0.3 * len(table) + 1))
     values = np.ma.masked_invalid(table.to_numpy(dtype=float))
     ax.pcolormesh(values, cmap="RdYlGn", vmin=0, vmax=1, edgecolors="white", linewidth=1)
     ax.set_xticks([j + 0.5 for j in range(table.shape[1])], list(table.columns))
@@ -112,13 +119,13 @@ def cut_line_chart(cut: pd.DataFrame, date: Any) -> str:
     for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
         if not np.isnan(v):
             ax.text(j + 0.5, i + 0.5, f"{100 * v:.0f}%", ha="center", va="center", fontsize=7)
-    ax.set_title(f"Probability of being done by {_date(date)}")
+    ax.set_title(f"Probability of being done by {date_text(date)}")
     return _chart(fig)
 
 
 def cost_fan_chart(cmp: Any) -> str:
     """Cumulative cost by month: the base's P10-P90 band, each scenario's P50, budget."""
-    fig, ax = _figure(9, 3.6)
+    fig, ax = new_figure(9, 3.6)
     for k, name in enumerate(cmp.scenarios):
         months = cmp.forecasts[name].months
         x = pd.to_datetime(months["month"])
@@ -150,7 +157,7 @@ def npv_chart(cmp: Any) -> str:
     lo = min(float(v.min()) for v in values.values())
     hi = max(float(v.max()) for v in values.values())
     bins = np.linspace(lo, hi if hi > lo else lo + 1, 61)
-    fig, ax = _figure(7, 3.2)
+    fig, ax = new_figure(7, 3.2)
     for k, (name, v) in enumerate(values.items()):
         ax.hist(v, bins=bins, histtype="step", color=_color(k), lw=1.5, label=name)
         ax.axvline(float(v.mean()), color=_color(k), ls=":", lw=1)
@@ -170,7 +177,7 @@ def utilisation_chart(cmp: Any) -> str:
         dict.fromkeys(i for t in teams.values() for i in t.index[t["kind"] == "effort"].tolist())
     )
     n = len(cmp.scenarios)
-    fig, ax = _figure(6, max(2.0, 0.22 * n * max(len(ids), 1) + 1))
+    fig, ax = new_figure(6, max(2.0, 0.22 * n * max(len(ids), 1) + 1))
     height = 0.8 / n
     for k, (name, t) in enumerate(teams.items()):
         vals = [
@@ -203,7 +210,7 @@ def paired_chart(paired: pd.DataFrame) -> str:
         ("cheaper_probability", "costs less"),
     ]
     cols = [(c, label) for c, label in cols if paired[c].notna().any()]
-    fig, ax = _figure(6, max(2.0, 0.25 * len(cols) * len(paired) + 1))
+    fig, ax = new_figure(6, max(2.0, 0.25 * len(cols) * len(paired) + 1))
     height = 0.8 / max(len(cols), 1)
     for k, (c, label) in enumerate(cols):
         ax.barh(
@@ -232,22 +239,22 @@ def _headline(cmp: Any) -> str:
     for name in cmp.scenarios:
         r = port.loc[name]
         lines = [
-            f"Done P50 <b class='num'>{_date(r['finish_p50'])}</b>, "
-            f"P85 <b class='num'>{_date(r['finish_p85'])}</b>",
-            f"Cost P50 {html.escape(_money(r['cost_p50'], cur))}",
-            f"NPV mean {html.escape(_money(r['npv_mean'], cur))}",
-            f"Chance of overrunning the budget {_pct(r['budget_overrun_probability'])}",
+            f"Done P50 <b class='num'>{date_text(r['finish_p50'])}</b>, "
+            f"P85 <b class='num'>{date_text(r['finish_p85'])}</b>",
+            f"Cost P50 {html.escape(money_text(r['cost_p50'], cur))}",
+            f"NPV mean {html.escape(money_text(r['npv_mean'], cur))}",
+            f"Chance of overrunning the budget {pct_text(r['budget_overrun_probability'])}",
         ]
         if name in paired.index:
             p = paired.loc[name]
             lines[0] += f" ({_days(r['finish_p50_delta_days'])})"
             lines.append(
-                f"Finishes earlier than the base in <b class='num'>{_pct(p['earlier_probability'])}</b>"
+                f"Finishes earlier than the base in <b class='num'>{pct_text(p['earlier_probability'])}</b>"
                 " of trials"
             )
             if not pd.isna(p["worth_more_probability"]):
                 lines.append(
-                    f"Worth more in <b class='num'>{_pct(p['worth_more_probability'])}</b> "
+                    f"Worth more in <b class='num'>{pct_text(p['worth_more_probability'])}</b> "
                     f"(NPV {html.escape(_signed_money(p['npv_delta_mean'], cur))} on average)"
                 )
         body = "".join(f"<div class='s'>{line}</div>" for line in lines)
@@ -276,15 +283,15 @@ def _side_by_side(cmp: Any) -> str:
             v = port.at[name, col]
             if kind == "date":
                 delta = port.at[name, f"{col}_delta_days"]
-                text = _date(v) + ("" if name == "base" else f" ({_days(delta)})")
+                text = date_text(v) + ("" if name == "base" else f" ({_days(delta)})")
             elif kind == "pct":
                 delta = port.at[name, f"{col}_delta"]
-                text = _pct(v) + (
+                text = pct_text(v) + (
                     "" if name == "base" or pd.isna(delta) else f" ({100 * delta:+.0f} pt)"
                 )
             else:
                 delta = port.at[name, f"{col}_delta"]
-                text = _money(v, cur) + (
+                text = money_text(v, cur) + (
                     "" if name == "base" else f" ({_signed_money(delta, cur)})"
                 )
             row[name] = text
@@ -298,13 +305,13 @@ def _features_table(cmp: Any) -> str:
         {
             "Feature": f["id"],
             "Scenario": f["scenario"],
-            "Done P50": f["p50"].map(_date),
+            "Done P50": f["p50"].map(date_text),
             "Δ Done P50": f["p50_delta_days"].map(_days),
-            "Done P85": f["p85"].map(_date),
+            "Done P85": f["p85"].map(date_text),
             "Δ Done P85": f["p85_delta_days"].map(_days),
-            "Deadline": f["deadline"].map(lambda d: "" if pd.isna(d) else _date(d)),
+            "Deadline": f["deadline"].map(lambda d: "" if pd.isna(d) else date_text(d)),
             "Chance of meeting the deadline": [
-                _deadline_pct(p, u)
+                deadline_text(p, u)
                 for p, u in zip(
                     f["deadline_probability"], f["deadline_undecided_share"], strict=True
                 )
@@ -322,7 +329,7 @@ def _cut_line_table(cut: pd.DataFrame) -> str:
         {
             "Feature": cut["id"],
             "Scenario": cut["scenario"],
-            "Chance of being done by the date": cut["probability"].map(_pct),
+            "Chance of being done by the date": cut["probability"].map(pct_text),
             "At P50": cut["at_p50"].map(mark),
             "At P85": cut["at_p85"].map(mark),
         }
@@ -334,11 +341,11 @@ def _months_table(cmp: Any) -> str:
     base = cmp.base.months
     cur = cmp.currency
     out = pd.DataFrame({"Month": base["month"]})
-    out["base P10"] = base["cumulative_p10"].map(lambda v: _money(v, cur))
+    out["base P10"] = base["cumulative_p10"].map(lambda v: money_text(v, cur))
     for name in cmp.scenarios:
         m = cmp.forecasts[name].months.set_index("month")["cumulative_p50"]
         out[f"{name} P50"] = base["month"].map(m).map(lambda v: fmt.money(v, cur, missing=""))
-    out["base P90"] = base["cumulative_p90"].map(lambda v: _money(v, cur))
+    out["base P90"] = base["cumulative_p90"].map(lambda v: money_text(v, cur))
     return _html_table(out)
 
 
@@ -350,28 +357,28 @@ def _npv_table(cmp: Any) -> str:
         rows.append(
             {
                 "Scenario": name,
-                "NPV mean": _money(npv["mean"], cur),
-                "NPV P10": _money(npv["p10"], cur),
-                "NPV P50": _money(npv["p50"], cur),
-                "NPV P90": _money(npv["p90"], cur),
-                "Chance NPV > 0": _pct(npv["positive_probability"]),
+                "NPV mean": money_text(npv["mean"], cur),
+                "NPV P10": money_text(npv["p10"], cur),
+                "NPV P50": money_text(npv["p50"], cur),
+                "NPV P90": money_text(npv["p90"], cur),
+                "Chance NPV > 0": pct_text(npv["positive_probability"]),
             }
         )
     return _html_table(pd.DataFrame(rows))
 
 
 def _teams_table(cmp: Any) -> str:
-    t = cmp._long("teams")
+    t = cmp.stacked("teams")
     out = pd.DataFrame(
         {
             "Team": t["id"],
             "Scenario": t["scenario"],
-            "Utilisation": t["utilization"].map(lambda u: "" if pd.isna(u) else _pct(u)),
-            "Done P85": t["p85"].map(_date),
+            "Utilisation": t["utilization"].map(lambda u: "" if pd.isna(u) else pct_text(u)),
+            "Done P85": t["p85"].map(date_text),
         }
     )
     if "cost_p50" in t.columns:
-        out["Cost P50"] = t["cost_p50"].map(lambda v: _money(v, cmp.currency))
+        out["Cost P50"] = t["cost_p50"].map(lambda v: money_text(v, cmp.currency))
     return _html_table(out.sort_values(["Team"], kind="stable"))
 
 
@@ -381,17 +388,17 @@ def _paired_table(cmp: Any) -> str:
     out = pd.DataFrame(
         {
             "Variant": p["variant"],
-            "Chance earlier": p["earlier_probability"].map(_pct),
-            "Chance same day": p["same_day_probability"].map(_pct),
-            "Chance later": p["later_probability"].map(_pct),
+            "Chance earlier": p["earlier_probability"].map(pct_text),
+            "Chance same day": p["same_day_probability"].map(pct_text),
+            "Chance later": p["later_probability"].map(pct_text),
             "Mean Δ done (working days)": p["finish_delta_mean_workdays"].map(
                 lambda v: "" if pd.isna(v) else f"{v:+.1f}"
             ),
-            "Chance worth more": p["worth_more_probability"].map(_pct),
+            "Chance worth more": p["worth_more_probability"].map(pct_text),
             "Δ NPV mean": p["npv_delta_mean"].map(lambda v: _signed_money(v, cur)),
             "Δ NPV P10": p["npv_delta_p10"].map(lambda v: _signed_money(v, cur)),
             "Δ NPV P90": p["npv_delta_p90"].map(lambda v: _signed_money(v, cur)),
-            "Chance cheaper": p["cheaper_probability"].map(_pct),
+            "Chance cheaper": p["cheaper_probability"].map(pct_text),
         }
     )
     return _html_table(out)
@@ -404,14 +411,14 @@ def comparison_html(cmp: Any) -> str:
     title = f"{base.scenario}: base and {len(cmp.variants)} variant(s)"
     parts = [_headline(cmp), _side_by_side(cmp)]
     parts.append(
-        _pair("When: done dates per feature", feature_dates_chart(cmp), _features_table(cmp))
+        chart_pair("When: done dates per feature", feature_dates_chart(cmp), _features_table(cmp))
     )
     target = cmp.target_date
     if target is not None:
         cut = cmp.cut_line(target)
         parts.append(
-            _pair(
-                f"Cut line: what is done by {_date(target)}",
+            chart_pair(
+                f"Cut line: what is done by {date_text(target)}",
                 cut_line_chart(cut, target),
                 _cut_line_table(cut),
             )
@@ -419,14 +426,14 @@ def comparison_html(cmp: Any) -> str:
     if has_money:
         cur = cmp.currency
         parts.append(
-            _pair(
+            chart_pair(
                 f"What it costs: cumulative cost ({cur})", cost_fan_chart(cmp), _months_table(cmp)
             )
         )
-        parts.append(_pair(f"What it is worth: NPV ({cur})", npv_chart(cmp), _npv_table(cmp)))
-    parts.append(_pair("Teams: utilisation", utilisation_chart(cmp), _teams_table(cmp)))
+        parts.append(chart_pair(f"What it is worth: NPV ({cur})", npv_chart(cmp), _npv_table(cmp)))
+    parts.append(chart_pair("Teams: utilisation", utilisation_chart(cmp), _teams_table(cmp)))
     parts.append(
-        _pair(
+        chart_pair(
             "Variant comparison: paired trial by trial",
             paired_chart(cmp.paired),
             _paired_table(cmp),

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from portfolio_sim.report.charts import _figure, _svg
+from portfolio_sim.report.charts import figure_svg, new_figure
 
 BAR = "#9ab"
 BAR_EDGE = "#135"
@@ -76,7 +76,7 @@ def gantt_figure(
         plans.setdefault(r.team, []).append((start, end, done, r))
     layout: list[tuple[str, float, float]] = []  # lane label, centre y, height
     width = 10.0
-    fig, ax = _figure(width, 0.8 + 0.5 * sum(max(1, _n_tracks(p)) for p in plans.values()))
+    fig, ax = new_figure(width, 0.8 + 0.5 * sum(max(1, _n_tracks(p)) for p in plans.values()))
     ends = [b[1] for p in plans.values() for b in p]
     first = min([b[0] for p in plans.values() for b in p], default=pd.Timestamp(horizon))
     last = max([*ends, pd.Timestamp(finish) if finish else first]) + ONE_DAY
@@ -150,7 +150,7 @@ def gantt_svg(
     title: str = "",
 ) -> str:
     """The Gantt chart (see :func:`gantt_figure`) as SVG text."""
-    return _svg(gantt_figure(features, teams, finish, horizon, title))
+    return figure_svg(gantt_figure(features, teams, finish, horizon, title))
 
 
 def gantt_png(

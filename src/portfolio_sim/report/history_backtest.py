@@ -11,7 +11,7 @@ import numpy as np
 
 from portfolio_sim.report import format as fmt
 from portfolio_sim.report.charts import clean_svg, standalone_svg
-from portfolio_sim.report.html import CSS, _table
+from portfolio_sim.report.html import CSS, html_table
 
 #: Headings of the summary and per-cut tables.
 LABELS = {
@@ -73,14 +73,14 @@ def backtest_html(result: Any) -> str:
     summary_df = result.summary.copy()
     for col in ("share_le_p50", "share_le_p85", "share_ge_at_least_85", "se_85"):
         summary_df[col] = summary_df[col].map(lambda v: fmt.pct(v, missing=""))
-    summary = _table(summary_df, labels=LABELS)
+    summary = html_table(summary_df, labels=LABELS)
     rows = result.table
     note = ""
     if len(rows) > MAX_TABLE_ROWS:
         note = f"<p>The last {MAX_TABLE_ROWS} of {len(rows)} forecasts (all of them: --csv).</p>"
         rows = rows.sort_values("cut", kind="stable").tail(MAX_TABLE_ROWS)
     rows = rows.assign(cut=rows["cut"].map(fmt.iso_date))
-    table = note + _table(rows, labels=LABELS)
+    table = note + html_table(rows, labels=LABELS)
     window = f"last {result.window} {result.per}s" if result.window else "all periods before it"
     skipped = (
         f"<p>{len(result.skipped)} rows of the export were skipped (see the calibrate report).</p>"

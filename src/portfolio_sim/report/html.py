@@ -62,7 +62,7 @@ def _cls(col: str) -> str:
     return " class='text'" if col in TEXT_COLUMNS else ""
 
 
-def _table(df: pd.DataFrame, currency: str = "", labels: dict[str, str] | None = None) -> str:
+def html_table(df: pd.DataFrame, currency: str = "", labels: dict[str, str] | None = None) -> str:
     """A results table in human form: headings from :func:`format.label` (or
     ``labels``), money with the currency in whole units, shares as percentages, dates
     as ISO dates (an undated percentile reads "after horizon")."""
@@ -84,34 +84,38 @@ def _table(df: pd.DataFrame, currency: str = "", labels: dict[str, str] | None =
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _money(x: Any, currency: str) -> str:
+def money_text(x: Any, currency: str) -> str:
+    """An amount in whole units with its currency (:func:`format.money`)."""
     return fmt.money(x, currency)
 
 
-def _date(x: Any) -> str:
+def date_text(x: Any) -> str:
+    """An ISO date; a missing date (not done by the horizon) reads "after horizon"."""
     return fmt.iso_date(x, missing="after horizon")
 
 
-def _pct(x: Any) -> str:
+def pct_text(x: Any) -> str:
+    """A share as a percentage (:func:`format.pct`)."""
     return fmt.pct(x)
 
 
-def _deadline_pct(p: Any, undecided: Any) -> str:
+def deadline_text(p: Any, undecided: Any) -> str:
     """The chance of meeting the deadline, with the undecided share (trials not done by a
     horizon before the deadline: neither met nor missed, docs/model.md §6.6) when there is
     one: "62 % (5 % undecided)"."""
     if p is None or pd.isna(p):
         return ""
     if undecided is None or pd.isna(undecided) or undecided <= 0:
-        return _pct(p)
-    return f"{_pct(p)} ({_pct(undecided)} undecided)"
+        return pct_text(p)
+    return f"{pct_text(p)} ({pct_text(undecided)} undecided)"
 
 
 def _card(key: str, value: str) -> str:
     return f'<div class="card"><div class="k">{html.escape(key)}</div><div class="v">{html.escape(value)}</div></div>'
 
 
-def _pair(title: str, svg: str, table: str) -> str:
+def chart_pair(title: str, svg: str, table: str) -> str:
+    """A titled section: a chart (inline SVG) beside its data table."""
     return (
         f"<h2>{html.escape(title)}</h2><div class='pair'><div class='chart'>{charts.clean_svg(svg)}</div>"
         f"<div class='data'>{table}</div></div>"
@@ -125,8 +129,8 @@ def forecast_html(fc: Any) -> str:
     fin = port.loc["finish"]
     title = fc.scenario + (f" — variant {fc.variant}" if fc.variant else "")
     cards = [
-        _card("Portfolio done (P50)", _date(fin["p50"])),
-        _card("Portfolio done (P85)", _date(fin["p85"])),
+        _card("Portfolio done (P50)", date_text(fin["p50"])),
+        _card("Portfolio done (P85)", date_text(fin["p85"])),
     ]
     parts: list[str] = []
     feats = fc.features
@@ -136,11 +140,15 @@ def forecast_html(fc: Any) -> str:
         npv = port.loc["npv"]
         budget = fc.budget
         cards += [
-            _card("Cost P50 / P80", f"{_money(cost['p50'], cur)} / {_money(cost['p80'], cur)}"),
-            _card("Budget", _money(budget["total"], cur)),
-            _card("Chance of overrunning the budget", _pct(budget["overrun_probability"])),
-            _card("NPV mean (P10)", f"{_money(npv['mean'], cur)} ({_money(npv['p10'], cur)})"),
-            _card("Chance NPV > 0", _pct(npv["positive_probability"])),
+            _card(
+                "Cost P50 / P80", f"{money_text(cost['p50'], cur)} / {money_text(cost['p80'], cur)}"
+            ),
+            _card("Budget", money_text(budget["total"], cur)),
+            _card("Chance of overrunning the budget", pct_text(budget["overrun_probability"])),
+            _card(
+                "NPV mean (P10)", f"{money_text(npv['mean'], cur)} ({money_text(npv['p10'], cur)})"
+            ),
+            _card("Chance NPV > 0", pct_text(npv["positive_probability"])),
         ]
     deadline_rows = feats[feats["deadline"].notna()]
     if len(deadline_rows):
@@ -148,7 +156,7 @@ def forecast_html(fc: Any) -> str:
         cards.append(
             _card(
                 f"Riskiest deadline: {worst['id']}",
-                _deadline_pct(worst["deadline_probability"], worst["deadline_undecided_share"]),
+                deadline_text(worst["deadline_probability"], worst["deadline_undecided_share"]),
             )
         )
     date_cols = [
@@ -164,10 +172,10 @@ def forecast_html(fc: Any) -> str:
         "not_done_share",
     ]
     parts.append(
-        _pair(
+        chart_pair(
             "When: done dates per feature",
             charts.feature_dates_svg(feats),
-            _table(feats[date_cols], cur),
+            html_table(feats[date_cols], cur),
         )
     )
     teams = fc.teams
@@ -187,28 +195,28 @@ def forecast_html(fc: Any) -> str:
         if c in teams.columns
     ]
     parts.append(
-        _pair(
+        chart_pair(
             "Teams: utilisation and done dates",
             charts.utilisation_svg(teams),
-            _table(teams[team_cols], cur),
+            html_table(teams[team_cols], cur),
         )
     )
     if has_money:
         months = fc.months
         parts.append(
-            _pair(
+            chart_pair(
                 f"What it costs: cumulative cost ({cur})",
                 charts.cost_fan_svg(months, fc.compiled.budget_total, cur),
-                _table(
+                html_table(
                     months[["month", "cumulative_p10", "cumulative_p50", "cumulative_p90"]], cur
                 ),
             )
         )
         parts.append(
-            _pair(
+            chart_pair(
                 f"Cost per month, capex and opex ({cur})",
                 charts.monthly_cost_svg(months, cur),
-                _table(
+                html_table(
                     months[["month", "cost_p10", "cost_p50", "cost_p90", "capex_p50", "opex_p50"]],
                     cur,
                 ),
@@ -223,20 +231,29 @@ def forecast_html(fc: Any) -> str:
             "oneoff_cost_mean",
         ]
         parts.append(
-            _pair(
+            chart_pair(
                 f"What it is worth: NPV ({cur})",
                 charts.npv_svg(npv_values, cur),
-                _table(feats[value_cols][feats["value_pv_mean"] > 0], cur),
+                html_table(feats[value_cols][feats["value_pv_mean"] > 0], cur),
             )
         )
         jcl = fc.joint_confidence().reset_index()
         shown = pd.DataFrame({"budget": jcl["budget"]})
         for col in jcl.columns[1:]:
-            shown[f"Done by {_date(col)}"] = jcl[col].map(_pct)
+            shown[f"Done by {date_text(col)}"] = jcl[col].map(pct_text)
         parts.append(
             "<h2>Joint confidence: within budget and done by date</h2>"
             "<p>Chance of both staying within the budget (row) and being done by the date "
-            "(column).</p>" + _table(shown, cur)
+            "(column).</p>" + html_table(shown, cur)
+        )
+    if fc.how_many is not None:
+        from portfolio_sim.results.history_tables import HOW_MANY_HEADINGS
+
+        parts.append(
+            "<h2>How many items by each date</h2>"
+            "<p>Items each throughput team completes by the end of each date: at least N "
+            "is reached in that share of trials; at most N is not exceeded.</p>"
+            + html_table(fc.how_many, cur, labels={**HOW_MANY_HEADINGS, "mean": "Mean"})
         )
     prov = fc.meta
     footer = "; ".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in prov.items())

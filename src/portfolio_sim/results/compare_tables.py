@@ -42,9 +42,9 @@ import numpy as np
 import pandas as pd
 
 from portfolio_sim.calendar import done_days_or
+from portfolio_sim.engines.output import MONEY_COLUMNS
 from portfolio_sim.results.forecast import Forecast
 from portfolio_sim.results.percentiles import sample_percentiles
-from portfolio_sim.results.raw import MONEY_COLUMNS
 
 BASE = "base"
 
@@ -317,7 +317,9 @@ class Comparison:
         frames = [cut_line_table(fc, date, name) for name, fc in self.forecasts.items()]
         return pd.concat(frames, ignore_index=True)
 
-    def _long(self, attr: str) -> pd.DataFrame:
+    def stacked(self, attr: str) -> pd.DataFrame:
+        """One table of every forecast stacked (``attr``: "teams", "months", ...), with a
+        first column ``scenario`` naming the forecast each row comes from."""
         frames = []
         for name, fc in self.forecasts.items():
             df = getattr(fc, attr).copy()
@@ -331,9 +333,9 @@ class Comparison:
         out = {"portfolio": self.portfolio, "paired": self.paired, "features": self.features}
         if self.target_date is not None:
             out["cut_line"] = self.cut_line()
-        out["teams"] = self._long("teams")
+        out["teams"] = self.stacked("teams")
         if self.base.raw.money is not None:
-            out["months"] = self._long("months")
+            out["months"] = self.stacked("months")
         return out
 
     # -- exports -----------------------------------------------------------------------
@@ -369,14 +371,14 @@ class Comparison:
         """One CSV file per table (and ``provenance.csv``) in ``folder``; returns paths."""
         import os
 
-        from portfolio_sim.results.io import write_text_atomic
+        from portfolio_sim.results.io import csv_text, write_text_atomic
 
         os.makedirs(folder, exist_ok=True)
         tables = {**self.tables(), "provenance": provenance_table(self.meta)}
         paths = []
         for name, df in tables.items():
             path = os.path.join(folder, f"{name}.csv")
-            write_text_atomic(path, df.to_csv(index=False), protect)
+            write_text_atomic(path, csv_text(df), protect)
             paths.append(path)
         return paths
 
@@ -403,10 +405,14 @@ class Comparison:
         cols = [m for m in PORTFOLIO_METRICS if port[m].notna().any()]
         shown = port[cols].T.astype(object)
         for m in cols:
-            shown.loc[m] = [_text_value(m, v) for v in port[m]]
+            shown.loc[m] = [_text_value(m, v, self.currency) for v in port[m]]
         paired = self.paired.set_index("variant").dropna(axis=1, how="all").T.astype(object)
         for m in paired.index:
-            paired.loc[m] = [_text_value(m, v) for v in paired.loc[m]]
+            paired.loc[m] = [_text_value(m, v, self.currency) for v in paired.loc[m]]
+        from portfolio_sim.formatting import label
+
+        shown.index = [label(str(m)) for m in shown.index]
+        paired.index = [label(str(m)) for m in paired.index]
         return (
             f"{self.base.scenario}: {self.base.trials:,} trials per scenario, "
             f"seed {self.base.seed} (common random numbers)\n\n"
@@ -431,17 +437,20 @@ class Comparison:
         )
 
 
-def _text_value(name: str, v: Any) -> str:
-    """One number of the terminal summary, formatted by what its column holds."""
+def _text_value(name: str, v: Any, currency: str = "") -> str:
+    """One number of the terminal summary, formatted by what its column holds
+    (:mod:`portfolio_sim.formatting`: money with its currency, "85 %", ISO dates)."""
+    from portfolio_sim import formatting as fmt
+
     if v is None or pd.isna(v):
         return "n/a"
     if isinstance(v, pd.Timestamp | dt.date):
-        return str(pd.Timestamp(v).date())
+        return fmt.iso_date(v)
     if "probability" in name or "share" in name:
-        return f"{100 * float(v):.1f}%"
-    if "workdays" in name:
-        return f"{float(v):+.1f}"
-    return f"{float(v):,.0f}"
+        return fmt.pct(v)
+    if "workdays" in name or "days" in name:
+        return f"{float(v):+,.1f}"
+    return fmt.money(v, currency)
 
 
 def provenance_table(meta: dict[str, Any]) -> pd.DataFrame:

@@ -30,7 +30,7 @@ def portfolio_numbers(fc: Any) -> dict[str, dict[str, Any]]:
     A metric the table has no row for (money metrics of a forecast without money) is
     absent; a column a row has no value for is absent from that row's dict.
     """
-    rows: dict[str, dict[str, Any]] = {"finish": fc._portfolio_finish()}
+    rows: dict[str, dict[str, Any]] = {"finish": fc.portfolio_finish()}
     if fc.raw.money is not None:
         rows.update(money.portfolio_money(fc.raw))
     return rows
@@ -40,13 +40,13 @@ def feature_columns(fc: Any) -> dict[str, Any]:
     """The columns of ``fc.features`` (id, team, p10..p95, mean_workdays, deadline,
     deadline_probability, deadline_undecided_share (NaN: no deadline), not_done_share and,
     with money, value_pv_mean, oneoff_cost_mean, cost_of_delay_per_month/_per_week)."""
-    return dict(fc._feature_columns())
+    return dict(fc.feature_columns())
 
 
 def team_columns(fc: Any) -> dict[str, Any]:
     """The columns of ``fc.teams`` (id, kind, p10..p95, not_done_share, utilization and,
     with money, the people-cost columns such as cost_mean)."""
-    return dict(fc._team_columns())
+    return dict(fc.team_columns())
 
 
 __all__ = ["feature_columns", "portfolio_numbers", "team_columns"]

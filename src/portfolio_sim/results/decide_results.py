@@ -1,7 +1,7 @@
 """The result objects of the decision tools: :class:`Selection` (budgeted selection, from
 :func:`portfolio_sim.decide.select.select`) and :class:`Sensitivity` (tornado and
 criticality, from :func:`portfolio_sim.decide.sensitivity.sensitivity`), with their text
-and chart renderings. Their tables are built by :mod:`.decide_tables`; the decide modules
+rendering; :meth:`Sensitivity.to_svg` calls the report layer's chart. Their tables are built by :mod:`.decide_tables`; the decide modules
 compute the numbers and re-export these classes under their old names.
 
 Importing this module does not import pandas (the tables arrive already built).
@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def _money(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.3f}"
+def _money(x: float, currency: str = "") -> str:
+    from portfolio_sim.formatting import money
+
+    return money(x, currency)
 
 
 @dataclass
@@ -34,9 +36,42 @@ class Selection:
     trials: int
     seed: int
     meta: dict[str, Any] = field(default_factory=dict)
+    #: Cost paid whatever is funded (teams without features to drop), in ``currency``.
+    fixed: float = 0.0
+    currency: str = ""
+
+    def why_nothing(self) -> str:
+        """Why nothing is funded at :attr:`budget` (empty when something is): the budget
+        does not cover the fixed cost, no single feature fits in what is left, or no
+        affordable set improves the objective over funding nothing."""
+        if self.budget is None or self.chosen:
+            return ""
+        cur = self.currency
+        left = float(self.budget) - self.fixed
+        if left < 0:
+            return (
+                f"the budget {_money(self.budget, cur)} is below the fixed cost "
+                f"{_money(self.fixed, cur)} paid whatever is funded"
+            )
+        costs = [float(c) for c in self.items["cost"]] if "cost" in self.items else []
+        if costs and min(costs) > left:
+            cheapest = self.items["id"].iloc[int(np.argmin(costs))]
+            return (
+                f"the cheapest feature ({cheapest}, {_money(min(costs), cur)}) costs more "
+                f"than the {_money(left, cur)} left after the fixed cost "
+                f"{_money(self.fixed, cur)}"
+            )
+        return (
+            f"no set of features within the budget (and the teams' capacity) improves the "
+            f"objective ({self.objective}) "
+            "over funding nothing (their estimated NPV contribution does not pay back "
+            "their cost)"
+        )
 
     def to_text(self) -> str:
         """The frontier and the chosen set at each budget, as plain text."""
+        from portfolio_sim.results.text import table_text
+
         cols = [
             "budget",
             "objective_estimate",
@@ -47,12 +82,17 @@ class Selection:
             "n_funded",
         ]
         lines = [f"Efficient frontier (objective: {self.objective}):"]
-        lines.append(self.frontier[cols].to_string(index=False, float_format=_money))
+        lines.append(table_text(self.frontier[cols], self.currency))
         lines.append("")
+        cur = self.currency
         for r in self.frontier.itertuples(index=False):
-            lines.append(f"budget {_money(r.budget)}: {', '.join(r.funded) or '(nothing)'}")
+            lines.append(f"budget {_money(r.budget, cur)}: {', '.join(r.funded) or '(nothing)'}")
         if self.budget is not None:
-            lines += ["", f"At the budget {_money(self.budget)} fund: {', '.join(self.chosen)}"]
+            at = f"At the budget {_money(self.budget, cur)}"
+            if self.chosen:
+                lines += ["", f"{at} fund: {', '.join(self.chosen)}"]
+            else:
+                lines += ["", f"{at} fund nothing: {self.why_nothing()}"]
         return "\n".join(lines)
 
 
@@ -68,11 +108,18 @@ class Sensitivity:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_svg(self, top: int = 15) -> str:
-        """A tornado chart (finish swing and NPV swing), largest swings on top."""
+        """A tornado chart (finish swing and NPV swing), largest swings on top, drawn by
+        :func:`portfolio_sim.report.charts.tornado_svg` (imported here, on use: the
+        results layer never imports the report layer at module level)."""
+        from portfolio_sim.report.charts import tornado_svg
+
         return tornado_svg(self.table, self.base, top)
 
     def to_text(self, top: int = 15) -> str:
-        """The tornado and criticality tables as plain text."""
+        """The tornado and criticality tables as plain text (:func:`table_text`: no
+        exponent notation, human headings)."""
+        from portfolio_sim.results.text import table_text
+
         cols = [
             "input",
             "held_low",
@@ -84,47 +131,15 @@ class Sensitivity:
         ]
         lines = [
             f"Base: portfolio P85 done {self.base['finish_p85']}, mean NPV "
-            f"{self.base['npv_mean']:,.0f} ({self.trials:,} trials, seed {self.seed})",
+            f"{_money(self.base['npv_mean'])} ({self.trials:,} trials, seed {self.seed})",
             "",
             "Tornado (each input held at its P10 and P90, everything else random):",
-            self.table[cols].head(top).to_string(index=False) if len(self.table) else "(none)",
+            table_text(self.table[cols].head(top)),
             "",
             "Criticality (share of trials on the chain that sets the last done date):",
-            self.criticality.head(top).to_string(index=False),
+            table_text(self.criticality.head(top)),
         ]
         return "\n".join(lines)
 
 
-def tornado_svg(table: pd.DataFrame, base: dict[str, Any], top: int = 15) -> str:
-    """Two-panel tornado: P85 finish (working days vs base) and mean NPV vs base."""
-    from portfolio_sim.report.charts import _figure, _svg
-
-    df = table.head(top).iloc[::-1]
-    fig, ax = _figure(9, max(2.0, 0.32 * len(df) + 1.0))
-    fig.clf()
-    axes = fig.subplots(1, 2, sharey=True)
-    labels = list(df["input"])
-    y = np.arange(len(df))
-    for a, (lo, hi, title) in zip(
-        axes,
-        (
-            ("finish_low_days", "finish_high_days", "P85 finish, working days vs base"),
-            ("npv_low_delta", "npv_high_delta", "Mean NPV vs base"),
-        ),
-        strict=True,
-    ):
-        a.barh(y, df[lo].to_numpy(float), color="#6a9", label="held at P10")
-        a.barh(y, df[hi].to_numpy(float), color="#c75", label="held at P90")
-        a.axvline(0, color="#333", lw=0.8)
-        a.set_title(title, fontsize=9)
-        a.grid(axis="x", alpha=0.3)
-    axes[0].set_yticks(y, labels, fontsize=8)
-    axes[0].legend(fontsize=7, loc="lower right")
-    fig.suptitle(
-        f"Tornado (base: P85 {base['finish_p85']}, mean NPV {base['npv_mean']:,.0f})", fontsize=10
-    )
-    del ax
-    return _svg(fig)
-
-
-__all__ = ["Selection", "Sensitivity", "tornado_svg"]
+__all__ = ["Selection", "Sensitivity"]

@@ -1,6 +1,7 @@
 """Excel workbooks for finance: one sheet per table, plus a provenance sheet.
 
-Dates are real Excel dates (``yyyy-mm-dd``), money columns are numbers shown in the
+Headings are the human labels of :mod:`portfolio_sim.formatting` (the CSV keeps the
+snake_case keys; docs/outputs.md lists both). Dates are real Excel dates (``yyyy-mm-dd``), money columns are numbers shown in the
 scenario's currency (``#,##0 "EUR"``), probabilities and shares are numbers shown as
 percentages. The stored values are the numbers of the CSV export: formats change how a
 cell looks, never what it holds (openpyxl stores 16 significant digits, one more than
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from portfolio_sim.formatting import label
 from portfolio_sim.results.io import write_bytes_atomic
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -48,6 +50,15 @@ def is_percent(name: str) -> bool:
     return any(w in name.lower() for w in _PERCENT_WORDS)
 
 
+def heading(column: str, df: pd.DataFrame) -> str:
+    """The human heading of ``column`` in a sheet (:func:`~portfolio_sim.formatting.label`);
+    in a table of ``metric`` rows (finish dates, cost, NPV) a percentile column is just
+    ``"P50"``, as it holds a date in one row and money in the next."""
+    if "metric" in df.columns and column[:1] == "p" and column[1:].isdigit():
+        return column.upper()
+    return label(column)
+
+
 def _cell_value(v: Any) -> Any:
     """A pandas/numpy value as what openpyxl stores: date, number, bool, text or None."""
     if v is None or v is pd.NaT:
@@ -69,7 +80,7 @@ def _write_sheet(ws: Any, df: pd.DataFrame, currency: str) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    ws.append([str(c) for c in df.columns])
+    ws.append([heading(str(c), df) for c in df.columns])  # the CSV keeps the keys
     for cell in ws[1]:
         cell.font = Font(bold=True)
     money = money_format(currency)
@@ -92,7 +103,7 @@ def _write_sheet(ws: Any, df: pd.DataFrame, currency: str) -> None:
             elif "days" in name:
                 cell.number_format = DAYS_FORMAT
     for c, name in enumerate(columns):
-        width = max([len(name)] + [len(str(v)) for v in df.iloc[:50, c]] + [10])
+        width = max([len(heading(name, df))] + [len(str(v)) for v in df.iloc[:50, c]] + [10])
         ws.column_dimensions[get_column_letter(c + 1)].width = min(width + 2, 40)
     ws.freeze_panes = "A2"
 
@@ -140,10 +151,12 @@ def forecast_tables(fc: Any) -> dict[str, pd.DataFrame]:
     if fc.raw.money is not None:
         tables["months"] = fc.months
         tables["team_months"] = fc.team_months
+    if fc.how_many is not None:
+        tables["how_many"] = fc.how_many
     return tables
 
 
 def forecast_to_excel(fc: Any, path: str, protect: Sequence[str] = ()) -> None:
     """Write one forecast's workbook (features, teams, portfolio, months, team months,
-    provenance) to ``path`` atomically."""
+    how many when asked for, provenance) to ``path`` atomically."""
     write_workbook(path, forecast_tables(fc), str(fc.compiled.currency), fc.meta, protect)

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from portfolio_sim.calendar import done_days_or
+from portfolio_sim.engines.output import TIME_SCALE, WORK_SCALE, EngineOutput
 from portfolio_sim.results import money
 from portfolio_sim.results.percentiles import DATE_PERCENTILES, hist_percentiles
-from portfolio_sim.results.raw import TIME_SCALE, WORK_SCALE, EngineOutput
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,6 +59,20 @@ def _num(x: Any) -> float | None:
     return None if math.isnan(x) else x
 
 
+def how_many_doc(table: Any) -> dict[str, Any]:
+    """The JSON ``how_many`` key: ``{"by": [dates], "teams": [{"id", "dates": [{"date",
+    "periods", items_at_least_95, ..., "mean"}]}]}`` (see docs/outputs.md)."""
+    teams: dict[str, list[dict[str, Any]]] = {}
+    for row in table.to_dict(orient="records"):
+        team = str(row.pop("team"))
+        row["date"] = _iso(row["date"])
+        teams.setdefault(team, []).append(
+            {k: (float(v) if k == "mean" else v if k == "date" else int(v)) for k, v in row.items()}
+        )
+    by = list(dict.fromkeys(_iso(d) for d in table["date"]))
+    return {"by": by, "teams": [{"id": t, "dates": rows} for t, rows in teams.items()]}
+
+
 @dataclass
 class Forecast:
     """A forecast of one scenario or variant. Build with :func:`portfolio_sim.forecast`."""
@@ -73,6 +87,11 @@ class Forecast:
     #: Feature id -> why its estimate alone outruns the horizon
     #: (:func:`portfolio_sim.scenario.dominant.dominant_estimates`), for :attr:`warnings`.
     dominant: dict[str, str] = field(default_factory=dict)
+    #: The "how many items by DATE" table of the throughput teams when the forecast was
+    #: asked for it (``forecast(..., how_many_by=...)``): one row per (team, date) with
+    #: the columns of :func:`portfolio_sim.history.how_many`; None otherwise. It goes
+    #: into every output: JSON ``how_many``, ``how_many.csv``, an Excel sheet, the report.
+    how_many: Any = None
 
     # The month numbers take a pass over the per-trial arrays (seconds at a million
     # trials); the JSON, the HTML report and the text table all read them: kept once
@@ -95,7 +114,7 @@ class Forecast:
         return not_done_warnings(
             c.feature_ids,
             (self.raw.feat_hist[:, c.horizon_days] / self.raw.trials).tolist(),
-            self._portfolio_finish()["not_done_share"],
+            self.portfolio_finish()["not_done_share"],
             str(c.calendar.horizon),
             self.dominant,
         )
@@ -121,7 +140,11 @@ class Forecast:
 
     # The tables are built from plain columns (numpy arrays, lists; dates as datetime64
     # with NaT) that the JSON export reads directly, so writing JSON needs no pandas.
-    def _feature_columns(self) -> dict[str, Any]:
+    # They are public: the decision tools read them (results/decide_numbers.py) without
+    # building DataFrames.
+    def feature_columns(self) -> dict[str, Any]:
+        """The columns of :attr:`features` as ``{column: array or list}`` (one entry per
+        feature in scenario order; dates as ``datetime64[D]``, NaT = none), unbuilt."""
         c, raw = self.compiled, self.raw
         h = c.horizon_days
         hist = raw.feat_hist
@@ -162,7 +185,8 @@ class Forecast:
             cols.update(money.feature_value_columns(c, raw))
         return cols
 
-    def _team_columns(self) -> dict[str, Any]:
+    def team_columns(self) -> dict[str, Any]:
+        """The columns of :attr:`teams` as ``{column: array or list}``, unbuilt."""
         c, raw = self.compiled, self.raw
         h = c.horizon_days
         cap = raw.team_cap / WORK_SCALE
@@ -180,9 +204,9 @@ class Forecast:
             cols.update(money.team_cost_columns(c, raw))
         return cols
 
-    def _portfolio_finish(self) -> dict[str, Any]:
-        """The finish row of :attr:`portfolio`: p10..p95 (datetime64, NaT = not done) and
-        not_done_share."""
+    def portfolio_finish(self) -> dict[str, Any]:
+        """The finish row of :attr:`portfolio` as a dict: p10..p95 (datetime64, NaT = not
+        done) and not_done_share."""
         h = self.compiled.horizon_days
         t = self.raw.port_t
         days = done_days_or(t, h)
@@ -203,11 +227,11 @@ class Forecast:
 
     @property
     def features(self) -> pd.DataFrame:
-        return self._frame(self._feature_columns())
+        return self._frame(self.feature_columns())
 
     @property
     def teams(self) -> pd.DataFrame:
-        return self._frame(self._team_columns())
+        return self._frame(self.team_columns())
 
     @property
     def months(self) -> pd.DataFrame:
@@ -254,7 +278,7 @@ class Forecast:
         import pandas as pd
 
         row: dict[str, Any] = {"metric": "finish"}
-        for k, v in self._portfolio_finish().items():
+        for k, v in self.portfolio_finish().items():
             if k in _DATE_COLUMNS:
                 row[k] = pd.Timestamp(v) if not np.isnat(v) else pd.NaT
             else:
@@ -272,9 +296,9 @@ class Forecast:
         def finish(cols: dict[str, Any], i: int) -> dict[str, str | None]:
             return {k: _iso(cols[k][i]) for k in _DATE_COLUMNS}
 
-        feats = self._feature_columns()
-        teams = self._team_columns()
-        port = self._portfolio_finish()
+        feats = self.feature_columns()
+        teams = self.team_columns()
+        port = self.portfolio_finish()
         doc: dict[str, Any] = {
             "scenario": self.scenario,
             "variant": self.variant,
@@ -313,6 +337,8 @@ class Forecast:
         }
         if self.raw.money is not None:
             self._add_money(doc, feats, teams)
+        if self.how_many is not None:
+            doc["how_many"] = how_many_doc(self.how_many)
         return doc
 
     def _add_money(self, doc: dict[str, Any], feats: dict[str, Any], teams: dict[str, Any]) -> None:
@@ -393,7 +419,7 @@ class Forecast:
         """One CSV file per table in ``folder`` (created if missing); returns the paths."""
         import os
 
-        from portfolio_sim.results.io import write_text_atomic
+        from portfolio_sim.results.io import csv_text, write_text_atomic
 
         os.makedirs(folder, exist_ok=True)
         tables = {
@@ -406,13 +432,15 @@ class Forecast:
             tables["team_months"] = self.team_months
         import pandas as pd
 
+        if self.how_many is not None:
+            tables["how_many"] = self.how_many
         tables["provenance"] = pd.DataFrame(
             {"key": list(self.meta), "value": [str(v) for v in self.meta.values()]}
         )
         paths = []
         for name, df in tables.items():
             path = os.path.join(folder, f"{name}.csv")
-            write_text_atomic(path, df.to_csv(index=False), protect)
+            write_text_atomic(path, csv_text(df), protect)
             paths.append(path)
         return paths
 

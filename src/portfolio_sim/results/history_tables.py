@@ -8,7 +8,6 @@ a backtest's three tables with its text and HTML renderings.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -114,18 +113,12 @@ class BacktestResult:
         write_text_atomic(path, backtest_html(self), protect)
 
 
-def history_cut_dates(result: BacktestResult) -> list[dt.date]:
-    """The distinct cut dates of a backtest, in order."""
-    return sorted(set(result.table["cut"]))
-
-
 __all__ = [
     "HOW_MANY_HEADINGS",
     "BacktestResult",
     "Table",
     "history_backtest_tables",
     "history_calibration_summary",
-    "history_cut_dates",
     "history_how_many_frame",
     "history_how_many_text",
 ]

@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from portfolio_sim.errors import InputError
 
@@ -63,3 +64,54 @@ def write_text_atomic(
 ) -> None:
     """Write UTF-8 ``text`` to ``path`` atomically."""
     write_bytes_atomic(path, text.encode("utf-8"), protect)
+
+
+def csv_text(df: Any) -> str:
+    """A table as machine CSV (docs/outputs.md): snake_case headers as in the DataFrame,
+    dates as ISO dates without a time part, floats in plain decimal notation (never
+    ``1e+06``; as many digits as needed to read back the same float, so money keeps its
+    cents and agrees with the JSON and the Excel cells), missing values as empty cells."""
+    import pandas as pd
+
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = s.dt.strftime("%Y-%m-%d").where(s.notna(), "")
+        elif pd.api.types.is_float_dtype(s):
+            out[col] = [plain_float(v) for v in s.tolist()]
+        elif s.dtype == object:
+            out[col] = [_object_cell(v) for v in s.tolist()]
+        else:
+            out[col] = s
+    return str(out.to_csv(index=False))
+
+
+def plain_float(v: float) -> str:
+    """``repr`` of a float without exponent notation: ``1e-07`` -> ``0.0000001``,
+    ``1.5e+16`` -> ``15000000000000000.0``; NaN and infinities as an empty cell."""
+    if v != v or v in (float("inf"), float("-inf")):
+        return ""
+    text = repr(float(v))
+    if "e" not in text:
+        return text
+    from decimal import Decimal
+
+    plain = format(Decimal(text), "f")
+    return plain if "." in plain else plain + ".0"
+
+
+def _object_cell(v: Any) -> Any:
+    import datetime as dt
+
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float):
+        return plain_float(v)
+    if isinstance(v, list | tuple):
+        return " ".join(str(x) for x in v)
+    return v

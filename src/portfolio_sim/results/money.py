@@ -15,13 +15,13 @@ import numpy as np
 
 from portfolio_sim.calendar import done_days_or
 from portfolio_sim.codes import BUDGET_RTOL
+from portfolio_sim.engines.output import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
 from portfolio_sim.results.percentiles import (
     hist_percentiles,
     inverted_cdf_ranks,
     sample_percentiles,
     sortable,
 )
-from portfolio_sim.results.raw import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,13 +64,6 @@ def team_cost_columns(compiled: CompiledScenario, raw: EngineOutput) -> dict[str
         for k, p in enumerate(COST_PS):
             cols[f"cost_p{p}"][j] = float(cost_of_bin[pb[k]])
     return cols
-
-
-def team_cost_table(compiled: CompiledScenario, raw: EngineOutput) -> pd.DataFrame:
-    """Per team people cost: mean and P10/P50/P80/P90 (exact, from finish histograms)."""
-    import pandas as pd
-
-    return pd.DataFrame({"id": list(compiled.team_ids), **team_cost_columns(compiled, raw)})
 
 
 def month_bands(compiled: CompiledScenario, raw: EngineOutput) -> dict[str, np.ndarray]:

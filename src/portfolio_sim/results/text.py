@@ -1,4 +1,10 @@
-"""Plain-text tables of a forecast for the terminal (the CLI prints these)."""
+"""Plain-text tables of a forecast for the terminal (the CLI prints these).
+
+Numbers read as in every human-facing output (:mod:`portfolio_sim.formatting`): money
+with the scenario's currency code in whole units, probabilities as ``"85 %"``, ISO dates,
+column headings from :func:`~portfolio_sim.formatting.label`. Tables are padded text,
+never a DataFrame repr.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,15 @@ from typing import Any
 
 import pandas as pd
 
+from portfolio_sim import formatting as fmt
+
 
 def _date(x: Any) -> str:
-    return "after horizon" if pd.isna(x) else str(pd.Timestamp(x).date())
+    return fmt.iso_date(x, missing="after horizon")
 
 
 def _pct(x: Any) -> str:
-    return "" if pd.isna(x) else f"{100 * float(x):.0f}%"
+    return fmt.pct(x, missing="")
 
 
 def _on_time(p: Any, undecided: Any) -> str:
@@ -41,30 +49,30 @@ def forecast_text(fc: Any) -> str:
     feats = fc.features
     table = pd.DataFrame(
         {
-            "feature": feats["id"],
-            "team": feats["team"],
-            "P50": feats["p50"].map(_date),
-            "P85": feats["p85"].map(_date),
-            "P95": feats["p95"].map(_date),
-            "deadline": feats["deadline"].map(lambda d: "" if pd.isna(d) else _date(d)),
-            "on time": [
+            fmt.label("id"): feats["id"],
+            fmt.label("team"): feats["team"],
+            fmt.label("p50"): feats["p50"].map(_date),
+            fmt.label("p85"): feats["p85"].map(_date),
+            fmt.label("p95"): feats["p95"].map(_date),
+            fmt.label("deadline"): feats["deadline"].map(lambda d: fmt.iso_date(d)),
+            "On time": [
                 _on_time(p, u)
                 for p, u in zip(
                     feats["deadline_probability"], feats["deadline_undecided_share"], strict=True
                 )
             ],
-            "not done": feats["not_done_share"].map(lambda x: _pct(x) if x > 0 else ""),
+            "Not done": feats["not_done_share"].map(lambda x: _pct(x) if x > 0 else ""),
         }
     )
     teams = fc.teams
     team_table = pd.DataFrame(
         {
-            "team": teams["id"],
-            "kind": teams["kind"],
-            "P50": teams["p50"].map(_date),
-            "P85": teams["p85"].map(_date),
-            "P95": teams["p95"].map(_date),
-            "utilisation": teams["utilization"].map(_pct),
+            fmt.label("team"): teams["id"],
+            fmt.label("kind"): teams["kind"],
+            fmt.label("p50"): teams["p50"].map(_date),
+            fmt.label("p85"): teams["p85"].map(_date),
+            fmt.label("p95"): teams["p95"].map(_date),
+            fmt.label("utilization"): teams["utilization"].map(_pct),
         }
     )
     lines += ["", table.to_string(index=False), "", team_table.to_string(index=False)]
@@ -74,7 +82,7 @@ def forecast_text(fc: Any) -> str:
 
 
 def _m(x: Any, currency: str) -> str:
-    return "n/a" if x is None or pd.isna(x) else f"{currency} {float(x):,.0f}"
+    return fmt.money(x, currency)
 
 
 def money_text(fc: Any) -> str:
@@ -84,8 +92,7 @@ def money_text(fc: Any) -> str:
     cost, npv, value = port.loc["cost"], port.loc["npv"], port.loc["value_pv"]
     budget = fc.budget
     lines = [
-        "Cost ({})        P10 {}   P50 {}   P80 {}   P90 {}".format(
-            cur,
+        "Cost             P10 {}   P50 {}   P80 {}   P90 {}".format(
             _m(cost["p10"], cur),
             _m(cost["p50"], cur),
             _m(cost["p80"], cur),
@@ -130,12 +137,11 @@ def money_text(fc: Any) -> str:
     months = fc.months
     table = pd.DataFrame(
         {
-            "month": months["month"],
-            "cost P10": months["cost_p10"].map(lambda v: f"{v:,.0f}"),
-            "cost P50": months["cost_p50"].map(lambda v: f"{v:,.0f}"),
-            "cost P90": months["cost_p90"].map(lambda v: f"{v:,.0f}"),
-            "capex P50": months["capex_p50"].map(lambda v: f"{v:,.0f}"),
-            "cumulative P50": months["cumulative_p50"].map(lambda v: f"{v:,.0f}"),
+            "Month": months["month"],
+            **{
+                fmt.label(col): months[col].map(lambda v: fmt.money(v, cur))
+                for col in ("cost_p10", "cost_p50", "cost_p90", "capex_p50", "cumulative_p50")
+            },
         }
     )
     active = months["cost_p90"] > 0
@@ -145,5 +151,84 @@ def money_text(fc: Any) -> str:
             f"Monthly cost ({cur}): none (the P90 cost of every month is 0)",
         ]
         return "\n".join(lines)
-    lines += ["", f"Monthly cost ({cur}), months with cost:", table[active].to_string(index=False)]
+    lines += ["", "Monthly cost, months with cost:", table[active].to_string(index=False)]
     return "\n".join(lines)
+
+
+def _plain(x: Any) -> str:
+    """A number that is neither money nor a share: thousands separated, at most two
+    decimals, never scientific notation."""
+    v = float(x)
+    if v.is_integer():
+        return f"{v:,.0f}"
+    return f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
+def cell_text(column: str, x: Any, currency: str = "") -> str:
+    """One table cell as the terminal shows it: money, percentage, ISO date, list or
+    plain number according to the column (:mod:`portfolio_sim.formatting`)."""
+    if isinstance(x, list | tuple):
+        return ", ".join(str(v) for v in x) or "(none)"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if fmt._missing(x):
+        return ""
+    if hasattr(x, "year") or type(x).__name__ == "datetime64":
+        return fmt.iso_date(x)
+    if isinstance(x, int | float) or hasattr(x, "dtype"):
+        if column in fmt.MONEY_COLUMNS or _is_money(column):
+            return fmt.money(x, currency)
+        if column in fmt.PERCENT_COLUMNS or _is_share(column):
+            return fmt.pct(x)
+        if hasattr(x, "dtype") and x.dtype.kind == "b":
+            return "yes" if x else "no"
+        return _plain(x)
+    return str(x)
+
+
+def _is_money(column: str) -> bool:
+    words = column.split("_")
+    return (
+        bool({"cost", "npv", "budget", "value", "capex", "opex"} & set(words))
+        and not ({"probability", "share", "days", "swing"} & set(words))
+        or column in {"npv_swing", "cost_of_delay_mean", "cost_of_delay_p90"}
+    )
+
+
+def _is_share(column: str) -> bool:
+    return column.endswith(("_probability", "_share")) or column in {"criticality"}
+
+
+def table_text(df: pd.DataFrame, currency: str = "", headings: dict[str, str] | None = None) -> str:
+    """A DataFrame as a padded terminal table: human headings (``headings``, else
+    :func:`fmt.label`) and every cell through :func:`cell_text`; ``"(none)"`` for an
+    empty table."""
+    if len(df) == 0:
+        return "(none)"
+    names = headings or {}
+    shown = pd.DataFrame(
+        {
+            names.get(str(col), fmt.label(str(col))): [
+                cell_text(str(col), v, currency) for v in df[col].tolist()
+            ]
+            for col in df.columns
+        }
+    )
+    return shown.to_string(index=False)
+
+
+def cut_line_text(cut: pd.DataFrame, date: Any) -> str:
+    """The cut line of a comparison (:meth:`Comparison.cut_line`) for the terminal: per
+    scenario and feature, the chance of being done by ``date`` and whether it makes the
+    date at P50 and at P85."""
+    day = fmt.iso_date(date)
+    table = table_text(
+        cut,
+        headings={
+            "scenario": "Scenario",
+            "probability": f"Chance done by {day}",
+            "at_p50": "Makes it at P50",
+            "at_p85": "Makes it at P85",
+        },
+    )
+    return f"Cut line at {day}:\n{table}"

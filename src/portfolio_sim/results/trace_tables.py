@@ -1,10 +1,10 @@
-"""The tables of one traced trial (:mod:`portfolio_sim.des.event_trace`) and the :class:`Trace`
-that holds them: the DataFrame contract of the trace lives here.
+"""The tables of one traced trial and the :class:`Trace` that holds them: the DataFrame
+contract of the trace lives here.
 
 The DES layer computes a trial's event log, schedule and utilisation as plain rows
-(tuples and dicts of Python / numpy values, dates as ``datetime.date`` or
-``numpy.datetime64``, ``None`` for "no date"); the builders here turn them into
-DataFrames:
+(:class:`portfolio_sim.des.event_trace.TraceRows`: tuples and dicts of Python / numpy
+values, dates as ``datetime.date`` or ``numpy.datetime64``, ``None`` for "no date");
+:func:`build_trace` turns them into a :class:`Trace`, with the builders:
 
 * :func:`trace_events_frame`: :data:`EVENT_COLUMNS`, ``day`` int64, ``date`` datetime64;
 * :func:`trace_features_frame`: one row per feature, dates as Timestamps (NaT = none);
@@ -23,7 +23,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ import pandas as pd
 from portfolio_sim.calendar import WorkCalendar, done_day
 from portfolio_sim.codes import EPS
 from portfolio_sim.errors import InputError
+
+if TYPE_CHECKING:
+    from portfolio_sim.des.event_trace import TraceRows
 
 #: The table type of the trace, for the layers that do not import pandas themselves.
 Table: TypeAlias = pd.DataFrame
@@ -278,6 +281,27 @@ class Trace:
         )
 
 
+def build_trace(rows: TraceRows, extra: dict[str, Any], meta: dict[str, Any]) -> Trace:
+    """The :class:`Trace` of one DES trial from its plain ``rows``; ``extra`` (how the
+    trial was picked: ``near``, ``target``, ...) and ``meta`` (provenance) go into it."""
+    return Trace(
+        scenario=rows.scenario,
+        variant=rows.variant,
+        seed=rows.seed,
+        trial=rows.trial,
+        finish=rows.finish,
+        finish_date=rows.finish_date,
+        horizon_date=rows.horizon_date,
+        teams=rows.teams,
+        events=trace_events_frame(rows.events),
+        features=trace_features_frame(rows.features),
+        utilisation=trace_utilisation_frame(rows.utilisation),
+        meta=meta,
+        calendar=rows.calendar,
+        **extra,
+    )
+
+
 # -- helpers ---------------------------------------------------------------------------
 def _iso(value: Any) -> str | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
@@ -330,6 +354,7 @@ __all__ = [
     "UTILISATION_COLUMNS",
     "Table",
     "Trace",
+    "build_trace",
     "trace_events_frame",
     "trace_features_frame",
     "trace_utilisation_frame",

@@ -1,4 +1,6 @@
 """What an engine hands to the results layer: aggregates, no pandas, no dates.
+It lives with the engines, which fill it; :mod:`portfolio_sim.results` reads it (the
+engines never import results).
 
 Both engines (fast kernels, SimPy reference) fill the same :class:`EngineOutput`, so
 everything downstream (tables, JSON, reports) is engine-agnostic.
@@ -10,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from portfolio_sim.calendar import done_days_or
 from portfolio_sim.codes import MONEY_COLUMNS, MONEY_SCALE, TIME_SCALE, WORK_SCALE
 
 __all__ = ["MONEY_COLUMNS", "MONEY_SCALE", "TIME_SCALE", "WORK_SCALE", "EngineOutput"]
@@ -66,7 +69,7 @@ class EngineOutput:
         n, n_f = done.shape
         h = horizon_days
         ok = done <= h
-        days = np.where(ok, np.maximum(np.ceil(np.where(ok, done, 0) - 1e-9) - 1, 0), h)
+        days = done_days_or(done, h, ok)
         days = days.astype(np.int64)
         feat_hist = np.zeros((n_f, h + 1), dtype=np.int64)
         for f in range(n_f):
@@ -76,7 +79,7 @@ class EngineOutput:
         for f in range(n_f):
             team_t[:, feat_team[f]] = np.maximum(team_t[:, feat_team[f]], done[:, f])
         tok = team_t <= h
-        tdays = np.where(tok, np.maximum(np.ceil(np.where(tok, team_t, 0) - 1e-9) - 1, 0), h)
+        tdays = done_days_or(team_t, h, tok)
         team_hist = np.zeros((n_teams, h + 1), dtype=np.int64)
         for j in range(n_teams):
             team_hist[j] = np.bincount(tdays[:, j].astype(np.int64), minlength=h + 1)
