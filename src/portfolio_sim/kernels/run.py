@@ -151,12 +151,6 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
     pay atomic reference-count updates per call."""
     feat_team = m.feat_team
     team_kind = m.team_kind
-    team_release_horizon = m.team_release_horizon
-    cap_ptr = m.cap_ptr
-    cap_t = m.cap_t
-    cap_cum = m.cap_cum
-    cap_rate = m.cap_rate
-    cap_slope = m.cap_slope
     n_f = feat_team.shape[0]
     n_t = team_kind.shape[0]
     horizon = m.horizon
@@ -213,11 +207,11 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
                 out.team_hist[w, j, n_bins - 1] += 1
             if team_kind[j] == EFFORT:
                 paid_to = horizon
-                if d <= horizon and not team_release_horizon[j]:
+                if d <= horizon and not m.team_release_horizon[j]:
                     paid_to = min(float(kernel_done_day(d) + 1), horizon)
                 out.team_cap[w, j] += np.int64(
                     round(
-                        cap_at(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, paid_to)
+                        cap_at(m.cap_ptr, m.cap_t, m.cap_cum, m.cap_rate, m.cap_slope, j, paid_to)
                         * WORK_SCALE
                     )
                 )
