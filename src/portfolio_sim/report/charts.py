@@ -14,7 +14,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from portfolio_sim.report import format as fmt
+from portfolio_sim import formatting as fmt
+
+
+def money_axis(axis: Any, currency: str) -> None:
+    """Label a matplotlib axis' ticks as money (:func:`formatting.money_tick`), with no
+    offset ("1e6") and no scientific notation."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.money_tick(v, currency)))
 
 
 def new_figure(width: float, height: float) -> tuple[Any, Any]:
@@ -136,7 +144,7 @@ def cost_fan_svg(months: pd.DataFrame, budget: float | None, currency: str = "")
     ax.set_title("Cumulative cost by month")
     ax.set_ylabel(f"Cumulative cost ({currency})" if currency else "Cumulative cost")
     ax.set_xlabel("Month")
-    fmt.money_axis(ax.yaxis, currency)
+    money_axis(ax.yaxis, currency)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     return figure_svg(fig)
@@ -160,7 +168,7 @@ def monthly_cost_svg(months: pd.DataFrame, currency: str = "") -> str:
     ax.set_title("Cost per month")
     ax.set_ylabel(f"Cost per month ({currency})" if currency else "Cost per month")
     ax.set_xlabel("Month")
-    fmt.money_axis(ax.yaxis, currency)
+    money_axis(ax.yaxis, currency)
     ax.legend(loc="upper right", fontsize=8)
     ax.grid(alpha=0.3)
     return figure_svg(fig)
@@ -175,7 +183,7 @@ def npv_svg(npv: np.ndarray, currency: str = "") -> str:
     ax.set_title("NPV over trials (P10, P50, P90 dashed)")
     ax.set_xlabel(f"NPV ({currency})" if currency else "NPV")
     ax.set_ylabel("Trials")
-    fmt.money_axis(ax.xaxis, currency)
+    money_axis(ax.xaxis, currency)
     ax.grid(alpha=0.3)
     return figure_svg(fig)
 

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from portfolio_sim import formatting as fmt
 from portfolio_sim.report import charts
-from portfolio_sim.report import format as fmt
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;
