@@ -539,7 +539,7 @@ risks: [{id: more, probability: 1, affects: [b], extra_items: {fixed: 1.2}}]
     assert fc.raw.size[0, 0] == 5.0
 
 
-def test_utilization_exact() -> None:
+def test_utilisation_exact() -> None:
     # Team a: x may not start before day 7; 5 pd done at t = 12 (day 11). Paid days 0..11
     # (12 person-days), work 5: utilisation 5/12.
     # Team r (release: horizon): 10 pd done at t = 10 but paid through the horizon

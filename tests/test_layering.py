@@ -1,7 +1,7 @@
 """The package's layering rules (developers' guide), checked on the source.
 
-* kernels import only numpy, numba, the standard library and the shared stream module
-  (``portfolio_sim.rng``), besides each other;
+* kernels import only numpy, numba, the standard library, the shared stream module
+  (``portfolio_sim.rng``) and the shared codes (``portfolio_sim.codes``), besides each other;
 * the SimPy model never imports the kernels (it is their independent check), directly or
   through anything it imports;
 * the scenario package imports no engine and no Numba;
@@ -63,7 +63,7 @@ def test_kernels_import_only_numpy_numba_and_the_stream_module(path: Path) -> No
         if not (
             top(name) in {"numpy", "numba", "__future__"}
             or top(name) in STDLIB
-            or name == "portfolio_sim.rng"
+            or name in {"portfolio_sim.rng", "portfolio_sim.codes"}
             or name.startswith("portfolio_sim.kernels")
         )
     ]
@@ -127,7 +127,8 @@ def test_only_results_and_report_touch_pandas(path: Path) -> None:
 #: (numpy, numba, rng only) and sits with the kernels; ``history`` sits below the
 #: orchestration modules because ``warming`` compiles its kernel.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "rng", "calendar", "jit_cache", "formatting"),
+    ("codes", "errors", "graph"),
+    ("rng", "calendar", "jit_cache", "formatting"),
     ("distributions",),
     ("kernels", "history.howmany_kernel"),
     ("scenario",),

@@ -1,7 +1,7 @@
 """The Numba money kernel against the reference pricing on made-up schedules (docs/model.md §6).
 
 The engine agreement tests only see schedules the simulation produces. Here
-``kernels.money.trial_money`` and ``des.money.MoneyModel.trial`` price the same synthetic
+``kernels.money.trial_money`` and ``des.money.DesMoney.trial`` price the same synthetic
 start/done times directly, chosen to stress the capex sweep: many exact ties (whole and
 half days, starts equal to other features' dones, zero-length work), features never
 started or not done by the horizon, times past a team's paid end. The value tables the
@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from portfolio_sim.des.money import MoneyModel as RefMoney
-from portfolio_sim.kernels.money import MoneyModel, money_model, trial_money
+from portfolio_sim.des.money import DesMoney as RefMoney
+from portfolio_sim.engines.fast_inputs import kernel_money
+from portfolio_sim.kernels.money import KernelMoney, trial_money
 from portfolio_sim.scenario import load
 from portfolio_sim.scenario.compile import CompiledScenario, compile_scenario
 
@@ -28,9 +29,9 @@ REL = 1e-9
 
 
 @cache
-def models(name: str) -> tuple[CompiledScenario, MoneyModel, RefMoney]:
+def models(name: str) -> tuple[CompiledScenario, KernelMoney, RefMoney]:
     m = compile_scenario(load(SCENARIOS / f"{name}.yaml"), 0)
-    return m, money_model(m), RefMoney(m)
+    return m, kernel_money(m), RefMoney(m)
 
 
 def synthetic_schedule(
@@ -60,7 +61,7 @@ def synthetic_schedule(
     return done, start
 
 
-def price_fast(mm: MoneyModel, m: CompiledScenario, trial: int, done, start) -> dict:
+def price_fast(mm: KernelMoney, m: CompiledScenario, trial: int, done, start) -> dict:
     n_f, n_t, n_m = m.n_features, m.n_teams, len(m.month_labels)
     team_t = np.zeros(n_t)  # as kernels/run.py: each team's latest done time
     for f in range(n_f):

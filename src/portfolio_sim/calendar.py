@@ -24,8 +24,7 @@ from typing import Any
 
 import numpy as np
 
-#: Clock times within EPS above a day boundary count as that boundary.
-EPS = 1e-9
+from portfolio_sim.codes import EPS
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_WORKDAYS: tuple[str, ...] = WEEKDAYS[:5]
@@ -90,11 +89,44 @@ def done_day(t: float | np.ndarray) -> Any:
     counts as done on day 0, the start's date. Returns an int for a scalar, an int64
     array for an array. ``t`` must be finite (mask "not done" trials before calling).
     """
-    arr = np.asarray(t, dtype=np.float64)
-    day = np.maximum(np.ceil(arr - EPS) - 1.0, 0.0).astype(np.int64)
+    day = _done_day_float(np.asarray(t, dtype=np.float64)).astype(np.int64)
     if day.ndim == 0:
         return int(day)
     return day
+
+
+def _done_day_float(t: np.ndarray) -> np.ndarray:
+    """The done-day rule itself, ``max(ceil(t - EPS) - 1, 0)``, as float64 (the one
+    spelling on the Python side; kernels/clock.py is the kernels' and a test pins the two)."""
+    return np.maximum(np.ceil(t - EPS) - 1.0, 0.0)
+
+
+def done_days_or(t: np.ndarray, missing: float, ok: np.ndarray | None = None) -> np.ndarray:
+    """:func:`done_day` of every clock time in ``t`` where ``ok`` (default: where ``t`` is
+    finite), ``missing`` elsewhere (a "not done" trial: usually the horizon's day index,
+    which is the "not done" bin of a done-day histogram). A float64 array."""
+    arr = np.asarray(t, dtype=np.float64)
+    if ok is None:
+        ok = np.isfinite(arr)
+    return np.where(ok, _done_day_float(np.where(ok, arr, 0.0)), missing)
+
+
+def as_date(value: Any, what: str) -> dt.date:
+    """A date from a ``date``, ``datetime`` (its date), ``numpy.datetime64`` or ISO text
+    ``YYYY-MM-DD``; anything else is an :class:`~portfolio_sim.errors.InputError` naming
+    ``what`` (the argument the caller was given)."""
+    from portfolio_sim.errors import InputError
+
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        if isinstance(value, np.datetime64):
+            value = value.astype("datetime64[D]")
+        return dt.date.fromisoformat(str(value))
+    except (ValueError, TypeError):
+        raise InputError(f"{what}: expected a date YYYY-MM-DD, got {value!r}") from None
 
 
 def weekmask_of(workdays: Sequence[str] | str) -> str:

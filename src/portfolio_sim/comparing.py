@@ -8,32 +8,19 @@ feature's numbers are identical, and per-trial differences measure the change, n
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from portfolio_sim.calendar import as_date
 from portfolio_sim.errors import InputError
 from portfolio_sim.forecasting import Engine, forecast, provenance
 from portfolio_sim.results.compare_tables import BASE, Comparison
 from portfolio_sim.scenario.schema import Scenario
 
 __all__ = ["Comparison", "compare"]
-
-
-def _as_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(np.datetime64(value, "D")))
-    except (ValueError, TypeError):
-        raise InputError(f"cut line date must be a date (YYYY-MM-DD), got {value!r}") from None
 
 
 def _offset_progress(
@@ -80,7 +67,7 @@ def compare(
         raise InputError(f"a variant may not be called {BASE!r} (the name of the base)")
     if len(set(names)) != len(names):
         raise InputError(f"variants listed twice: {', '.join(names)}")
-    target = None if cut_line is None else _as_date(cut_line)
+    target = None if cut_line is None else as_date(cut_line, "cut_line")
     runs: list[tuple[str, str | None]] = [(BASE, None), *((n, n) for n in names)]
     total = trials * len(runs)
     forecasts = {}

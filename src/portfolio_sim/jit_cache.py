@@ -1,7 +1,7 @@
 """Keep Numba's on-disk kernel cache consistent with the kernel sources.
 
 Numba's ``cache=True`` checks only the timestamp of the file that defines a function, not
-of the functions it calls in other modules: after a change to ``rng.py`` a cached
+of the functions it calls in other modules: after a change to ``rng.py`` or ``codes.py`` a cached
 ``_run_trials`` would still hold the old sampler inlined. Before the kernels are imported
 we hash every kernel source file and, when the hash differs from the one recorded beside
 the cache, delete the cached machine code so it is compiled afresh (once).
@@ -20,7 +20,7 @@ from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parent
 #: Every module whose njit code may be inlined into a cached kernel.
-_SOURCES = ("rng.py", "kernels", "history/howmany_kernel.py")
+_SOURCES = ("rng.py", "codes.py", "kernels", "history/howmany_kernel.py")
 _STAMP_NAME = "kernel-sources.sha256"
 _checked = False
 
@@ -67,7 +67,8 @@ def _import_arraymath_without_scipy_linalg() -> None:
     placeholder for it, so it concludes what it would have concluded (a BLAS is there);
     the placeholder is removed at once, and a later real import of the module (by SciPy,
     or Numba compiling a function that does use BLAS) loads the real one. Without SciPy,
-    or once ``scipy.linalg`` or ``arraymath`` is imported, this does nothing."""
+    or once ``scipy.linalg`` or ``arraymath`` is imported, this does nothing. (Relies on
+    how Numba probes; tests/test_library_internals.py fails when that changes.)"""
     name = "scipy.linalg.cython_blas"
     if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
         return

@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from portfolio_sim.codes import EPS
+
 SUBSTREAM = 1 << 16
 
 #: Numba options for kernels that never allocate: no reference counting of array
@@ -45,6 +47,7 @@ SUBSTREAM = 1 << 16
 #: array passed to a function and of every array an inlined helper receives; in the event
 #: loop that bookkeeping cost more than the simulation itself (measured: 1.8-2.4x slower).
 #: Functions compiled with it must not create arrays (no np.empty, no sort of a view).
+#: ``_nrt`` is a private Numba option: tests/test_library_internals.py pins it.
 NO_REFCOUNT: dict[str, Any] = {"_nrt": False}
 
 _G1 = np.uint64(0x9E3779B97F4A7C15)
@@ -176,3 +179,18 @@ def _draw_shaped(code, pool, off, key, trial, base):
     u2 = uniform(key, trial, base + 1)
     z = math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
     return math.exp(pool[off] + pool[off + 1] * z)
+
+
+@njit(cache=True, inline="always", **NO_REFCOUNT)
+def whole_items(x: float) -> int:
+    """A drawn number of items as a whole count: rounded up, but a float within EPS above
+    an integer stays that integer (4.0000000001 -> 4), docs/model.md §3. Not clipped: the
+    caller keeps sizes at or above 0."""
+    return math.ceil(x - EPS)
+
+
+@njit(cache=True, inline="always", **NO_REFCOUNT)
+def period_items(x: float) -> float:
+    """A throughput draw as the items a period completes (docs/model.md §2): rounded half
+    up, never below 0. A float (``np.floor``; ``math.floor`` would give an int64)."""
+    return max(np.floor(x + 0.5), 0.0)

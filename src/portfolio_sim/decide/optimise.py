@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Literal
 
+from portfolio_sim.graph import topological_order
+
 Objective = Literal["mean", "p10", "positive"]
 OBJECTIVES: tuple[str, ...] = ("mean", "p10", "positive")
 EXACT_MAX = 25
@@ -64,26 +66,6 @@ def score(mean: float, var: float, objective: str) -> float:
             return 1.0 if mean > 0 else 0.0
         return NormalDist().cdf(mean / sd)
     raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
-
-
-def _topo(n: int, deps: list[list[int]]) -> list[int]:
-    indeg = [len(set(d)) for d in deps]
-    succ: list[list[int]] = [[] for _ in range(n)]
-    for i, ds in enumerate(deps):
-        for d in set(ds):
-            succ[d].append(i)
-    ready = [i for i in range(n) if indeg[i] == 0]
-    order: list[int] = []
-    while ready:
-        i = ready.pop(0)
-        order.append(i)
-        for s in succ[i]:
-            indeg[s] -= 1
-            if indeg[s] == 0:
-                ready.append(s)
-    if len(order) != n:
-        raise ValueError("dependency cycle among items")
-    return order
 
 
 def optimise(
@@ -163,7 +145,7 @@ def _branch_and_bound(
     offset: float,
 ) -> Choice | None:
     n = len(cost)
-    order = _topo(n, deps)
+    order = topological_order(n, deps)
     by_ratio = sorted(
         (i for i in range(n) if val[i] > 0),
         key=lambda i: -(val[i] / cost[i]) if cost[i] > 0 else -math.inf,

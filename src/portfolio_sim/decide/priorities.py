@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from portfolio_sim.calendar import done_days_or
 from portfolio_sim.results.decide_numbers import portfolio_numbers
 from portfolio_sim.scenario.schema import Scenario
 
@@ -79,9 +80,9 @@ def cost_of_delay(fc: Any) -> np.ndarray:
     h = c.horizon_days
     done = raw.done
     ok = np.isfinite(done) & (done <= h)
-    day = np.where(ok, np.maximum(np.ceil(np.where(ok, done, 0) - 1e-9) - 1, 0), h - 1)
+    day = done_days_or(done, h - 1, ok)
     cal_days = np.asarray(c.calendar.calendar_days_since_start(day.astype(np.int64)), float)
-    horizon_off = float(c.money["horizon_off"]) if c.money else cal_days.max(initial=0.0)
+    horizon_off = float(c.money.horizon_off)
     cal_days = np.where(ok, cal_days, horizon_off)
     months = cal_days.reshape(done.shape) / DAYS_PER_MONTH
     per_month = np.where(c.feature_has_value, c.feat_value[:, 0], 0.0)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from portfolio_sim.codes import THROUGHPUT
 from portfolio_sim.decide.optimise import OBJECTIVES, Choice, optimise
 from portfolio_sim.distributions import mean as dist_mean
 from portfolio_sim.errors import InputError
@@ -53,7 +54,7 @@ def _expected_size(f: Any) -> float:
 def _capacity_to_horizon(c: Any, j: int) -> float:
     """Person-days (effort team) or expected items (throughput team) through the horizon."""
     h = float(c.horizon_days)
-    if c.team_kind[j] == 1:
+    if c.team_kind[j] == THROUGHPUT:
         code, off, n = c.tp_dist[j]
         from portfolio_sim.distributions import KINDS
 

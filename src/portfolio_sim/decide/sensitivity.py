@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from portfolio_sim.calendar import done_days_or
 from portfolio_sim.decide.inputs import UncertainInput, held_texts, hold, uncertain_inputs
 from portfolio_sim.results.decide_results import Sensitivity
 from portfolio_sim.scenario.schema import Scenario
@@ -52,8 +53,7 @@ __all__ = [
 def finish_day(port_t: np.ndarray, horizon_days: int, p: float = 85) -> int:
     """The P-th percentile working day of the portfolio's done date (horizon = not done)."""
     t = np.asarray(port_t)
-    ok = np.isfinite(t)
-    days = np.where(ok, np.maximum(np.ceil(np.where(ok, t, 0) - 1e-9) - 1, 0), horizon_days)
+    days = done_days_or(t, horizon_days)
     return int(np.percentile(days.astype(np.int64), p, method="inverted_cdf"))
 
 

@@ -35,9 +35,11 @@ from typing import Any
 import numpy as np
 
 from portfolio_sim.calendar import WorkCalendar, done_day
-from portfolio_sim.des.model import EPS, DesModel, TrialResult
+from portfolio_sim.codes import EPS, RISK_DELAY, SLOT_IMPACT
+from portfolio_sim.des.model import DesModel, TrialResult
 from portfolio_sim.des.utilisation import utilisation_rows
-from portfolio_sim.scenario.compile import RISK_DELAY, SLOT_IMPACT, CompiledScenario
+from portfolio_sim.rng import whole_items
+from portfolio_sim.scenario.compile import CompiledScenario
 from portfolio_sim.scenario.schema import Scenario
 
 
@@ -148,7 +150,7 @@ def _risk_notes(
             if int(m.risk_kind[r]) == RISK_DELAY:
                 delays.setdefault(f, []).append(f"{name}: delay {x:.4g} working days")
             elif m.feat_items[f]:
-                notes.setdefault(f, []).append(f"{name}: +{math.ceil(x - 1e-9)} items")
+                notes.setdefault(f, []).append(f"{name}: +{whole_items(x)} items")
             else:
                 notes.setdefault(f, []).append(f"{name}: +{x:.4g} person-days")
     for f, parts in delays.items():

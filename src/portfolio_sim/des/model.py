@@ -50,15 +50,15 @@ import simpy
 from simpy.events import Event
 
 from portfolio_sim.calendar import done_day
+from portfolio_sim.codes import ACTIVE, DONE, EFFORT, EPS, RISK_DELAY, WAITING
 from portfolio_sim.des.sampling import Sampler, TrialDraws
-from portfolio_sim.scenario.compile import EFFORT, RISK_DELAY, CompiledScenario
+from portfolio_sim.scenario.compile import CompiledScenario
 
-EPS = 1e-9
 INF = math.inf
-#: SimPy event priority of the start phase (URGENT = 0 and NORMAL = 1 come first).
+#: SimPy event priority of the start phase (URGENT = 0 and NORMAL = 1 come first). SimPy
+#: declares no such priority, and StartPhase sets SimPy's private ``_ok``/``_value``: both
+#: are pinned by tests/test_library_internals.py.
 LOW: Any = 2
-
-WAITING, ACTIVE, DONE = 0, 1, 2
 
 
 class LogEntry(NamedTuple):

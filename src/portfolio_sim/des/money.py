@@ -49,19 +49,11 @@ from typing import Any
 import numpy as np
 
 from portfolio_sim.calendar import done_day
+from portfolio_sim.codes import BUDGET_RTOL, EPS, NO_DIST, SLOT_COST, SLOT_SUCCESS
 from portfolio_sim.rng import SUBSTREAM
 from portfolio_sim.rng import draw as _rng_draw
 from portfolio_sim.rng import uniform as _rng_uniform
-from portfolio_sim.scenario.compile import (
-    NO_DEADLINE,
-    NO_DIST,
-    SLOT_COST,
-    SLOT_SUCCESS,
-    CompiledScenario,
-)
-
-#: Clock times within this of a whole day count as that day (as in the schedule).
-EPS = 1e-9
+from portfolio_sim.scenario.compile import NO_DEADLINE, CompiledScenario
 
 #: The Numba dispatchers, called with plain ints and ``np.uint64`` keys (fast dispatch).
 draw: Any = _rng_draw
@@ -109,8 +101,9 @@ class TrialMoney:
         ]
 
 
-class MoneyModel:
-    """The money side of a compiled scenario, built once; :meth:`trial` prices a trial."""
+class DesMoney:
+    """The reference (SimPy) engine's money side of a compiled scenario, built once;
+    :meth:`trial` prices a trial. (The fast engine's is ``kernels.money.KernelMoney``.)"""
 
     def __init__(self, m: CompiledScenario) -> None:
         money = m.money
@@ -134,18 +127,18 @@ class MoneyModel:
         self.capex = np.asarray(m.feat_capex, dtype=bool)
         # Calendar: month of each working day, month boundaries in working days and in
         # calendar days since the start, discount factor per month.
-        self.day_month = np.asarray(money["day_month"], dtype=np.int64)
-        self.month_first_day = np.asarray(money["month_first_day"], dtype=np.int64)
-        self.cal_off = np.asarray(money["cal_off"], dtype=np.int64)
-        self.month_start_off = np.asarray(money["month_start_off"], dtype=np.float64)
-        self.horizon_off = int(money["horizon_off"])
-        self.disc = np.asarray(money["disc"], dtype=np.float64)
+        self.day_month = np.asarray(money.day_month, dtype=np.int64)
+        self.month_first_day = np.asarray(money.month_first_day, dtype=np.int64)
+        self.cal_off = np.asarray(money.cal_off, dtype=np.int64)
+        self.month_start_off = np.asarray(money.month_start_off, dtype=np.float64)
+        self.horizon_off = int(money.horizon_off)
+        self.disc = np.asarray(money.disc, dtype=np.float64)
         self.n_months = len(self.disc)
-        budget = float(money["budget_total"])
+        budget = float(money.budget_total)
         self.budget = budget if budget >= 0.0 else None
         #: Amounts above this are over the total budget (round-off ignored).
-        self.budget_line = budget + 1e-9 * max(1.0, abs(budget))
-        self.quarter_of_month = [int(q) for q in money["quarter_of_month"]]
+        self.budget_line = budget + BUDGET_RTOL * max(1.0, abs(budget))
+        self.quarter_of_month = [int(q) for q in money.quarter_of_month]
         self.n_quarters = max(self.quarter_of_month, default=-1) + 1
         # Features: one-off cost distributions, stream keys, value, penalty.
         self.pool = np.ascontiguousarray(m.pool, dtype=np.float64)
@@ -160,7 +153,7 @@ class MoneyModel:
         self.deadline_day = [int(d) for d in m.feat_deadline_day]
         self.deadline_by_horizon = [bool(x) for x in m.feat_deadline_by_horizon]
         self.has_deadline = [int(d) != NO_DEADLINE for d in m.feat_deadline_day]
-        self.penalty_month = [int(k) for k in money["feat_penalty_month"]]
+        self.penalty_month = [int(k) for k in money.feat_penalty_month]
         self.n_f = n_f
 
     # -- pieces --------------------------------------------------------------------
@@ -321,4 +314,4 @@ class MoneyModel:
         )
 
 
-__all__ = ["MoneyModel", "TrialMoney"]
+__all__ = ["DesMoney", "TrialMoney"]

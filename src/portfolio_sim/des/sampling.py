@@ -20,26 +20,23 @@ wrapper of the kernels, and holds no generator state.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from portfolio_sim.rng import draw as _rng_draw
-from portfolio_sim.rng import uniform as _rng_uniform
-from portfolio_sim.scenario.compile import (
+from portfolio_sim.codes import (
     NO_DIST,
     RISK_DELAY,
     SLOT_FIRES,
     SLOT_GROWTH,
     SLOT_IMPACT,
     SLOT_SIZE,
-    CompiledScenario,
 )
-
-#: Tolerance of the round-up of item counts (a float just above an integer stays it).
-ROUND_EPS = 1e-9
+from portfolio_sim.rng import draw as _rng_draw
+from portfolio_sim.rng import period_items, whole_items
+from portfolio_sim.rng import uniform as _rng_uniform
+from portfolio_sim.scenario.compile import CompiledScenario
 
 
 @dataclass
@@ -101,7 +98,7 @@ class Sampler:
             if growth is not None:
                 s *= self._draw(growth, key, trial, SLOT_GROWTH)
             if self.feat_items[f]:
-                s = float(math.ceil(s - ROUND_EPS))
+                s = float(whole_items(s))
             size.append(max(s, 0.0))
         delay = [0.0] * len(size)
         fired: list[int] = []
@@ -114,7 +111,7 @@ class Sampler:
                 if self.risk_delay[r]:
                     delay[f] += x
                 elif self.feat_items[f]:
-                    size[f] += float(math.ceil(x - ROUND_EPS))
+                    size[f] += float(whole_items(x))
                 else:
                     size[f] += x
         return TrialDraws(size=size, delay=delay, fired=fired)
@@ -122,7 +119,7 @@ class Sampler:
     def period_items(self, team: int, trial: int, period: int) -> float:
         """Items throughput team ``team`` completes in ``period`` of ``trial`` (whole, >= 0)."""
         n = self._draw(self.tp_dist[team], self.team_key[team], int(trial), int(period))
-        return max(float(math.floor(n + 0.5)), 0.0)
+        return float(period_items(n))
 
 
 def sample_trial(m: CompiledScenario, trial: int) -> TrialDraws:

@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from portfolio_sim.calendar import done_day
-from portfolio_sim.des.model import EPS, DesModel, TrialResult
-from portfolio_sim.scenario.compile import EFFORT, CompiledScenario
+from portfolio_sim.codes import EFFORT, EPS
+from portfolio_sim.des.model import DesModel, TrialResult
+from portfolio_sim.scenario.compile import CompiledScenario
 
 
 def _paid_end(m: CompiledScenario, j: int, team_finish: float) -> float:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from portfolio_sim.des.model import DesModel
-from portfolio_sim.des.money import MoneyModel
+from portfolio_sim.des.money import DesMoney
 from portfolio_sim.engines.output import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
 from portfolio_sim.scenario.compile import CompiledScenario
 
@@ -40,7 +40,7 @@ def run_des(
     count).
     """
     model = DesModel(compiled)
-    pricing = MoneyModel(compiled)
+    pricing = DesMoney(compiled)
     n_f, n_t = compiled.n_features, compiled.n_teams
     n_m = len(compiled.month_labels)
     done = np.empty((trials, n_f))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from portfolio_sim.codes import N_MONEY
 from portfolio_sim.engines.output import EngineOutput
 from portfolio_sim.errors import ModelError
 from portfolio_sim.scenario.compile import CompiledScenario
@@ -45,7 +46,8 @@ def _numba_threads() -> int:
     """``numba.get_num_threads()``, without starting Numba's own thread pool (about
     0.03 s; these kernels run on Python threads) while it is not running: until then no
     ``set_num_threads`` can have happened (it starts the pool), so the count is
-    ``NUMBA_NUM_THREADS``."""
+    ``NUMBA_NUM_THREADS``. ``parallel._is_initialized`` is private (pinned by
+    tests/test_library_internals.py); without it this starts the pool, still correct."""
     import numba
     from numba.np.ufunc import parallel
 
@@ -73,13 +75,12 @@ def run_fast(
     from portfolio_sim.jit_cache import ensure_fresh
 
     ensure_fresh()
-    from portfolio_sim.kernels.model import kernel_model
-    from portfolio_sim.kernels.money import money_model
+    from portfolio_sim.engines.fast_inputs import kernel_model, kernel_money
     from portfolio_sim.kernels.run import Tallies, run_block
     from portfolio_sim.kernels.schedule import STALL
 
     model = kernel_model(compiled)
-    mm = money_model(compiled)
+    mm = kernel_money(compiled)
     n_m = len(compiled.month_labels)
     n_f, n_t, h = compiled.n_features, compiled.n_teams, compiled.horizon_days
     w = int(workers or _numba_threads())
@@ -90,7 +91,7 @@ def run_fast(
     team_cap = np.zeros((w, n_t), dtype=np.int64)
     events = np.zeros(w, dtype=np.int64)
     port_t = np.empty(trials, dtype=np.float64)
-    money = np.empty((trials, 8))
+    money = np.empty((trials, N_MONEY))
     month_cost = np.empty((trials, n_m), dtype=np.float32)
     month_capex = np.empty((trials, n_m), dtype=np.float32)
     feat_value = np.zeros((w, n_f), dtype=np.int64)

@@ -12,13 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Fixed-point scales of the integer sums (see kernels/run.py).
-TIME_SCALE = float(1 << 20)
-WORK_SCALE = float(1 << 16)
-MONEY_SCALE = float(1 << 8)
+from portfolio_sim.calendar import done_days_or
+from portfolio_sim.codes import MONEY_COLUMNS, MONEY_SCALE, TIME_SCALE, WORK_SCALE
 
-#: Columns of ``EngineOutput.money`` (one row per trial).
-MONEY_COLUMNS = ("cost", "cost_pv", "value", "value_pv", "penalty_pv", "npv", "capex", "spent_day")
+__all__ = ["MONEY_COLUMNS", "MONEY_SCALE", "TIME_SCALE", "WORK_SCALE", "EngineOutput"]
 
 
 @dataclass
@@ -72,7 +69,7 @@ class EngineOutput:
         n, n_f = done.shape
         h = horizon_days
         ok = done <= h
-        days = np.where(ok, np.maximum(np.ceil(np.where(ok, done, 0) - 1e-9) - 1, 0), h)
+        days = done_days_or(done, h, ok)
         days = days.astype(np.int64)
         feat_hist = np.zeros((n_f, h + 1), dtype=np.int64)
         for f in range(n_f):
@@ -82,7 +79,7 @@ class EngineOutput:
         for f in range(n_f):
             team_t[:, feat_team[f]] = np.maximum(team_t[:, feat_team[f]], done[:, f])
         tok = team_t <= h
-        tdays = np.where(tok, np.maximum(np.ceil(np.where(tok, team_t, 0) - 1e-9) - 1, 0), h)
+        tdays = done_days_or(team_t, h, tok)
         team_hist = np.zeros((n_teams, h + 1), dtype=np.int64)
         for j in range(n_teams):
             team_hist[j] = np.bincount(tdays[:, j].astype(np.int64), minlength=h + 1)

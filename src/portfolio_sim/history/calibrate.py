@@ -52,7 +52,7 @@ from typing import Any, Literal
 import numpy as np
 from dateutil import parser as dateutil_parser
 
-from portfolio_sim.calendar import DEFAULT_WORKDAYS, WorkCalendar
+from portfolio_sim.calendar import DEFAULT_WORKDAYS, WorkCalendar, as_date
 from portfolio_sim.errors import InputError
 from portfolio_sim.results.history_tables import Table, history_calibration_summary
 from portfolio_sim.results.percentiles import sample_percentiles
@@ -476,9 +476,4 @@ def calibrate(
 
 
 def _as_date(value: dt.date | str | None, what: str) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(f"{what}: expected a date YYYY-MM-DD, got {value!r}") from None
+    return None if value is None else as_date(value, what)

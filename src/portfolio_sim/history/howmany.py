@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from portfolio_sim.calendar import as_date
 from portfolio_sim.errors import InputError
 from portfolio_sim.results.history_tables import (
     Table,
@@ -120,17 +121,6 @@ def _resolve(scenario: Scenario | str | os.PathLike[str], variant: str | None) -
     return scenario
 
 
-def _as_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(f"expected a date YYYY-MM-DD, got {value!r}") from None
-
-
 def how_many(
     scenario: Scenario | str | os.PathLike[str],
     by: Sequence[dt.date | str] | dt.date | str,
@@ -151,11 +141,12 @@ def how_many(
         InputError: no throughput team (or an unknown one in ``teams``), trials < 1, or
             a bad date. ScenarioError: an invalid scenario or variant.
     """
-    from portfolio_sim.scenario.compile import THROUGHPUT, compile_scenario
+    from portfolio_sim.codes import THROUGHPUT
+    from portfolio_sim.scenario.compile import compile_scenario
 
     if trials < 1:
         raise InputError("trials must be at least 1")
-    dates = [_as_date(d) for d in ([by] if isinstance(by, str | dt.date) else by)]
+    dates = [as_date(d, "by") for d in ([by] if isinstance(by, str | dt.date) else by)]
     if not dates:
         raise InputError("give at least one date")
     scn = _resolve(scenario, variant)

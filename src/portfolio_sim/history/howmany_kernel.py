@@ -13,12 +13,10 @@ same either way.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
-from portfolio_sim.rng import draw
+from portfolio_sim.rng import draw, period_items
 
 
 @njit(cache=True)
@@ -43,7 +41,7 @@ def cumulative_items(code, off, n, pool, key, trials, first_trial, counts):
             k += 1
         for q in range(top):
             x = draw(code, pool, off, n, key, trial, q)
-            total += np.int64(max(math.floor(x + 0.5), 0.0))
+            total += np.int64(period_items(x))
             while k < m and counts[k] == q + 1:
                 out[r, k] = total
                 k += 1
@@ -66,6 +64,6 @@ def batch_totals(code, pool, offs, ns, keys, periods, trials):
         total = np.int64(0)
         for q in range(periods[c]):
             x = draw(code, pool, offs[c], ns[c], keys[c], trial, q)
-            total += np.int64(max(math.floor(x + 0.5), 0.0))
+            total += np.int64(period_items(x))
         out[c, trial] = total
     return out

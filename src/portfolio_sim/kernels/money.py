@@ -31,12 +31,29 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from portfolio_sim.codes import (
+    BUDGET_RTOL,
+    EPS,
+    MONEY_CAPEX,
+    MONEY_COST,
+    MONEY_COST_PV,
+    MONEY_NPV,
+    MONEY_PENALTY_PV,
+    MONEY_SPENT_DAY,
+    MONEY_VALUE,
+    MONEY_VALUE_PV,
+    SLOT_COST,
+    SLOT_SUCCESS,
+)
+from portfolio_sim.kernels.clock import kernel_done_day
 from portfolio_sim.rng import NO_REFCOUNT, SUBSTREAM, draw, uniform
 
-EPS = 1e-9
 
+class KernelMoney(NamedTuple):
+    """The fast engine's money inputs: ``CompiledScenario.money`` plus the team and
+    feature arrays :func:`trial_money` reads, and lookups derived once per scenario
+    (built by :func:`portfolio_sim.engines.fast_inputs.kernel_money`)."""
 
-class MoneyModel(NamedTuple):
     horizon_days: int
     team_cost_cum: np.ndarray  # float64 [T, H+1]
     team_has_work: np.ndarray  # bool [T]
@@ -60,19 +77,13 @@ class MoneyModel(NamedTuple):
     budget_total: float  # < 0: no total budget
     quarter_of_month: np.ndarray  # int64 [M] index of the budget quarter of each month, -1
     pool: np.ndarray
-    # Derived by money_model() (not in the compiled money dict):
+    # Derived once per scenario by kernel_money():
     team_has_capex: np.ndarray  # bool [T] some feature of the team is capitalizable
     cost_feats: np.ndarray  # int64 features with a one-off cost, ascending
     penalty_feats: np.ndarray  # int64 features with a penalty and a deadline
     value_feats: np.ndarray  # int64 [V] features with value (per_month > 0), ascending
     value_tab: np.ndarray  # float64 [V, H] value if value_feats[i] is done on working day dd
     value_pv_tab: np.ndarray  # float64 [V, H] the same, discounted
-
-
-@njit(cache=True, **NO_REFCOUNT)
-def _done_day(t):
-    d = math.ceil(t - EPS) - 1.0
-    return np.int64(d) if d > 0.0 else np.int64(0)
 
 
 @njit(cache=True, **NO_REFCOUNT)
@@ -129,7 +140,7 @@ def _value_of(per_month, ramp_months, s, e_excl, month_start_off, disc, k0):
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def _value_tables(
+def value_tables(
     feats, feat_value, cal_off, day_month, horizon_off, month_start_off, disc, tab, tab_pv
 ):
     """Fill ``tab[i, dd]``/``tab_pv[i, dd]`` with the value and discounted value that
@@ -264,7 +275,8 @@ def trial_money(
 ):
     """Money of one trial. Fills ``month_cost``/``month_capex`` [M] (all costs / capex),
     ``feat_value`` [F] (discounted value), ``feat_cost`` [F] (one-off costs), and
-    ``out``: [cost, cost_pv, value, value_pv, penalty_pv, npv, capex, spent_day]."""
+    ``out`` [N_MONEY]: the money row (``codes.MONEY_COLUMNS``; cost, cost_pv, value,
+    value_pv, penalty_pv, npv, capex, spent_day)."""
     h = mm.horizon_days
     cum = mm.team_cost_cum
     capex_flag = mm.feat_capex
@@ -284,7 +296,7 @@ def trial_money(
         elif not mm.team_has_work[j]:
             end = 0
         else:
-            end = min(_done_day(team_t[j]) + 1, h)
+            end = min(kernel_done_day(team_t[j]) + 1, h)
         team_end[j] = end
         for k in range(n_m):
             lo = mfd[k]
@@ -310,7 +322,7 @@ def trial_money(
                     mm.feat_cost[f, 2],
                     mm.feat_key[f],
                     trial,
-                    2,
+                    SLOT_COST,
                 ),
                 0.0,
             )
@@ -325,8 +337,8 @@ def trial_money(
         f = mm.value_feats[i]
         if done[f] <= h:
             p = mm.feat_value[f, 2]
-            if p >= 1.0 or uniform(mm.feat_key[f], trial, 3 * SUBSTREAM) < p:
-                dd = _done_day(done[f])
+            if p >= 1.0 or uniform(mm.feat_key[f], trial, SLOT_SUCCESS * SUBSTREAM) < p:
+                dd = kernel_done_day(done[f])
                 value += mm.value_tab[i, dd]
                 v_pv = mm.value_pv_tab[i, dd]
                 value_pv += v_pv
@@ -339,7 +351,7 @@ def trial_money(
         if done[f] > h:
             missed = mm.feat_deadline_by_horizon[f]
         else:
-            missed = _done_day(done[f]) > mm.feat_deadline_day[f]
+            missed = kernel_done_day(done[f]) > mm.feat_deadline_day[f]
         if missed:
             penalty_pv += mm.feat_penalty[f] * disc[mm.feat_penalty_month[f]]
     cost = 0.0
@@ -353,7 +365,7 @@ def trial_money(
     spent = h
     budget = mm.budget_total
     # "over budget" means strictly greater, ignoring float round-off (1e-9 relative)
-    tol = 1e-9 * max(1.0, abs(budget))
+    tol = BUDGET_RTOL * max(1.0, abs(budget))
     if budget >= 0.0 and cost > budget + tol:
         lo = 1
         hi = h
@@ -371,63 +383,11 @@ def trial_money(
             else:
                 lo = mid + 1
         spent = lo - 1
-    out[0] = cost
-    out[1] = cost_pv
-    out[2] = value
-    out[3] = value_pv
-    out[4] = penalty_pv
-    out[5] = value_pv - cost_pv - penalty_pv
-    out[6] = capex
-    out[7] = spent
-
-
-def money_model(compiled: object) -> MoneyModel:
-    """Pick the money arrays out of a compiled scenario and derive the per-trial lookups:
-    which teams have capitalizable features, which features have one-off costs, penalties
-    or value, and each value feature's (discounted) value by done day."""
-    values: dict[str, object] = dict(compiled.money)  # type: ignore[attr-defined]
-    derived = {
-        "team_has_capex",
-        "cost_feats",
-        "penalty_feats",
-        "value_feats",
-        "value_tab",
-        "value_pv_tab",
-    }
-    for name in MoneyModel._fields:
-        if name not in values and name not in derived:
-            values[name] = getattr(compiled, name)
-    h = int(values["horizon_days"])  # type: ignore[call-overload]
-    capex = np.asarray(values["feat_capex"], dtype=np.bool_)
-    ptr = np.asarray(values["team_feat_ptr"], dtype=np.int64)
-    idx = np.asarray(values["team_feat_idx"], dtype=np.int64)
-    values["team_has_capex"] = np.array(
-        [bool(capex[idx[ptr[j] : ptr[j + 1]]].any()) for j in range(len(ptr) - 1)],
-        dtype=np.bool_,
-    )
-    feat_cost = np.asarray(values["feat_cost"])
-    values["cost_feats"] = np.flatnonzero(feat_cost[:, 0] >= 0).astype(np.int64)
-    penalty = np.asarray(values["feat_penalty"])
-    deadline = np.asarray(values["feat_deadline_day"])
-    has_deadline = deadline != np.iinfo(np.int64).max
-    values["penalty_feats"] = np.flatnonzero((penalty > 0.0) & has_deadline).astype(np.int64)
-    feat_value = np.asarray(values["feat_value"], dtype=np.float64)
-    feats = np.flatnonzero(feat_value[:, 0] > 0.0).astype(np.int64)
-    tab = np.empty((len(feats), h))
-    tab_pv = np.empty((len(feats), h))
-    if len(feats) and h > 0:
-        _value_tables(
-            feats,
-            feat_value,
-            values["cal_off"],
-            values["day_month"],
-            values["horizon_off"],
-            values["month_start_off"],
-            values["disc"],
-            tab,
-            tab_pv,
-        )
-    values["value_feats"] = feats
-    values["value_tab"] = tab
-    values["value_pv_tab"] = tab_pv
-    return MoneyModel(**values)  # type: ignore[arg-type]
+    out[MONEY_COST] = cost
+    out[MONEY_COST_PV] = cost_pv
+    out[MONEY_VALUE] = value
+    out[MONEY_VALUE_PV] = value_pv
+    out[MONEY_PENALTY_PV] = penalty_pv
+    out[MONEY_NPV] = value_pv - cost_pv - penalty_pv
+    out[MONEY_CAPEX] = capex
+    out[MONEY_SPENT_DAY] = spent

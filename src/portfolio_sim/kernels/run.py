@@ -16,30 +16,17 @@ from these counts.
 
 from __future__ import annotations
 
-import math
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
-from portfolio_sim.kernels.model import KernelModel
-from portfolio_sim.kernels.money import trial_money
-from portfolio_sim.kernels.schedule import EPS, cap_at, sample_trial, simulate_trial
+from portfolio_sim.codes import EFFORT, MONEY_SCALE, N_MONEY, TIME_SCALE, WORK_SCALE
+from portfolio_sim.kernels.arrays import KernelModel
+from portfolio_sim.kernels.clock import kernel_done_day
+from portfolio_sim.kernels.money import KernelMoney, trial_money
+from portfolio_sim.kernels.schedule import cap_at, kernel_sample_trial, kernel_simulate_trial
 from portfolio_sim.rng import NO_REFCOUNT
-
-#: Fixed-point scale for sums of clock times (2**-20 working days resolution).
-TIME_SCALE = float(1 << 20)
-#: Fixed-point scale for sums of work and capacity (2**-16 person-days resolution).
-WORK_SCALE = float(1 << 16)
-#: Fixed-point scale for sums of money (1/256 of a currency unit).
-MONEY_SCALE = float(1 << 8)
-
-
-@njit(cache=True)
-def done_day(t):
-    """docs/model.md §1: work ending at clock time t is done on working day ceil(t) - 1."""
-    d = math.ceil(t - EPS) - 1.0
-    return np.int64(d) if d > 0.0 else np.int64(0)
 
 
 class Tallies(NamedTuple):
@@ -62,7 +49,7 @@ class Tallies(NamedTuple):
     keep_done: np.ndarray  # [n, F] per-trial done times if ``keep`` (else [0, F])
     keep_start: np.ndarray  # [n, F] per-trial start times if ``keep``
     keep_size: np.ndarray  # [n, F] per-trial sizes if ``keep``
-    money_out: np.ndarray  # [n, 8]
+    money_out: np.ndarray  # [n, N_MONEY] (codes.MONEY_COLUMNS)
     month_cost: np.ndarray  # [n, M]
     month_capex: np.ndarray  # [n, M]
     feat_value_sum: np.ndarray  # [W, F] fixed-point sums of discounted value
@@ -99,7 +86,7 @@ class TrialWork(NamedTuple):
     f_cost: np.ndarray  # [F] one-off cost
     team_end: np.ndarray  # [T] last paid working day
     evt: np.ndarray  # [2F+1] capex sweep events
-    mout: np.ndarray  # [8] money outputs of the trial
+    mout: np.ndarray  # [N_MONEY] money outputs of the trial
 
 
 def trial_work(n_f: int, n_t: int, n_bins: int, n_m: int) -> TrialWork:
@@ -131,12 +118,19 @@ def trial_work(n_f: int, n_t: int, n_bins: int, n_m: int) -> TrialWork:
         f_cost=np.empty(n_f),
         team_end=np.empty(n_t, dtype=np.int64),
         evt=np.empty(2 * n_f + 1),
-        mout=np.empty(8),
+        mout=np.empty(N_MONEY),
     )
 
 
 def run_block(
-    m: KernelModel, first_trial: int, lo: int, hi: int, w: int, keep: bool, out: Tallies, mm: Any
+    m: KernelModel,
+    first_trial: int,
+    lo: int,
+    hi: int,
+    w: int,
+    keep: bool,
+    out: Tallies,
+    mm: KernelMoney,
 ) -> None:
     """Simulate trials ``first_trial + lo .. first_trial + hi - 1`` as worker ``w`` into
     ``out`` (see :class:`Tallies`); ``mm`` is the money model (kernels/money.py).
@@ -171,8 +165,8 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
     quarter_of_month = mm.quarter_of_month
     for i in range(lo, hi):
         trial = first_trial + i
-        sample_trial(m, trial, wk.size, wk.delay)
-        out.events[w] += simulate_trial(
+        kernel_sample_trial(m, trial, wk.size, wk.delay)
+        out.events[w] += kernel_simulate_trial(
             m,
             trial,
             wk.size,
@@ -202,7 +196,7 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
             d = wk.done[f]
             j = feat_team[f]
             if d <= horizon:
-                out.feat_hist[w, f, done_day(d)] += 1
+                out.feat_hist[w, f, kernel_done_day(d)] += 1
                 out.feat_tsum[w, f] += np.int64(round(d * TIME_SCALE))
             else:
                 out.feat_hist[w, f, n_bins - 1] += 1
@@ -214,13 +208,13 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
         for j in range(n_t):
             d = wk.team_t[j]
             if d <= horizon:
-                out.team_hist[w, j, done_day(d)] += 1
+                out.team_hist[w, j, kernel_done_day(d)] += 1
             else:
                 out.team_hist[w, j, n_bins - 1] += 1
-            if team_kind[j] == 0:
+            if team_kind[j] == EFFORT:
                 paid_to = horizon
                 if d <= horizon and not team_release_horizon[j]:
-                    paid_to = min(float(done_day(d) + 1), horizon)
+                    paid_to = min(float(kernel_done_day(d) + 1), horizon)
                 out.team_cap[w, j] += np.int64(
                     round(
                         cap_at(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, paid_to)
@@ -242,7 +236,7 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
             wk.evt,
             wk.mout,
         )
-        for k in range(8):
+        for k in range(N_MONEY):
             out.money_out[i, k] = wk.mout[k]
         for q in range(out.quarter_cost.shape[1]):
             out.quarter_cost[i, q] = 0.0

@@ -44,17 +44,26 @@ import math
 import numpy as np
 from numba import njit
 
-from portfolio_sim.kernels.throughput import tp_commit_team, tp_next_completion
-from portfolio_sim.rng import NO_REFCOUNT, draw, uniform
+from portfolio_sim.codes import (
+    ACTIVE,
+    DONE,
+    EFFORT,
+    EPS,
+    RISK_DELAY,
+    SLOT_FIRES,
+    SLOT_GROWTH,
+    SLOT_IMPACT,
+    SLOT_SIZE,
+    THROUGHPUT,
+    WAITING,
+)
+from portfolio_sim.kernels.throughput import tp_commit, tp_next_completion
+from portfolio_sim.rng import NO_REFCOUNT, draw, uniform, whole_items
 
-EPS = 1e-9
 INF = np.inf
 
 #: The message of the error raised if the event loop ever stops making progress.
 STALL = "schedule kernel: the event loop stopped making progress (a bug: please report it)"
-
-# Feature states.
-WAITING, ACTIVE, DONE = 0, 1, 2
 
 
 @njit(cache=True, inline="always", **NO_REFCOUNT)
@@ -89,7 +98,7 @@ def cap_time(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, target):
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def sample_trial(m, trial, size, delay):
+def kernel_sample_trial(m, trial, size, delay):
     """Draw every feature's size (growth, rounding, risk extras) and start delay."""
     feat_growth = m.feat_growth
     feat_items = m.feat_items
@@ -105,7 +114,9 @@ def sample_trial(m, trial, size, delay):
     risk_ptr = m.risk_ptr
     n_f = feat_team.shape[0]
     for f in range(n_f):
-        s = draw(feat_size[f, 0], pool, feat_size[f, 1], feat_size[f, 2], feat_key[f], trial, 0)
+        s = draw(
+            feat_size[f, 0], pool, feat_size[f, 1], feat_size[f, 2], feat_key[f], trial, SLOT_SIZE
+        )
         if feat_growth[f, 0] >= 0:
             s *= draw(
                 feat_growth[f, 0],
@@ -114,14 +125,14 @@ def sample_trial(m, trial, size, delay):
                 feat_growth[f, 2],
                 feat_key[f],
                 trial,
-                1,
+                SLOT_GROWTH,
             )
         if feat_items[f]:
-            s = math.ceil(s - EPS)
+            s = whole_items(s)
         size[f] = max(s, 0.0)
         delay[f] = 0.0
     for r in range(risk_prob.shape[0]):
-        if uniform(risk_key[r], trial, 0) < risk_prob[r]:
+        if uniform(risk_key[r], trial, SLOT_FIRES) < risk_prob[r]:
             x = draw(
                 risk_dist[r, 0],
                 pool,
@@ -129,16 +140,16 @@ def sample_trial(m, trial, size, delay):
                 risk_dist[r, 2],
                 risk_key[r],
                 trial,
-                1,
+                SLOT_IMPACT,
             )
             x = max(x, 0.0)
             kind = risk_kind[r]
             for i in range(risk_ptr[r], risk_ptr[r + 1]):
                 f = risk_idx[i]
-                if kind == 2:
+                if kind == RISK_DELAY:
                     delay[f] += x
                 elif feat_items[f]:
-                    size[f] += math.ceil(x - EPS)
+                    size[f] += whole_items(x)
                 else:
                     size[f] += x
 
@@ -176,43 +187,30 @@ def _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, tea
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def _tp_settle(
-    m,
-    j,
-    t,
-    trial,
-    ready,
-    deps_left,
-    state,
-    remaining,
-    start,
-    done,
-    work,
-    delay,
-    dirty,
-    tp_q,
-    tp_cache,
-    tp_stamp,
-    lo,
-):
+def _tp_settle(m, j, t, trial, lo, arrays):
     """Apply throughput team j's periods that ended by clock t, and release the successors
     of the features they finished (team j's features before position ``lo`` are done and
     released). Only a period that ends by t can finish a feature: without one there is
-    nothing to apply or release. Returns the number of features released."""
+    nothing to apply or release. ``arrays`` are the trial's arrays of
+    :func:`kernel_simulate_trial`, as one tuple (the order below). Returns the number of
+    features released."""
+    ready, deps_left, state, remaining, start, done, work, delay, dirty, tp_q, cache, stamp = arrays
     if (tp_q[j] + 1) * float(m.tp_period[j]) > t + EPS:
         return 0
     moved = 0
-    tp_commit_team(
+    tp_q[j] = tp_commit(
         lo,
-        m.team_feat_ptr,
+        m.team_feat_ptr[j + 1],
         m.team_feat_idx,
-        m.tp_period,
-        m.tp_dist,
+        float(m.tp_period[j]),
+        m.tp_dist[j, 0],
+        m.tp_dist[j, 1],
+        m.tp_dist[j, 2],
         m.pool,
-        m.team_key,
+        m.team_key[j],
         j,
         t,
-        tp_q,
+        tp_q[j],
         trial,
         ready,
         state,
@@ -220,8 +218,8 @@ def _tp_settle(
         start,
         done,
         work,
-        tp_cache,
-        tp_stamp,
+        cache,
+        stamp,
     )
     for i in range(lo, m.team_feat_ptr[j + 1]):
         f = m.team_feat_idx[i]
@@ -244,7 +242,7 @@ def _tp_settle(
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def simulate_trial(
+def kernel_simulate_trial(
     m,
     trial,
     size,
@@ -310,6 +308,21 @@ def simulate_trial(
         work[j] = 0.0
         tp_q[j] = 0
         team_lo[j] = team_feat_ptr[j]
+    # (the trial arrays _tp_settle works on, in its order)
+    tp_arrays = (
+        ready,
+        deps_left,
+        state,
+        finish_v,
+        start,
+        done,
+        work,
+        delay,
+        dirty,
+        tp_q,
+        tp_cache,
+        tp_stamp,
+    )
     t = 0.0
     events = 0
     moved = 1  # features started or completed since the last event (see the docstring)
@@ -321,26 +334,8 @@ def simulate_trial(
             dirty[j] = False
             hi = team_feat_ptr[j + 1]
             lo = _first_open(team_feat_idx, state, team_lo, j, hi)
-            if team_kind[j] == 1:
-                moved += _tp_settle(
-                    m,
-                    j,
-                    t,
-                    trial,
-                    ready,
-                    deps_left,
-                    state,
-                    finish_v,
-                    start,
-                    done,
-                    work,
-                    delay,
-                    dirty,
-                    tp_q,
-                    tp_cache,
-                    tp_stamp,
-                    lo,
-                )
+            if team_kind[j] == THROUGHPUT:
+                moved += _tp_settle(m, j, t, trial, lo, tp_arrays)
                 team_next[j] = tp_next_completion(
                     lo,
                     hi,
@@ -426,26 +421,8 @@ def simulate_trial(
             dirty[j] = True
             hi = team_feat_ptr[j + 1]
             lo = _first_open(team_feat_idx, state, team_lo, j, hi)
-            if team_kind[j] == 1:
-                moved += _tp_settle(
-                    m,
-                    j,
-                    t,
-                    trial,
-                    ready,
-                    deps_left,
-                    state,
-                    finish_v,
-                    start,
-                    done,
-                    work,
-                    delay,
-                    dirty,
-                    tp_q,
-                    tp_cache,
-                    tp_stamp,
-                    lo,
-                )
+            if team_kind[j] == THROUGHPUT:
+                moved += _tp_settle(m, j, t, trial, lo, tp_arrays)
                 continue
             _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c)
             tol = EPS * (1.0 + abs(team_v[j]))
@@ -475,31 +452,11 @@ def simulate_trial(
                     )
     # Censored at the horizon: count the work done on features still in progress, and
     # apply throughput periods that ended by the horizon (items and starts; no completion
-    # can be among them, or it would have been an event).
+    # can be among them, or it would have been an event, so _tp_settle releases nothing).
     for j in range(n_t):
-        if team_kind[j] == 1:
-            tp_commit_team(
-                team_lo[j],
-                team_feat_ptr,
-                team_feat_idx,
-                tp_period,
-                tp_dist,
-                pool,
-                team_key,
-                j,
-                horizon,
-                tp_q,
-                trial,
-                ready,
-                state,
-                finish_v,
-                start,
-                done,
-                work,
-                tp_cache,
-                tp_stamp,
-            )
-        if team_kind[j] == 0 and team_k[j] > 0:
+        if team_kind[j] == THROUGHPUT:
+            _tp_settle(m, j, horizon, trial, team_lo[j], tp_arrays)
+        if team_kind[j] == EFFORT and team_k[j] > 0:
             _effort_sync(
                 cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, horizon, team_k, team_v, team_c
             )

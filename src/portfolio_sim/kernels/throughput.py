@@ -21,11 +21,10 @@ import math
 import numpy as np
 from numba import njit
 
-from portfolio_sim.rng import NO_REFCOUNT, draw
+from portfolio_sim.codes import ACTIVE, DONE, EPS, WAITING
+from portfolio_sim.rng import NO_REFCOUNT, draw, period_items
 
-EPS = 1e-9
 INF = np.inf
-WAITING, ACTIVE, DONE = 0, 1, 2
 
 
 @njit(cache=True, inline="always", **NO_REFCOUNT)
@@ -34,7 +33,7 @@ def tp_items(code, off, n, pool, key, q, trial, cache, stamp, j):
     if q < cache.shape[1] and stamp[j, q] == trial:
         return cache[j, q]
     x = draw(code, pool, off, n, key, trial, q)
-    x = max(np.floor(x + 0.5), 0.0)  # np.floor stays a float (math.floor: int64)
+    x = period_items(x)
     if q < cache.shape[1]:
         cache[j, q] = x
         stamp[j, q] = trial
@@ -202,52 +201,3 @@ def tp_commit(
                 done[f] = (q + 1) * L
         q += 1
     return q
-
-
-@njit(cache=True, inline="always", **NO_REFCOUNT)
-def tp_commit_team(
-    lo,
-    fptr,
-    fidx,
-    periods,
-    dists,
-    pool,
-    keys,
-    j,
-    t,
-    tp_q,
-    trial,
-    ready,
-    state,
-    remaining,
-    start,
-    done,
-    work,
-    cache,
-    stamp,
-):
-    """:func:`tp_commit` for team j of the model's team arrays, from position ``lo`` of
-    its priority order (every feature before it is done); advances ``tp_q[j]``."""
-    tp_q[j] = tp_commit(
-        lo,
-        fptr[j + 1],
-        fidx,
-        float(periods[j]),
-        dists[j, 0],
-        dists[j, 1],
-        dists[j, 2],
-        pool,
-        keys[j],
-        j,
-        t,
-        tp_q[j],
-        trial,
-        ready,
-        state,
-        remaining,
-        start,
-        done,
-        work,
-        cache,
-        stamp,
-    )

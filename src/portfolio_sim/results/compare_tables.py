@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from portfolio_sim.calendar import done_days_or
 from portfolio_sim.engines.output import MONEY_COLUMNS
 from portfolio_sim.results.forecast import Forecast
 from portfolio_sim.results.percentiles import sample_percentiles
@@ -70,8 +71,7 @@ def _done_days(fc: Forecast) -> np.ndarray:
     """Per-trial portfolio done day (working-day index; the horizon for "not done")."""
     t = fc.raw.port_t
     h = fc.compiled.horizon_days
-    ok = np.isfinite(t)
-    return np.where(ok, np.maximum(np.ceil(np.where(ok, t, 0.0) - 1e-9) - 1, 0), h).astype(np.int64)
+    return done_days_or(t, h).astype(np.int64)
 
 
 def _money(fc: Forecast, name: str) -> np.ndarray | None:

@@ -24,12 +24,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from portfolio_sim.calendar import done_days_or
 from portfolio_sim.engines.output import TIME_SCALE, WORK_SCALE, EngineOutput
 from portfolio_sim.results import money
 from portfolio_sim.results.percentiles import DATE_PERCENTILES, hist_percentiles, level_key
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from portfolio_sim.scenario.compile import CompiledScenario
 
 #: Date columns of the features and teams tables.
 
@@ -73,7 +76,7 @@ def how_many_doc(table: Any) -> dict[str, Any]:
 class Forecast:
     """A forecast of one scenario or variant. Build with :func:`portfolio_sim.forecast`."""
 
-    compiled: Any  # CompiledScenario
+    compiled: CompiledScenario
     raw: EngineOutput
     trials: int
     seed: int
@@ -225,9 +228,7 @@ class Forecast:
         done) and not_done_share."""
         h = self.compiled.horizon_days
         t = self.raw.port_t
-        days = np.where(
-            np.isfinite(t), np.maximum(np.ceil(np.where(np.isfinite(t), t, 0) - 1e-9) - 1, 0), h
-        )
+        days = done_days_or(t, h)
         hist = np.bincount(days.astype(np.int64), minlength=h + 1)[None, :]
         row: dict[str, Any] = {k: v[0] for k, v in self._finish_columns(hist).items()}
         row["not_done_share"] = float(hist[0, h] / self.raw.trials)

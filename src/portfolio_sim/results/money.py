@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from portfolio_sim.calendar import done_days_or
+from portfolio_sim.codes import BUDGET_RTOL
 from portfolio_sim.engines.output import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
 from portfolio_sim.results.percentiles import (
     VALUE_PERCENTILES,
@@ -25,6 +27,8 @@ from portfolio_sim.results.percentiles import (
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from portfolio_sim.scenario.compile import CompiledScenario
 
 COST_PS = (10, 50, 80, 90)
 BAND_PS = (10, 50, 90)
@@ -40,12 +44,12 @@ def _col(raw: EngineOutput, name: str) -> np.ndarray:
 
 
 def team_cost_columns(
-    compiled: Any, raw: EngineOutput, ps: Sequence[float] = COST_PS
+    compiled: CompiledScenario, raw: EngineOutput, ps: Sequence[float] = COST_PS
 ) -> dict[str, np.ndarray]:
     """Per team people cost: cost_mean and cost_p10/p50/p80/p90 (or the levels ``ps``;
     exact, from finish histograms), one value per team in ``compiled.team_ids`` order."""
     money = compiled.money
-    cum = money["team_cost_cum"]
+    cum = money.team_cost_cum
     h = compiled.horizon_days
     n_t = len(compiled.team_ids)
     cols = {name: np.empty(n_t) for name in ("cost_mean", *(f"cost_{level_key(p)}" for p in ps))}
@@ -55,7 +59,7 @@ def team_cost_columns(
         # cost if the team's finish falls in bin b: paid through that day (or the horizon)
         if compiled.team_release_horizon[j]:
             cost_of_bin = np.full(h + 1, cum[j, h])
-        elif not money["team_has_work"][j]:
+        elif not money.team_has_work[j]:
             cost_of_bin = np.zeros(h + 1)
         else:
             cost_of_bin = cum[j, np.minimum(bins + 1, h)]
@@ -66,7 +70,7 @@ def team_cost_columns(
     return cols
 
 
-def month_bands(compiled: Any, raw: EngineOutput) -> dict[str, np.ndarray]:
+def month_bands(compiled: CompiledScenario, raw: EngineOutput) -> dict[str, np.ndarray]:
     """Per month P10/P50/P90 of cost, capex, opex (cost - capex) and cumulative cost:
     ``{"cost_p10": [M], ...}``, the numbers of :func:`months_table` without its means.
 
@@ -164,7 +168,7 @@ def _rows(per_trial: np.ndarray, block: int = 4096) -> np.ndarray:
 
 
 def months_table(
-    compiled: Any,
+    compiled: CompiledScenario,
     raw: EngineOutput,
     bands: dict[str, np.ndarray] | None = None,
     means: dict[str, np.ndarray] | None = None,
@@ -214,17 +218,17 @@ def month_means(raw: EngineOutput) -> dict[str, np.ndarray]:
     return {name: total / trials if trials else total * np.nan for name, total in sums.items()}
 
 
-def team_months_rows(compiled: Any, raw: EngineOutput) -> list[dict[str, Any]]:
+def team_months_rows(compiled: CompiledScenario, raw: EngineOutput) -> list[dict[str, Any]]:
     """The rows of :func:`team_months_table` (dicts: team, month, cost_p10/p50/p90)."""
     money = compiled.money
-    cum = money["team_cost_cum"]
-    mfd = money["month_first_day"]
+    cum = money.team_cost_cum
+    mfd = money.month_first_day
     h = compiled.horizon_days
     rows = []
     for j, team_id in enumerate(compiled.team_ids):
         if compiled.team_release_horizon[j]:
             ends = np.full(h + 1, h)
-        elif not money["team_has_work"][j]:
+        elif not money.team_has_work[j]:
             ends = np.zeros(h + 1, dtype=np.int64)
         else:
             ends = np.minimum(np.arange(h + 1) + 1, h)
@@ -242,7 +246,7 @@ def team_months_rows(compiled: Any, raw: EngineOutput) -> list[dict[str, Any]]:
     return rows
 
 
-def team_months_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
+def team_months_table(compiled: CompiledScenario, raw: EngineOutput) -> pd.DataFrame:
     """Per team per month people cost P10/P50/P90 (long format: team, month, ...).
 
     A team's cost in a month is non-decreasing in its finish day, so the exact bands come
@@ -255,10 +259,10 @@ def team_months_table(compiled: Any, raw: EngineOutput) -> pd.DataFrame:
 def over_budget(cost: np.ndarray, budget: float) -> np.ndarray:
     """Strictly greater than the budget, ignoring float round-off (1e-9 relative): a cost
     of 130020.00000000048 against a budget of 130020 is on budget."""
-    return np.asarray(cost) > budget + 1e-9 * max(1.0, abs(budget))
+    return np.asarray(cost) > budget + BUDGET_RTOL * max(1.0, abs(budget))
 
 
-def budget_summary(compiled: Any, raw: EngineOutput) -> dict[str, Any]:
+def budget_summary(compiled: CompiledScenario, raw: EngineOutput) -> dict[str, Any]:
     """Budget overrun probabilities (total and per quarter), spent-date percentiles and
     contingency (P80/P90 cost minus P50) next to the budget."""
     cost = _col(raw, "cost")
@@ -287,7 +291,7 @@ def budget_summary(compiled: Any, raw: EngineOutput) -> dict[str, Any]:
             qcost = raw.quarter_cost[:, qi]
         else:  # an engine without exact quarter sums: from the monthly arrays
             assert raw.month_cost is not None
-            months = [k for k, q in enumerate(compiled.money["quarter_of_month"]) if q == qi]
+            months = [k for k, q in enumerate(compiled.money.quarter_of_month) if q == qi]
             qcost = raw.month_cost[:, months].astype(np.float64).sum(axis=1)
         p = sample_percentiles(qcost, (50, 80, 90))
         quarters.append(
@@ -302,7 +306,7 @@ def budget_summary(compiled: Any, raw: EngineOutput) -> dict[str, Any]:
     return out
 
 
-def feature_value_columns(compiled: Any, raw: EngineOutput) -> dict[str, np.ndarray]:
+def feature_value_columns(compiled: CompiledScenario, raw: EngineOutput) -> dict[str, np.ndarray]:
     """Per feature: expected discounted value, one-off cost mean, cost of delay."""
     assert raw.feat_value_sum is not None and raw.feat_cost_sum is not None
     per_month = compiled.feat_value[:, 0]
@@ -343,7 +347,7 @@ def portfolio_money(
 
 
 def joint_confidence(
-    compiled: Any, raw: EngineOutput, budgets: list[float], dates: list[Any]
+    compiled: CompiledScenario, raw: EngineOutput, budgets: list[float], dates: list[Any]
 ) -> pd.DataFrame:
     """P(cost <= budget and portfolio done by date) on a grid (NASA-style JCL).
 
@@ -353,9 +357,7 @@ def joint_confidence(
 
     cost = _col(raw, "cost")
     t = raw.port_t
-    done_day = np.where(
-        np.isfinite(t), np.maximum(np.ceil(np.where(np.isfinite(t), t, 0) - 1e-9) - 1, 0), np.inf
-    )
+    done_day = done_days_or(t, np.inf)
     cal = compiled.calendar
     table = {}
     for d in dates:

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import numpy as np
 import pandas as pd
 
-from portfolio_sim.calendar import EPS, WorkCalendar, done_day
+from portfolio_sim.calendar import WorkCalendar, done_day
+from portfolio_sim.codes import EPS
 from portfolio_sim.errors import InputError
 
 if TYPE_CHECKING:

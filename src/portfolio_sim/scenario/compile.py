@@ -17,25 +17,43 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 
 from portfolio_sim.calendar import WorkCalendar
+from portfolio_sim.codes import (
+    EFFORT,
+    NO_DIST,
+    RISK_DELAY,
+    RISK_EXTRA_EFFORT,
+    RISK_EXTRA_ITEMS,
+    THROUGHPUT,
+)
 from portfolio_sim.distributions import encode
+from portfolio_sim.graph import topological_order
 from portfolio_sim.scenario.schema import Distribution, Scenario
 
-#: Slots of a feature's stream (see rng.py).
-SLOT_SIZE, SLOT_GROWTH, SLOT_COST, SLOT_SUCCESS = 0, 1, 2, 3
-#: Slots of a risk's stream.
-SLOT_FIRES, SLOT_IMPACT = 0, 1
-#: Risk impact kinds.
-RISK_EXTRA_EFFORT, RISK_EXTRA_ITEMS, RISK_DELAY = 0, 1, 2
-#: Team kinds.
-EFFORT, THROUGHPUT = 0, 1
-
-NO_DIST = -1
 NO_DEADLINE = np.iinfo(np.int64).max
+
+
+class MoneyInputs(NamedTuple):
+    """The calendar and cost arrays that price a trial (docs/model.md §6): everything
+    about money but the per-trial draws. Built by :func:`compile_scenario`; both engines'
+    money code and results/money.py read it."""
+
+    horizon_days: int
+    team_cost_cum: np.ndarray  # float64 [T, H+1] cost of paid members over days 0 .. d-1
+    team_has_work: np.ndarray  # bool [T] the team has at least one feature
+    day_month: np.ndarray  # int64 [H] month of each working day
+    month_first_day: np.ndarray  # int64 [M+1] first working day of each month; [M] = H
+    cal_off: np.ndarray  # int64 [H] calendar days from start to each working day
+    month_start_off: np.ndarray  # int64 [M+1] calendar offset of each month's first day
+    horizon_off: int  # calendar offset of the horizon date
+    disc: np.ndarray  # float64 [M] discount factor of each month
+    budget_total: float  # < 0: no total budget
+    quarter_of_month: np.ndarray  # int64 [M] index of the budget quarter of each month, -1
+    feat_penalty_month: np.ndarray  # int64 [F] month of each feature's deadline
 
 
 class _Pool:
@@ -111,9 +129,9 @@ class CompiledScenario:
     risk_ptr: np.ndarray  # int64 [R+1] affected features
     risk_idx: np.ndarray
     pool: np.ndarray  # float64 distribution parameters
+    #: Money arrays: cost per day, months, discounting.
+    money: MoneyInputs
     seed: int = 0
-    #: Money arrays (see kernels/money.py MoneyModel): cost per day, months, discounting.
-    money: dict[str, Any] = field(default_factory=dict)
     #: Month labels "YYYY-MM" from the start's month through the horizon's month.
     month_labels: list[str] = field(default_factory=list)
     currency: str = "EUR"
@@ -212,26 +230,6 @@ def _priority_order(scn: Scenario) -> list[int]:
         (f.priority if f.priority is not None else math.inf, i) for i, f in enumerate(scn.features)
     ]
     return [i for _, i in sorted(keyed)]
-
-
-def _topological(n: int, deps: list[list[int]]) -> np.ndarray:
-    indeg = [len(d) for d in deps]
-    succ: list[list[int]] = [[] for _ in range(n)]
-    for i, ds in enumerate(deps):
-        for d in ds:
-            succ[d].append(i)
-    order: list[int] = []
-    ready = [i for i in range(n) if indeg[i] == 0]
-    while ready:
-        i = ready.pop(0)
-        order.append(i)
-        for s in succ[i]:
-            indeg[s] -= 1
-            if indeg[s] == 0:
-                ready.append(s)
-    if len(order) != n:  # checks.py reports cycles before we get here
-        raise ValueError("dependency cycle")
-    return np.array(order, dtype=np.int64)
 
 
 def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
@@ -368,7 +366,7 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
         dep_idx=dep_idx,
         succ_ptr=succ_ptr,
         succ_idx=succ_idx,
-        topo=_topological(n_f, deps),
+        topo=np.array(topological_order(n_f, deps), dtype=np.int64),
         risk_prob=np.array([r.probability for r in scn.risks], dtype=np.float64),
         risk_kind=np.array([kinds[r.impact_kind] for r in scn.risks], dtype=np.int64),
         risk_dist=risk_dist,
@@ -392,8 +390,8 @@ def _money_arrays(
     pay_lists: list[list[tuple[int, float]]],
     team_feats: list[list[int]],
     feat_deadline: np.ndarray,
-) -> dict[str, Any]:
-    """Calendar and cost arrays for kernels/money.py (everything but per-feature draws)."""
+) -> MoneyInputs:
+    """Calendar and cost arrays for both engines' money code (all but per-trial draws)."""
     h = int(cal.horizon_days)
     n_m = int(cal.n_months)
     n_t = len(scn.teams)
@@ -437,17 +435,17 @@ def _money_arrays(
             label = f"{year}-{month:02d}"
             if label in labels:
                 quarter_of_month[labels.index(label)] = qi
-    return {
-        "horizon_days": h,
-        "team_cost_cum": cum,
-        "team_has_work": np.array([len(x) > 0 for x in team_feats], dtype=np.bool_),
-        "day_month": day_month,
-        "month_first_day": month_first_day,
-        "cal_off": cal_off,
-        "month_start_off": month_start_off,
-        "horizon_off": horizon_off,
-        "disc": disc,
-        "budget_total": float(total),
-        "quarter_of_month": quarter_of_month,
-        "feat_penalty_month": penalty_month,
-    }
+    return MoneyInputs(
+        horizon_days=h,
+        team_cost_cum=cum,
+        team_has_work=np.array([len(x) > 0 for x in team_feats], dtype=np.bool_),
+        day_month=day_month,
+        month_first_day=month_first_day,
+        cal_off=cal_off,
+        month_start_off=month_start_off,
+        horizon_off=horizon_off,
+        disc=disc,
+        budget_total=float(total),
+        quarter_of_month=quarter_of_month,
+        feat_penalty_month=penalty_month,
+    )

@@ -1,7 +1,8 @@
-"""The arrays a kernel reads, as one typed tuple (Numba passes it by reference).
+"""The schedule arrays a kernel reads, as one typed tuple (Numba passes it by reference).
 
 Built from :class:`portfolio_sim.scenario.compile.CompiledScenario` by
-``portfolio_sim.forecasting``; the kernels themselves import only numpy, numba and rng.
+:func:`portfolio_sim.engines.fast_inputs.kernel_model`; the kernels themselves import only
+numpy, numba, rng and codes. (The SimPy engine's model is ``portfolio_sim.des.model``.)
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import numpy as np
 
 
 class KernelModel(NamedTuple):
+    """The fast engine's read-only schedule inputs (see CompiledScenario for each field)."""
+
     horizon: float
     team_kind: np.ndarray
     team_wip: np.ndarray
@@ -43,14 +46,3 @@ class KernelModel(NamedTuple):
     risk_ptr: np.ndarray
     risk_idx: np.ndarray
     pool: np.ndarray
-
-
-def kernel_model(compiled: object) -> KernelModel:
-    """Pick the kernel's arrays out of a compiled scenario (any object with those names)."""
-    values: dict[str, object] = {}
-    for name in KernelModel._fields:
-        if name == "horizon":
-            values[name] = float(compiled.horizon_days)  # type: ignore[attr-defined]
-        else:
-            values[name] = getattr(compiled, name)
-    return KernelModel(**values)  # type: ignore[arg-type]
