@@ -27,7 +27,7 @@ import pandas as pd
 import pytest
 
 import portfolio_sim
-from portfolio_sim.report import format as fmt
+from portfolio_sim import formatting as fmt
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(

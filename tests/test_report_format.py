@@ -1,4 +1,4 @@
-"""The human-facing number format (report/format.py), money axes on charts, and SVG
+"""The human-facing number format (portfolio_sim/formatting.py), money axes on charts, and SVG
 files that parse as XML on their own."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from portfolio_sim import formatting as fmt
 from portfolio_sim.cli import main
 from portfolio_sim.report import charts
-from portfolio_sim.report import format as fmt
 
 ACME = Path(__file__).parent / "data" / "acme.yaml"
 SVG = "{http://www.w3.org/2000/svg}"

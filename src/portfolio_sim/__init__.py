@@ -65,7 +65,9 @@ if typing.TYPE_CHECKING:
     from portfolio_sim.decide.sweep import sweep
     from portfolio_sim.errors import InputError, PortfolioSimError, ScenarioError
     from portfolio_sim.forecasting import forecast
-    from portfolio_sim.history import backtest, calibrate, how_many
+    from portfolio_sim.history.backtest import backtest
+    from portfolio_sim.history.calibrate import calibrate
+    from portfolio_sim.history.howmany import how_many
     from portfolio_sim.results.compare_tables import Comparison
     from portfolio_sim.results.forecast import Forecast
     from portfolio_sim.scenario.load import load

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from portfolio_sim.errors import InputError
 from portfolio_sim.results.forecast import Forecast
+from portfolio_sim.results.percentiles import check_levels
 from portfolio_sim.scenario.compile import compile_scenario
 from portfolio_sim.scenario.dominant import dominant_estimates
 from portfolio_sim.scenario.schema import Scenario
@@ -87,6 +88,7 @@ def forecast(
     progress: Callable[[int, int], None] | None = None,
     keep_trials: bool = False,
     how_many_by: Sequence[dt.date | str] | dt.date | str | None = None,
+    percentiles: Sequence[float] | None = None,
 ) -> Forecast:
     """Forecast a scenario (or one of its variants) with ``trials`` Monte Carlo trials.
 
@@ -96,12 +98,16 @@ def forecast(
     (trials x features) on ``result.raw``. ``how_many_by`` (dates) adds the "how many
     items by DATE" table of the throughput teams (:func:`portfolio_sim.history.how_many`,
     same trials and seed) as ``result.how_many``, which every output then carries.
+    ``percentiles`` (e.g. ``(50, 80, 90)``: numbers in (0, 100), increasing, no
+    duplicates) sets the levels reported for dates, cost and value in every output; it
+    overrides the scenario's ``report.percentiles``; neither: the defaults.
     """
     if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= MAX_TRIALS:
         raise InputError(f"trials must be a whole number from 1 to {MAX_TRIALS:,}, got {trials!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed must be a non-negative whole number, got {seed!r}")
     scn, digest = resolve_scenario(scenario, variant)
+    levels = None if percentiles is None else check_levels(percentiles)
     compiled = compile_scenario(scn, seed)
     t0 = time.perf_counter()
     if engine == "fast":
@@ -130,4 +136,5 @@ def forecast(
         meta=provenance(seed, trials, engine, digest),
         dominant=dominant_estimates(scn),
         how_many=table,
+        percentiles=levels,
     )

@@ -39,6 +39,31 @@ def whole_number(text: str) -> int:
     return value
 
 
+def percentile_levels(text: str) -> tuple[float, ...]:
+    """``--percentiles 50,80,90``: numbers in (0, 100), increasing, no duplicates."""
+    from portfolio_sim.results.percentiles import check_levels
+
+    try:
+        levels = [float(part) for part in text.split(",")]
+        return check_levels(levels)
+    except (ValueError, InputError) as exc:
+        msg = str(exc) if isinstance(exc, InputError) else f"expected numbers, got {text!r}"
+        raise argparse.ArgumentTypeError(
+            f"{msg} (e.g. --percentiles 50,80,90: levels in (0, 100), increasing, no duplicates)"
+        ) from None
+
+
+def add_percentiles_option(parser: argparse.ArgumentParser) -> None:
+    """``--percentiles``: the levels reported for dates, cost and value."""
+    parser.add_argument(
+        "--percentiles",
+        type=percentile_levels,
+        metavar="P,P,...",
+        help="percentile levels reported for dates, cost and value, e.g. 50,80,90 "
+        "(default: dates 10,50,85,95; cost 10,50,80,90; value 10,50,90)",
+    )
+
+
 def amount(text: str) -> float:
     """A finite number >= 0 (money, a score): no NaN, no infinity, not negative."""
     try:

@@ -7,6 +7,7 @@ import sys
 
 from portfolio_sim.cli import EXIT_OK, Command
 from portfolio_sim.cli.arguments import (
+    add_percentiles_option,
     add_table_outputs,
     check_table_outputs,
     whole_number,
@@ -22,6 +23,7 @@ def _configure_forecast(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=whole_number, default=0, help="default 0")
     parser.add_argument("--engine", choices=["fast", "des"], default="fast")
     add_table_outputs(parser)
+    add_percentiles_option(parser)
     from portfolio_sim.cli.history_cmds import add_how_many_option
 
     add_how_many_option(parser)
@@ -40,6 +42,7 @@ def _run_forecast(args: argparse.Namespace) -> int:
         engine=args.engine,
         progress=progress_printer(args.quiet),
         how_many_by=args.how_many_by,
+        percentiles=args.percentiles,
     )
     # every computation succeeded: only now are the outputs written (each atomically)
     write_table_outputs(result, args, protect)

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from portfolio_sim.report import format as fmt
+from portfolio_sim import formatting as fmt
+
+
+def money_axis(axis: Any, currency: str) -> None:
+    """Label a matplotlib axis' ticks as money (:func:`formatting.money_tick`), with no
+    offset ("1e6") and no scientific notation."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.money_tick(v, currency)))
 
 
 def new_figure(width: float, height: float) -> tuple[Any, Any]:
@@ -60,12 +69,18 @@ def clean_svg(svg: str) -> str:
     return re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
 
 
-def feature_dates_svg(features: pd.DataFrame) -> str:
-    """Per feature: a bar from P10 to P95 with P50 and P85 marks, and the deadline."""
-    return figure_svg(feature_dates_figure(features))
+DEFAULT_DATE_KEYS = ("p10", "p50", "p85", "p95")
 
 
-def feature_dates_figure(features: pd.DataFrame) -> Any:
+def feature_dates_svg(features: pd.DataFrame, keys: Sequence[str] = DEFAULT_DATE_KEYS) -> str:
+    """Per feature: a bar from P10 to P95 with P50 and P85 marks, and the deadline; with
+    other date columns ``keys`` (increasing levels): a bar from the lowest to the
+    highest, the dark mark at the level nearest 50 and the orange one at the
+    second-highest."""
+    return figure_svg(feature_dates_figure(features, keys))
+
+
+def feature_dates_figure(features: pd.DataFrame, keys: Sequence[str] = DEFAULT_DATE_KEYS) -> Any:
     """The figure of :func:`feature_dates_svg`: the bars are one collection (first row
     of the table at the top), then one line of P50 marks, one of P85 marks and one of
     deadlines, each left out when it has no point. One artist per kind of mark, not per
@@ -77,13 +92,21 @@ def feature_dates_figure(features: pd.DataFrame) -> Any:
     def dates(col: str) -> np.ndarray:
         return pd.to_datetime(df[col]).to_numpy(dtype="datetime64[ns]")
 
-    p10, p50, p85, p95 = dates("p10"), dates("p50"), dates("p85"), dates("p95")
-    drawn = ~np.isnat(p10)  # a feature never done in any trial gets no bar
-    end = np.where(~np.isnat(p95), p95, np.where(~np.isnat(p85), p85, p50))
-    end = np.where(np.isnat(end), p10, end)
+    cols = [dates(k) for k in keys]
+    low = cols[0]
+    drawn = ~np.isnat(low)  # a feature never done in any trial gets no bar
+    end = cols[0] if len(cols) == 1 else cols[1]
+    for x in cols[2:]:  # the highest level not NaT (above the lowest), else the lowest
+        end = np.where(~np.isnat(x), x, end)
+    end = np.where(np.isnat(end), low, end)
     if drawn.any():
-        ax.hlines(y[drawn], p10[drawn], end[drawn], color="#9ab", lw=6, capstyle="butt")
-    for x, style in ((p50, {"color": "#135"}), (p85, {"color": "#c60"})):
+        ax.hlines(y[drawn], low[drawn], end[drawn], color="#9ab", lw=6, capstyle="butt")
+    levels = [float(k[1:].replace("_", ".")) for k in keys]
+    mid = min(range(len(keys)), key=lambda i: (abs(levels[i] - 50), i))
+    marks = [(cols[mid], {"color": "#135"})]
+    if len(keys) >= 2 and len(keys) - 2 != mid:
+        marks.append((cols[-2], {"color": "#c60"}))
+    for x, style in marks:
         at = drawn & ~np.isnat(x)
         if at.any():
             ax.plot(x[at], y[at], "|", ms=12, mew=2, **style)
@@ -121,7 +144,7 @@ def cost_fan_svg(months: pd.DataFrame, budget: float | None, currency: str = "")
     ax.set_title("Cumulative cost by month")
     ax.set_ylabel(f"Cumulative cost ({currency})" if currency else "Cumulative cost")
     ax.set_xlabel("Month")
-    fmt.money_axis(ax.yaxis, currency)
+    money_axis(ax.yaxis, currency)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     return figure_svg(fig)
@@ -145,7 +168,7 @@ def monthly_cost_svg(months: pd.DataFrame, currency: str = "") -> str:
     ax.set_title("Cost per month")
     ax.set_ylabel(f"Cost per month ({currency})" if currency else "Cost per month")
     ax.set_xlabel("Month")
-    fmt.money_axis(ax.yaxis, currency)
+    money_axis(ax.yaxis, currency)
     ax.legend(loc="upper right", fontsize=8)
     ax.grid(alpha=0.3)
     return figure_svg(fig)
@@ -160,7 +183,7 @@ def npv_svg(npv: np.ndarray, currency: str = "") -> str:
     ax.set_title("NPV over trials (P10, P50, P90 dashed)")
     ax.set_xlabel(f"NPV ({currency})" if currency else "NPV")
     ax.set_ylabel("Trials")
-    fmt.money_axis(ax.xaxis, currency)
+    money_axis(ax.xaxis, currency)
     ax.grid(alpha=0.3)
     return figure_svg(fig)
 

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from portfolio_sim.report import format as fmt
-from portfolio_sim.report.charts import clean_svg, figure_svg, new_figure
+from portfolio_sim import formatting as fmt
+from portfolio_sim.report.charts import clean_svg, figure_svg, money_axis, new_figure
 from portfolio_sim.report.html import (
     CSS,
     chart_pair,
@@ -145,7 +145,7 @@ def cost_fan_chart(cmp: Any) -> str:
     ax.set_title("Cumulative cost by month")
     ax.set_ylabel(f"Cumulative cost ({cmp.currency})")
     ax.set_xlabel("Month")
-    fmt.money_axis(ax.yaxis, cmp.currency)
+    money_axis(ax.yaxis, cmp.currency)
     ax.legend(loc="upper left", fontsize=7)
     ax.grid(alpha=0.3)
     return _chart(fig)
@@ -164,7 +164,7 @@ def npv_chart(cmp: Any) -> str:
     ax.set_title("NPV over trials (dotted: mean)")
     ax.set_xlabel(f"NPV ({cmp.currency})")
     ax.set_ylabel("Trials")
-    fmt.money_axis(ax.xaxis, cmp.currency)
+    money_axis(ax.xaxis, cmp.currency)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     return _chart(fig)

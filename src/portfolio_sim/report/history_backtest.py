@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from portfolio_sim.report import format as fmt
+from portfolio_sim import formatting as fmt
 from portfolio_sim.report.charts import clean_svg, standalone_svg
 from portfolio_sim.report.html import CSS, html_table
 

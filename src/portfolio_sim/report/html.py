@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from portfolio_sim import formatting as fmt
 from portfolio_sim.report import charts
-from portfolio_sim.report import format as fmt
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;
@@ -122,16 +122,21 @@ def chart_pair(title: str, svg: str, table: str) -> str:
     )
 
 
+def _level(key: str) -> str:
+    """``p80`` -> ``P80``, ``p97_5`` -> ``P97.5``."""
+    return "P" + key[1:].replace("_", ".")
+
+
 def forecast_html(fc: Any) -> str:
     """The report of one forecast as an HTML document (a string)."""
     cur = fc.compiled.currency
     port = fc.portfolio
     fin = port.loc["finish"]
     title = fc.scenario + (f" — variant {fc.variant}" if fc.variant else "")
-    cards = [
-        _card("Portfolio done (P50)", date_text(fin["p50"])),
-        _card("Portfolio done (P85)", date_text(fin["p85"])),
-    ]
+    chosen = fc.percentiles
+    date_keys = list(fc.date_columns)
+    shown = ["p50", "p85"] if chosen is None else date_keys
+    cards = [_card(f"Portfolio done ({_level(k)})", date_text(fin[k])) for k in shown]
     parts: list[str] = []
     feats = fc.features
     has_money = fc.raw.money is not None
@@ -139,14 +144,18 @@ def forecast_html(fc: Any) -> str:
         cost = port.loc["cost"]
         npv = port.loc["npv"]
         budget = fc.budget
+        cost_keys = ["p50", "p80"] if chosen is None else date_keys
+        low = "p10" if chosen is None else date_keys[0]
         cards += [
             _card(
-                "Cost P50 / P80", f"{money_text(cost['p50'], cur)} / {money_text(cost['p80'], cur)}"
+                "Cost " + " / ".join(_level(k) for k in cost_keys),
+                " / ".join(money_text(cost[k], cur) for k in cost_keys),
             ),
             _card("Budget", money_text(budget["total"], cur)),
             _card("Chance of overrunning the budget", pct_text(budget["overrun_probability"])),
             _card(
-                "NPV mean (P10)", f"{money_text(npv['mean'], cur)} ({money_text(npv['p10'], cur)})"
+                f"NPV mean ({_level(low)})",
+                f"{money_text(npv['mean'], cur)} ({money_text(npv[low], cur)})",
             ),
             _card("Chance NPV > 0", pct_text(npv["positive_probability"])),
         ]
@@ -162,10 +171,7 @@ def forecast_html(fc: Any) -> str:
     date_cols = [
         "id",
         "team",
-        "p10",
-        "p50",
-        "p85",
-        "p95",
+        *date_keys,
         "deadline",
         "deadline_probability",
         "deadline_undecided_share",
@@ -174,7 +180,7 @@ def forecast_html(fc: Any) -> str:
     parts.append(
         chart_pair(
             "When: done dates per feature",
-            charts.feature_dates_svg(feats),
+            charts.feature_dates_svg(feats, date_keys),
             html_table(feats[date_cols], cur),
         )
     )
@@ -184,13 +190,10 @@ def forecast_html(fc: Any) -> str:
         for c in (
             "id",
             "kind",
-            "p50",
-            "p85",
-            "p95",
+            *(("p50", "p85", "p95") if chosen is None else date_keys),
             "utilization",
             "cost_mean",
-            "cost_p50",
-            "cost_p90",
+            *(("cost_p50", "cost_p90") if chosen is None else (f"cost_{k}" for k in date_keys)),
         )
         if c in teams.columns
     ]

@@ -27,7 +27,7 @@ import numpy as np
 from portfolio_sim.calendar import done_days_or
 from portfolio_sim.engines.output import TIME_SCALE, WORK_SCALE, EngineOutput
 from portfolio_sim.results import money
-from portfolio_sim.results.percentiles import DATE_PERCENTILES, hist_percentiles
+from portfolio_sim.results.percentiles import DATE_PERCENTILES, hist_percentiles, level_key
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from portfolio_sim.scenario.compile import CompiledScenario
 
 #: Date columns of the features and teams tables.
-_DATE_COLUMNS = tuple(f"p{p}" for p in DATE_PERCENTILES)
 
 
 def _iso(d: Any) -> str | None:
@@ -92,6 +91,26 @@ class Forecast:
     #: the columns of :func:`portfolio_sim.history.how_many`; None otherwise. It goes
     #: into every output: JSON ``how_many``, ``how_many.csv``, an Excel sheet, the report.
     how_many: Any = None
+    #: The percentile levels the user chose (``forecast(..., percentiles=...)``, the CLI's
+    #: ``--percentiles`` or the scenario's ``report.percentiles``), validated and sorted;
+    #: None: the defaults (dates P10/P50/P85/P95, cost P10/P50/P80/P90, NPV and value
+    #: P10/P50/P90). Chosen levels replace all three in every output.
+    percentiles: tuple[float, ...] | None = None
+
+    @property
+    def date_levels(self) -> tuple[float, ...]:
+        """The percentile levels of every date column (finish dates)."""
+        return DATE_PERCENTILES if self.percentiles is None else self.percentiles
+
+    @property
+    def cost_levels(self) -> tuple[float, ...]:
+        """The percentile levels of cost (team and portfolio)."""
+        return money.COST_PS if self.percentiles is None else self.percentiles
+
+    @property
+    def date_columns(self) -> tuple[str, ...]:
+        """The keys of the date percentile columns, e.g. ``("p10", "p50", "p85", "p95")``."""
+        return tuple(level_key(p) for p in self.date_levels)
 
     # The month numbers take a pass over the per-trial arrays (seconds at a million
     # trials); the JSON, the HTML report and the text table all read them: kept once
@@ -135,8 +154,8 @@ class Forecast:
         return np.where(bins >= h, np.datetime64("NaT"), dates).astype("datetime64[D]")
 
     def _finish_columns(self, hist: np.ndarray) -> dict[str, np.ndarray]:
-        bins = hist_percentiles(hist, DATE_PERCENTILES)
-        return {f"p{p}": self._bin_dates(bins[:, k]) for k, p in enumerate(DATE_PERCENTILES)}
+        bins = hist_percentiles(hist, self.date_levels)
+        return {level_key(p): self._bin_dates(bins[:, k]) for k, p in enumerate(self.date_levels)}
 
     # The tables are built from plain columns (numpy arrays, lists; dates as datetime64
     # with NaT) that the JSON export reads directly, so writing JSON needs no pandas.
@@ -201,7 +220,7 @@ class Forecast:
             ),
         }
         if raw.money is not None and len(c.team_ids):
-            cols.update(money.team_cost_columns(c, raw))
+            cols.update(money.team_cost_columns(c, raw, self.cost_levels))
         return cols
 
     def portfolio_finish(self) -> dict[str, Any]:
@@ -215,14 +234,13 @@ class Forecast:
         row["not_done_share"] = float(hist[0, h] / self.raw.trials)
         return row
 
-    @staticmethod
-    def _frame(cols: dict[str, Any]) -> pd.DataFrame:
+    def _frame(self, cols: dict[str, Any]) -> pd.DataFrame:
         import pandas as pd
 
         items = list(cols.items())
         df = pd.DataFrame(dict(items[:2]))  # id and team (features) or kind (teams)
         for k, v in items[2:]:
-            df[k] = pd.to_datetime(v) if k in _DATE_COLUMNS or k == "deadline" else v
+            df[k] = pd.to_datetime(v) if k in self.date_columns or k == "deadline" else v
         return df
 
     @property
@@ -254,14 +272,17 @@ class Forecast:
         """P(cost <= budget and portfolio done by date) over a grid (joint confidence).
 
         Defaults: budgets at the cost P50/P80/P90 (and the budget), dates at the finish
-        P50/P85/P95."""
+        P50/P85/P95; with chosen :attr:`percentiles`, both at every chosen level."""
         import pandas as pd
 
         port = self.portfolio
+        chosen = self.percentiles
+        cost_keys = ("p50", "p80", "p90") if chosen is None else map(level_key, chosen)
+        date_keys = ("p50", "p85", "p95") if chosen is None else map(level_key, chosen)
         if budgets is None:
             cost = port.loc["cost"]
             budgets = sorted(
-                {float(cost["p50"]), float(cost["p80"]), float(cost["p90"])}
+                {float(cost[k]) for k in cost_keys}
                 | (
                     {float(self.compiled.budget_total)}
                     if self.compiled.budget_total is not None
@@ -270,7 +291,7 @@ class Forecast:
             )
         if dates is None:
             fin = port.loc["finish"]
-            dates = [fin[f"p{p}"] for p in (50, 85, 95) if not pd.isna(fin[f"p{p}"])]
+            dates = [fin[k] for k in date_keys if not pd.isna(fin[k])]
         return money.joint_confidence(self.compiled, self.raw, list(budgets), list(dates))
 
     @property
@@ -279,13 +300,13 @@ class Forecast:
 
         row: dict[str, Any] = {"metric": "finish"}
         for k, v in self.portfolio_finish().items():
-            if k in _DATE_COLUMNS:
+            if k in self.date_columns:
                 row[k] = pd.Timestamp(v) if not np.isnat(v) else pd.NaT
             else:
                 row[k] = v
         rows = [row]
         if self.raw.money is not None:
-            for name, stats in money.portfolio_money(self.raw).items():
+            for name, stats in money.portfolio_money(self.raw, self.percentiles).items():
                 rows.append({"metric": name, **stats})
         return pd.DataFrame(rows).set_index("metric")
 
@@ -294,7 +315,7 @@ class Forecast:
         """The JSON document of docs/model.md §9 as plain Python objects."""
 
         def finish(cols: dict[str, Any], i: int) -> dict[str, str | None]:
-            return {k: _iso(cols[k][i]) for k in _DATE_COLUMNS}
+            return {k: _iso(cols[k][i]) for k in self.date_columns}
 
         feats = self.feature_columns()
         teams = self.team_columns()
@@ -329,7 +350,7 @@ class Forecast:
                 for i in range(len(teams["id"]))
             ],
             "portfolio": {
-                "finish": {k: _iso(port[k]) for k in _DATE_COLUMNS},
+                "finish": {k: _iso(port[k]) for k in self.date_columns},
                 "not_done_share": float(port["not_done_share"]),
             },
             "warnings": self.warnings,
@@ -358,7 +379,7 @@ class Forecast:
         for i, item in enumerate(doc["teams"]):
             item["cost"] = {
                 "mean": float(teams["cost_mean"][i]),
-                **{f"p{p}": float(teams[f"cost_p{p}"][i]) for p in (10, 50, 80, 90)},
+                **{level_key(p): float(teams[f"cost_{level_key(p)}"][i]) for p in self.cost_levels},
             }
         bands = self._month_bands
         per_team: dict[str, dict[str, dict[str, float]]] = {}
@@ -377,7 +398,7 @@ class Forecast:
             }
             for m, month in enumerate(self.compiled.month_labels)
         ]
-        pm = money.portfolio_money(self.raw)
+        pm = money.portfolio_money(self.raw, self.percentiles)
         budget = self.budget
         doc["portfolio"].update(
             {

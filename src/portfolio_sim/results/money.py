@@ -8,7 +8,7 @@ monthly totals come from the per-trial arrays the engine keeps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,8 +17,10 @@ from portfolio_sim.calendar import done_days_or
 from portfolio_sim.codes import BUDGET_RTOL
 from portfolio_sim.engines.output import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
 from portfolio_sim.results.percentiles import (
+    VALUE_PERCENTILES,
     hist_percentiles,
     inverted_cdf_ranks,
+    level_key,
     sample_percentiles,
     sortable,
 )
@@ -41,14 +43,16 @@ def _col(raw: EngineOutput, name: str) -> np.ndarray:
     return raw.money[:, MONEY_COLUMNS.index(name)]
 
 
-def team_cost_columns(compiled: CompiledScenario, raw: EngineOutput) -> dict[str, np.ndarray]:
-    """Per team people cost: cost_mean and cost_p10/p50/p80/p90 (exact, from finish
-    histograms), one value per team in ``compiled.team_ids`` order."""
+def team_cost_columns(
+    compiled: CompiledScenario, raw: EngineOutput, ps: Sequence[float] = COST_PS
+) -> dict[str, np.ndarray]:
+    """Per team people cost: cost_mean and cost_p10/p50/p80/p90 (or the levels ``ps``;
+    exact, from finish histograms), one value per team in ``compiled.team_ids`` order."""
     money = compiled.money
     cum = money.team_cost_cum
     h = compiled.horizon_days
     n_t = len(compiled.team_ids)
-    cols = {name: np.empty(n_t) for name in ("cost_mean", *(f"cost_p{p}" for p in COST_PS))}
+    cols = {name: np.empty(n_t) for name in ("cost_mean", *(f"cost_{level_key(p)}" for p in ps))}
     bins = np.arange(h + 1)
     for j in range(n_t):
         hist = raw.team_hist[j]
@@ -59,10 +63,10 @@ def team_cost_columns(compiled: CompiledScenario, raw: EngineOutput) -> dict[str
             cost_of_bin = np.zeros(h + 1)
         else:
             cost_of_bin = cum[j, np.minimum(bins + 1, h)]
-        pb = hist_percentiles(hist, COST_PS)
+        pb = hist_percentiles(hist, ps)
         cols["cost_mean"][j] = float(hist @ cost_of_bin / raw.trials)
-        for k, p in enumerate(COST_PS):
-            cols[f"cost_p{p}"][j] = float(cost_of_bin[pb[k]])
+        for k, p in enumerate(ps):
+            cols[f"cost_{level_key(p)}"][j] = float(cost_of_bin[pb[k]])
     return cols
 
 
@@ -314,21 +318,26 @@ def feature_value_columns(compiled: CompiledScenario, raw: EngineOutput) -> dict
     }
 
 
-def portfolio_money(raw: EngineOutput) -> dict[str, dict[str, float]]:
-    """Mean and percentiles of cost, NPV, value and capex per trial."""
+def portfolio_money(
+    raw: EngineOutput, levels: Sequence[float] | None = None
+) -> dict[str, dict[str, float]]:
+    """Mean and percentiles of cost, NPV, value and capex per trial: cost at
+    P10/P50/P80/P90 and the others at P10/P50/P90, or all at the user's ``levels``."""
     out: dict[str, dict[str, float]] = {}
+    cost_ps = COST_PS if levels is None else tuple(levels)
+    value_ps = VALUE_PERCENTILES if levels is None else tuple(levels)
     for name, ps in (
-        ("cost", (10, 50, 80, 90)),
-        ("npv", (10, 50, 90)),
-        ("value_pv", (10, 50, 90)),
-        ("cost_pv", (10, 50, 90)),
-        ("capex", (10, 50, 90)),
+        ("cost", cost_ps),
+        ("npv", value_ps),
+        ("value_pv", value_ps),
+        ("cost_pv", value_ps),
+        ("capex", value_ps),
     ):
         x = _col(raw, name)
         q = sample_percentiles(x, ps)
         out[name] = {
             "mean": float(x.mean()),
-            **{f"p{p}": float(v) for p, v in zip(ps, q, strict=True)},
+            **{level_key(p): float(v) for p, v in zip(ps, q, strict=True)},
         }
     cost_pv = _col(raw, "cost_pv")
     npv = _col(raw, "npv")

@@ -16,6 +16,42 @@ import numpy as np
 #: The percentiles every forecast reports.
 DATE_PERCENTILES: tuple[int, ...] = (10, 50, 85, 95)
 MONEY_PERCENTILES: tuple[int, ...] = (10, 50, 80, 90)
+#: The percentiles of NPV, value, discounted cost and capex by default.
+VALUE_PERCENTILES: tuple[int, ...] = (10, 50, 90)
+
+Level = int | float
+
+
+def level_key(p: float) -> str:
+    """The output key of percentile level ``p``: ``p80``; a decimal level ``97.5`` is
+    ``p97_5`` (snake_case, no dot)."""
+    f = float(p)
+    if f.is_integer():
+        return f"p{int(f)}"
+    return "p" + repr(f).replace(".", "_")
+
+
+def check_levels(levels: Sequence[float]) -> tuple[Level, ...]:
+    """User-chosen percentile levels, validated: numbers strictly between 0 and 100, at
+    least one, no duplicates, in increasing order. Whole numbers come back as ``int``
+    (so keys read ``p80``). Raises :class:`~portfolio_sim.errors.InputError`."""
+    from portfolio_sim.errors import InputError
+
+    if isinstance(levels, str | bytes) or not isinstance(levels, Sequence) or not levels:
+        raise InputError(f"percentiles must be a non-empty list of numbers, got {levels!r}")
+    out: list[Level] = []
+    for p in levels:
+        if isinstance(p, bool) or not isinstance(p, int | float) or not 0 < float(p) < 100:
+            raise InputError(f"percentile levels must be numbers in (0, 100), got {p!r}")
+        f = float(p)
+        out.append(int(f) if f.is_integer() else f)
+    if len(set(out)) != len(out):
+        raise InputError(f"percentile levels listed twice: {', '.join(map(str, out))}")
+    if out != sorted(out):
+        raise InputError(
+            f"percentile levels must be in increasing order, got {', '.join(map(str, out))}"
+        )
+    return tuple(out)
 
 
 def hist_percentiles(counts: np.ndarray, ps: Sequence[float]) -> np.ndarray:

@@ -33,16 +33,30 @@ def _on_time(p: Any, undecided: Any) -> str:
     return f"{_pct(p)} ({_pct(undecided)} undecided)"
 
 
+def _level_label(key: str) -> str:
+    """``p80`` -> ``P80``, ``p97_5`` -> ``P97.5``."""
+    return "P" + key[1:].replace("_", ".")
+
+
+def _date_keys(fc: Any) -> list[str]:
+    """The date columns the text shows: P50/P85/P95 by default, else every chosen level."""
+    return ["p50", "p85", "p95"] if fc.percentiles is None else list(fc.date_columns)
+
+
+def _keys(row: Any, default: tuple[str, ...], chosen: Any) -> list[str]:
+    """Percentile keys of a money row to show: ``default``, or every chosen level."""
+    return list(default) if chosen is None else [k for k in row.index if k.startswith("p")]
+
+
 def forecast_text(fc: Any) -> str:
     """A readable summary: headline, features and teams."""
     title = fc.scenario + (f" / variant {fc.variant}" if fc.variant else "")
     port = fc.portfolio.loc["finish"]
+    keys = _date_keys(fc)
     lines = [
         f"{title}: {fc.trials:,} trials, seed {fc.seed}, engine {fc.engine}",
         "",
-        "Portfolio done   P50 {}   P85 {}   P95 {}".format(
-            _date(port["p50"]), _date(port["p85"]), _date(port["p95"])
-        ),
+        "Portfolio done   " + "   ".join(f"{_level_label(k)} {_date(port[k])}" for k in keys),
     ]
     if port["not_done_share"] > 0:
         lines.append(f"Not done by the horizon in {_pct(port['not_done_share'])} of trials")
@@ -51,9 +65,7 @@ def forecast_text(fc: Any) -> str:
         {
             fmt.label("id"): feats["id"],
             fmt.label("team"): feats["team"],
-            fmt.label("p50"): feats["p50"].map(_date),
-            fmt.label("p85"): feats["p85"].map(_date),
-            fmt.label("p95"): feats["p95"].map(_date),
+            **{f"Done {_level_label(k)}": feats[k].map(_date) for k in keys},
             fmt.label("deadline"): feats["deadline"].map(lambda d: fmt.iso_date(d)),
             "On time": [
                 _on_time(p, u)
@@ -69,9 +81,7 @@ def forecast_text(fc: Any) -> str:
         {
             fmt.label("team"): teams["id"],
             fmt.label("kind"): teams["kind"],
-            fmt.label("p50"): teams["p50"].map(_date),
-            fmt.label("p85"): teams["p85"].map(_date),
-            fmt.label("p95"): teams["p95"].map(_date),
+            **{f"Done {_level_label(k)}": teams[k].map(_date) for k in keys},
             fmt.label("utilization"): teams["utilization"].map(_pct),
         }
     )
@@ -91,13 +101,17 @@ def money_text(fc: Any) -> str:
     port = fc.portfolio
     cost, npv, value = port.loc["cost"], port.loc["npv"], port.loc["value_pv"]
     budget = fc.budget
+    chosen = fc.percentiles
+    cost_keys = _keys(cost.dropna(), ("p10", "p50", "p80", "p90"), chosen)
+    npv_keys = _keys(npv.dropna(), ("p10", "p50", "p90"), chosen)
+    mid = "p50" if chosen is None else npv_keys[(len(npv_keys) - 1) // 2]
+    lo_hi = ("p10", "p90") if chosen is None else (npv_keys[0], npv_keys[-1])
+
+    def levels(row: Any, ks: list[str]) -> str:
+        return "   ".join(f"{_level_label(k)} {_m(row[k], cur)}" for k in ks)
+
     lines = [
-        "Cost             P10 {}   P50 {}   P80 {}   P90 {}".format(
-            _m(cost["p10"], cur),
-            _m(cost["p50"], cur),
-            _m(cost["p80"], cur),
-            _m(cost["p90"], cur),
-        ),
+        "Cost             " + levels(cost, cost_keys),
         "Contingency      P80-P50 {}   P90-P50 {}".format(
             _m(budget["contingency"]["p80_minus_p50"], cur),
             _m(budget["contingency"]["p90_minus_p50"], cur),
@@ -122,16 +136,10 @@ def money_text(fc: Any) -> str:
             )
         )
     lines += [
-        "Capex            P50 {}".format(_m(port.loc["capex"]["p50"], cur)),
-        "Value (PV)       mean {}   P10 {}   P90 {}".format(
-            _m(value["mean"], cur), _m(value["p10"], cur), _m(value["p90"], cur)
-        ),
-        "NPV              mean {}   P10 {}   P50 {}   P90 {}   chance NPV > 0 {}".format(
-            _m(npv["mean"], cur),
-            _m(npv["p10"], cur),
-            _m(npv["p50"], cur),
-            _m(npv["p90"], cur),
-            _pct(npv["positive_probability"]),
+        "Capex            " + levels(port.loc["capex"], [mid]),
+        "Value (PV)       mean {}   {}".format(_m(value["mean"], cur), levels(value, list(lo_hi))),
+        "NPV              mean {}   {}   chance NPV > 0 {}".format(
+            _m(npv["mean"], cur), levels(npv, npv_keys), _pct(npv["positive_probability"])
         ),
     ]
     months = fc.months
