@@ -56,7 +56,7 @@ def resolve_scenario(
 def report_levels(
     scn: Scenario, percentiles: Sequence[float] | Literal["default"] | None
 ) -> tuple[Level, ...] | None:
-    """The percentile levels to report (docs/model.md §0.1), validated: ``percentiles``
+    """The percentile levels to report (docs/model.md §0.4), validated: ``percentiles``
     when given (the API's argument, the CLI's ``--percentiles``), else the scenario's
     ``report.percentiles``, else None (the built-in levels of each output). The string
     ``"default"`` asks for the built-in levels whatever the file says: what the decision

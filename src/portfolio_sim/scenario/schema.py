@@ -333,7 +333,7 @@ class VariantChange(_Model):
 
 
 class Report(_Model):
-    """How outputs report the forecast (docs/model.md §0.1); changes no number."""
+    """How outputs report the forecast (docs/model.md §0.4); changes no number."""
 
     #: Percentile levels of dates, cost and value in every output when the user gives
     #: none (``--percentiles``, ``percentiles=``): numbers strictly between 0 and 100,

@@ -10,7 +10,7 @@ A change is one of:
     plain keys (``budget.total``, ``discount_rate``) or list indexes
     (``teams.web.changes.0.members``). Missing mappings on the way are created, so
     ``budget.total`` works on a scenario without a budget. The ``report`` block
-    (docs/model.md §0.1) is not the model: a variant cannot set it, so the base and every
+    (docs/model.md §0.4) is not the model: a variant cannot set it, so the base and every
     variant are reported at the same percentile levels (``compare`` shows them side by
     side).
 ``add: {teams|features|risks: [entity, ...]}``
