@@ -333,7 +333,7 @@ def _features_table(cmp: Any) -> str:
     for p in cmp.levels.dates:
         k = level_key(p)
         dates[f"Done {_p(p)}"] = f[k].map(date_text)
-        dates[f"Δ Done {_p(p)}"] = f[f"{k}_delta_days"].map(_days)
+        dates[f"Δ {_p(p)}"] = f[f"{k}_delta_days"].map(_days)
     out = pd.DataFrame(
         {
             "Feature": f["id"],
