@@ -166,7 +166,7 @@ def _verify(
             "cost_p80": fixed,
         }
     drop = [f.id for f in scn.features if f.id not in set(funded)]
-    fc = forecast(without(scn, drop), trials=trials, seed=seed)
+    fc = forecast(without(scn, drop), trials=trials, seed=seed, percentiles="default")
     port = portfolio_numbers(fc)
     npv = port["npv"]
     return {
@@ -204,7 +204,7 @@ def select(
     scn, _ = resolve_scenario(scenario, variant)
     if budget is None and scn.budget is not None:
         budget = scn.budget.total
-    fc = forecast(scn, trials=trials, seed=seed)
+    fc = forecast(scn, trials=trials, seed=seed, percentiles="default")
     items, fixed = estimate_columns(scn, fc)
     ids = list(items["id"])
     index = {fid: i for i, fid in enumerate(ids)}

@@ -332,6 +332,31 @@ class VariantChange(_Model):
         return self
 
 
+class Report(_Model):
+    """How outputs report the forecast (docs/model.md §0.4); changes no number."""
+
+    #: Percentile levels of dates, cost and value in every output when the user gives
+    #: none (``--percentiles``, ``percentiles=``): numbers strictly between 0 and 100,
+    #: increasing, each once. None: each output's built-in levels.
+    percentiles: list[Annotated[float, Field(gt=0, lt=100)]] | None = Field(
+        default=None, min_length=1
+    )
+
+    @field_validator("percentiles")
+    @classmethod
+    def _increasing(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return value
+        for a, b in zip(value, value[1:], strict=False):
+            if b == a:
+                raise ValueError(f"level {b:g} is listed twice")
+            if b < a:
+                raise ValueError(
+                    f"levels must be in increasing order ({b:g} after {a:g}), e.g. [50, 80, 90]"
+                )
+        return value
+
+
 class Scenario(_Model):
     """A validated portfolio scenario."""
 
@@ -346,6 +371,7 @@ class Scenario(_Model):
     features: list[Feature] = Field(min_length=1)
     risks: list[Risk] = Field(default_factory=list)
     variants: dict[str, list[VariantChange]] = Field(default_factory=dict)
+    report: Report | None = None
     #: Which variant this is (None for the base); set by variants.apply_variant, never read
     #: from files (the loader rejects it) and absent from the JSON Schema.
     variant: SkipJsonSchema[str | None] = Field(default=None, exclude=True)
