@@ -271,6 +271,9 @@ class Feature(_Model):
     value: Value | None = None
     deadline_penalty: float = Field(default=0, ge=0, le=MAX_AMOUNT)
     capitalizable: bool = False
+    #: Regulatory or contractual work: ``select`` always funds it and its dependency
+    #: closure (docs/model.md §6.10). Forecasts ignore it.
+    mandatory: bool = False
 
     @model_validator(mode="after")
     def _one_size(self) -> Feature:
