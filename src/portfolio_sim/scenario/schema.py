@@ -221,6 +221,20 @@ class Budget(_Model):
         return value
 
 
+class Availability(_Model):
+    """A share of a team's capacity over an inclusive date range (docs/model.md §2.8)."""
+
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    share: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Availability:
+        if self.to < self.from_:
+            raise ValueError(f"range ends ({self.to}) before it starts ({self.from_})")
+        return self
+
+
 class StaffingChange(_Model):
     on: dt.date
     members: float = Field(ge=0, le=MAX_MEMBERS)
@@ -236,6 +250,31 @@ class Team(_Model):
     changes: list[StaffingChange] = Field(default_factory=list)
     throughput: Throughput | None = None
     release: Literal["done", "horizon"] = "done"
+    #: Team calendar (docs/model.md §2.8): days off for this team only, and ranges at a
+    #: share of its capacity. Effort teams only.
+    holidays: list[Holiday] = Field(default_factory=list)
+    availability: list[Availability] = Field(default_factory=list)
+
+    @field_validator("holidays", "availability")
+    @classmethod
+    def _effort_only(cls, value: list[Any], info: ValidationInfo) -> list[Any]:
+        if value and info.data.get("throughput") is not None:
+            raise ValueError(
+                f"{info.field_name} apply to effort teams only: a throughput team's history "
+                "already reflects its absences (scale its throughput in a variant instead)"
+            )
+        return value
+
+    @field_validator("availability")
+    @classmethod
+    def _no_overlap(cls, value: list[Availability]) -> list[Availability]:
+        ranges = sorted(value, key=lambda a: a.from_)
+        for a, b in zip(ranges, ranges[1:], strict=False):
+            if b.from_ <= a.to:
+                raise ValueError(
+                    f"ranges {a.from_}..{a.to} and {b.from_}..{b.to} overlap (a day has one share)"
+                )
+        return value
 
     @property
     def kind(self) -> Literal["effort", "throughput"]:
