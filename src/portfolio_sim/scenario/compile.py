@@ -356,7 +356,9 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
         team_feat_ptr=tf_ptr,
         team_feat_idx=tf_idx,
         feat_team=np.array([team_index[f.team] for f in scn.features], dtype=np.int64),
-        feat_items=np.array([f.items is not None for f in scn.features], dtype=np.bool_),
+        feat_items=np.array(
+            [scn.team(f.team).kind == "throughput" for f in scn.features], dtype=np.bool_
+        ),
         feat_size=feat_size,
         feat_growth=feat_growth,
         feat_cost=feat_cost,

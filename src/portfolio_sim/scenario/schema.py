@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     Tag,
     ValidationInfo,
     field_validator,
@@ -305,6 +306,10 @@ class Feature(_Model):
     deadline: dt.date | None = None
     effort: Distribution | None = None
     items: Distribution | None = None
+    #: Relative size (docs/model.md §3.8): a name of the scenario's ``sizes`` table, or a
+    #: story-point count scaled by ``points.per_point``. Resolved by the scenario.
+    size_name: str | None = Field(default=None, alias="size", min_length=1)
+    points: float | None = Field(default=None, gt=0, le=MAX_AMOUNT)
     growth: Distribution | None = None
     cost: Distribution | None = None
     value: Value | None = None
@@ -314,16 +319,38 @@ class Feature(_Model):
     #: closure (docs/model.md §6.10). Forecasts ignore it.
     mandatory: bool = False
 
+    _resolved: Distribution | None = PrivateAttr(default=None)
+
     @model_validator(mode="after")
     def _one_size(self) -> Feature:
-        if (self.effort is None) == (self.items is None):
-            raise ValueError("a feature needs exactly one size: effort (person-days) or items")
+        given = [
+            k
+            for k, v in (
+                ("effort", self.effort),
+                ("items", self.items),
+                ("size", self.size_name),
+                ("points", self.points),
+            )
+            if v is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "a feature needs exactly one size: effort (person-days), items, size (a "
+                "name of the sizes table) or points"
+                + (f" (got {' and '.join(given)})" if given else "")
+            )
         return self
 
     @property
     def size(self) -> Distribution:
+        """The feature's estimate: ``effort`` or ``items`` as written, or the
+        distribution its ``size`` / ``points`` stands for (docs/model.md §3.8)."""
         size = self.effort if self.effort is not None else self.items
-        assert size is not None
+        if size is None:
+            size = self._resolved
+        if size is None:
+            what = f"size {self.size_name!r}" if self.size_name else f"points {self.points:g}"
+            raise ValueError(f"feature {self.id!r}: {what} is not in the scenario's table")
         return size
 
 
@@ -356,6 +383,12 @@ class Risk(_Model):
         return dist
 
 
+class Points(_Model):
+    """Story points (docs/model.md §3.8): ``points: n`` stands for n x ``per_point``."""
+
+    per_point: Distribution
+
+
 EntityKind = Literal["teams", "features", "risks"]
 
 
@@ -386,6 +419,9 @@ class Scenario(_Model):
     budget: Budget | None = None
     teams: list[Team] = Field(min_length=1)
     features: list[Feature] = Field(min_length=1)
+    #: Relative sizing tables (docs/model.md §3.8), in the unit of the features' teams.
+    sizes: dict[str, Distribution] = Field(default_factory=dict)
+    points: Points | None = None
     risks: list[Risk] = Field(default_factory=list)
     variants: dict[str, list[VariantChange]] = Field(default_factory=dict)
     #: Which variant this is (None for the base); set by variants.apply_variant, never read
@@ -401,6 +437,20 @@ class Scenario(_Model):
             return self.start.replace(year=self.start.year + 5)
         except ValueError:  # 29 February
             return self.start.replace(year=self.start.year + 5, day=28)
+
+    @model_validator(mode="after")
+    def _resolve_sizes(self) -> Scenario:
+        """Resolve ``size`` and ``points`` into distributions (docs/model.md §3.8); an
+        unknown name or a missing table is left unresolved and reported by
+        :mod:`.checks` with the feature's path."""
+        from portfolio_sim.scenario.sizing import resolve
+
+        for f in self.features:
+            try:
+                f._resolved = resolve(f, self.sizes, self.points)
+            except (KeyError, ValueError):
+                f._resolved = None
+        return self
 
     @field_validator("horizon")
     @classmethod
