@@ -34,7 +34,7 @@ import numpy as np
 
 from portfolio_sim.calendar import DEFAULT_WORKDAYS, weekmask_of
 from portfolio_sim.errors import InputError
-from portfolio_sim.history.calibrate import SkippedRow, _read_rows, find_columns, parse_date
+from portfolio_sim.history.calibrate import SkippedRow, find_columns, parse_date, read_rows
 from portfolio_sim.results.percentiles import sample_percentiles
 
 #: Fewest items a size needs to be fitted.
@@ -110,7 +110,7 @@ def fit_sizes(
         InputError: unreadable file, or the size, done or start column missing.
     """
     path = Path(history)
-    header, rows = _read_rows(path)
+    header, rows = read_rows(path)
     cols = find_columns(header, {"done": done_column, "started": started_column})
     norm = [h.strip().lower() for h in header]
     missing = [r for r in ("done", "started") if r not in cols]
