@@ -173,6 +173,11 @@ def test_deadline_objective_and_its_exact_probability():
     assert result.recommended == {"b": 1}
     assert (result.effect["before"], result.effect["after"]) == (0.0, 1.0)
     assert (result.effect["ci_low"], result.effect["ci_high"]) == (1.0, 1.0)
+    # done on day 29 = Fri 2027-02-12 before, day 17 = Wed 2027-01-27 after
+    assert (result.effect["feature_p85_before"], result.effect["feature_p85_after"]) == (
+        "2027-02-12",
+        "2027-01-27",
+    )
 
 
 def test_with_hires_keeps_the_people_through_later_changes():

@@ -180,6 +180,8 @@ class Evaluation:
     cost_mean: float
     p85_day: int
     detail: dict[str, Any] | None = None
+    #: deadline:F only: F's P85 done day (h = after the horizon).
+    feature_p85_day: int = -1
 
 
 class Evaluator:
@@ -244,6 +246,8 @@ def _evaluate(fc: Any, hires: tuple[int, ...], obj: Objective, detail: bool) -> 
         vec = (ok & (day <= c.feat_deadline_day[f])).astype(np.float64)
         value, tie = float(vec.mean()), float(np.where(ok, done, float(h)).mean())
     ev = Evaluation(hires, value, tie, vec, float(npv.mean()), float(cost.mean()), p85)
+    if obj.kind == "deadline":
+        ev.feature_p85_day = int(np.percentile(day, 85, method="inverted_cdf"))
     if detail:
         ev.detail = _detail(fc)
     return ev

@@ -27,6 +27,7 @@ import numpy as np
 
 from portfolio_sim import formatting as fmt
 from portfolio_sim.calendar import WorkCalendar
+from portfolio_sim.results.staff_text import explain, plan_text, table_text, teams_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,10 +119,10 @@ class Staffing:
         """The recommendation, its effect, what moved, runners-up and the curve."""
         kind = self.objective.split(":")[0]
         cur = self.currency
-        plan = _plan_text(self.recommended)
+        plan = plan_text(self.recommended)
         lines = [
             f"Where {self.add} new {'person' if self.add == 1 else 'people'} should go "
-            f"(objective {self.objective}; joining {self.on}, ramp {_num(self.ramp_days)} "
+            f"(objective {self.objective}; joining {self.on}, ramp {self.ramp_days:g} "
             f"working days; {self.trials:,} trials, seed {self.seed}; "
             f"{self.search['mode']} search over {self.search['assignments']:,} "
             f"assignments, {self.search['evaluated']:,} forecasts):",
@@ -130,11 +131,11 @@ class Staffing:
         ]
         lines += [f"  {line}" for line in self.explanation]
         lines += ["", "Best assignments:"]
-        lines.append(_table(self.candidates, kind, cur, first="rank"))
+        lines.append(table_text(self.candidates, kind, cur, first="rank"))
         lines += ["", "Marginal value of each hire (greedy, one at a time):"]
-        lines.append(_table(self.curve, kind, cur, first="hires"))
+        lines.append(table_text(self.curve, kind, cur, first="hires"))
         lines += ["", "Teams, current plan -> recommendation:"]
-        lines.append(_teams_text(self.teams))
+        lines.append(teams_text(self.teams))
         return "\n".join(lines)
 
 
@@ -178,7 +179,7 @@ def staffing_result(
 
     def row(ev: Any) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "assignment": _plan_text(dict(zip(teams, ev.hires, strict=True))),
+            "assignment": plan_text(dict(zip(teams, ev.hires, strict=True))),
             "gain": gain(ev),
             "finish_p85": date(ev.p85_day),
             "finish_p85_gain_days": int(base.p85_day - ev.p85_day),
@@ -235,6 +236,11 @@ def staffing_result(
         "cost_delta": recommended.cost_mean - base.cost_mean,
         "npv_gain": recommended.npv_mean - base.npv_mean,
     }
+    if kind == "deadline":
+        feature = scenario.feature(objective.partition(":")[2])
+        effect["deadline"] = feature.deadline.isoformat()
+        effect["feature_p85_before"] = _iso(date(base.feature_p85_day))
+        effect["feature_p85_after"] = _iso(date(recommended.feature_p85_day))
     currency = str(scenario.currency)
     teams_df = _frame(team_rows)
     explanation = explain(kind, objective, effect, teams_df, rec_plan, add, currency)
@@ -266,119 +272,15 @@ def staffing_result(
     )
 
 
+def _iso(d: Any) -> str | None:
+    return None if np.isnat(d) else str(d)
+
+
 def _objective_value(kind: str, ev: Any, date: Any) -> Any:
-    if kind == "p85":
-        d = date(ev.p85_day)
-        return None if np.isnat(d) else str(d)
-    return float(ev.value)
-
-
-def explain(
-    kind: str,
-    objective: str,
-    effect: dict[str, Any],
-    teams: pd.DataFrame,
-    plan: dict[str, int],
-    add: int,
-    currency: str,
-) -> list[str]:
-    """ "What moved", in words: the objective's change with its interval, the team that
-    sets the finish, each hired team's chain share and P85, and a team that finishes last
-    but is freed by hires upstream."""
-    lo, hi, g = effect["ci_low"], effect["ci_high"], effect["gain"]
-    before = effect["before"] if effect["before"] is not None else "after the horizon"
-    after = effect["after"] if effect["after"] is not None else "after the horizon"
-    if kind == "p85":
-        lines = [
-            f"Portfolio P85 done moves from {before} to {after}: {_days(g)} "
-            f"(95 % CI {_days(lo, signed=True)} to {_days(hi, signed=True)} working days "
-            "earlier, paired bootstrap)."
-        ]
-    elif kind == "npv":
-        lines = [
-            f"Mean NPV moves from {fmt.money(before, currency)} to "
-            f"{fmt.money(after, currency)}: {fmt.signed_money(g, currency)} (95 % CI "
-            f"{fmt.signed_money(lo, currency)} to {fmt.signed_money(hi, currency)}, paired)."
-        ]
-    else:
-        feature = objective.partition(":")[2]
-        lines = [
-            f"Chance that {feature} meets its deadline moves from {fmt.pct(before)} to "
-            f"{fmt.pct(after)}: {_signed_pct(g)} (95 % CI {_signed_pct(lo)} to "
-            f"{_signed_pct(hi)}, paired)."
-        ]
-    lines.append(
-        f"The hires change mean cost by {fmt.signed_money(effect['cost_delta'], currency)} "
-        f"and mean NPV by {fmt.signed_money(effect['npv_gain'], currency)}."
-    )
-    if g <= 0:
-        lines.append(
-            f"No assignment of {add} found improves {objective}: the best one is shown, "
-            "but it does not pay to hire for this objective."
-        )
-    rows = {r.team: r for r in teams.itertuples(index=False) if r.has_features}
-    last = max(rows.values(), key=lambda r: r.last_share_before)
-    lines.append(
-        f"{last.team} finishes last in {fmt.pct(last.last_share_before)} of trials in the "
-        f"current plan (its P85 {fmt.iso_date(last.finish_p85_before, 'after horizon')})."
-    )
-    for team, k in plan.items():
-        if not k:
-            continue
-        r = rows[team]
-        lines.append(
-            f"{team} (+{k}): on the chain that sets the finish in "
-            f"{fmt.pct(r.critical_share_before)} of trials; its P85 moves from "
-            f"{fmt.iso_date(r.finish_p85_before, 'after horizon')} to "
-            f"{fmt.iso_date(r.finish_p85_after, 'after horizon')}."
-        )
-    moved_last = not plan.get(last.team) and _earlier(last.finish_p85_after, last.finish_p85_before)
-    if moved_last:
-        upstream = ", ".join(t for t, k in plan.items() if k)
-        lines.append(
-            f"{last.team} gets no one but waits on {upstream}: its P85 moves from "
-            f"{fmt.iso_date(last.finish_p85_before)} to {fmt.iso_date(last.finish_p85_after)} "
-            "without a hire of its own."
-        )
-    new_last = max(rows.values(), key=lambda r: r.last_share_after)
-    if new_last.team != last.team:
-        lines.append(
-            f"After the hires {new_last.team} finishes last most often "
-            f"({fmt.pct(new_last.last_share_after)} of trials)."
-        )
-    return lines
+    return _iso(date(ev.p85_day)) if kind == "p85" else float(ev.value)
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-def _earlier(a: Any, b: Any) -> bool:
-    try:
-        return bool(np.datetime64(a, "D") < np.datetime64(b, "D"))
-    except (TypeError, ValueError):
-        return False
-
-
-def _plan_text(plan: dict[str, int]) -> str:
-    parts = [f"{t} +{k}" for t, k in plan.items() if k]
-    return ", ".join(parts) or "(no one)"
-
-
-def _num(x: float) -> str:
-    return f"{x:g}"
-
-
-def _days(x: float, signed: bool = False) -> str:
-    v = int(round(x))
-    if signed:
-        return f"{v:+d}"
-    if v == 0:
-        return "no change"
-    return f"{abs(v)} working day{'s' if abs(v) != 1 else ''} {'earlier' if v > 0 else 'later'}"
-
-
-def _signed_pct(x: float) -> str:
-    return ("-" if x < 0 else "+") + fmt.pct(abs(x))
 
 
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -421,87 +323,4 @@ def _isnat(v: Any) -> bool:
         return False
 
 
-def _table(df: pd.DataFrame, kind: str, currency: str, first: str) -> str:
-    """A terminal table of candidates or the curve, formatted by column."""
-    import pandas as pd
-
-    cols = [first, "assignment"]
-    if first == "hires":
-        cols.append("team_added")
-    if kind == "p85":
-        cols += ["finish_p85", "finish_p85_gain_days"]
-    elif kind == "deadline":
-        cols += ["deadline_probability", "gain"]
-    else:
-        cols += ["npv_mean", "npv_gain"]
-    if first == "hires":
-        cols.append("marginal_gain")
-    cols += ["cost_delta"] + (["npv_gain"] if kind != "npv" else [])
-    heads = {
-        "rank": "Rank",
-        "hires": "Hires",
-        "assignment": "Assignment",
-        "team_added": "Last hire to",
-        "finish_p85": "Portfolio P85",
-        "finish_p85_gain_days": "Days earlier",
-        "deadline_probability": "P(deadline met)",
-        "gain": "Gain",
-        "npv_mean": "Mean NPV",
-        "npv_gain": "NPV gain",
-        "marginal_gain": "This hire's gain",
-        "cost_delta": "Extra cost",
-    }
-
-    def cell(col: str, v: Any) -> str:
-        if col in ("finish_p85",):
-            return fmt.iso_date(v, "after horizon")
-        if col in ("npv_mean",):
-            return fmt.money(v, currency)
-        if col in ("npv_gain", "cost_delta") or (
-            col in ("gain", "marginal_gain") and kind == "npv"
-        ):
-            return fmt.signed_money(v, currency)
-        if col == "deadline_probability":
-            return fmt.pct(v)
-        if col in ("gain", "marginal_gain") and kind == "deadline":
-            return _signed_pct(v)
-        if col in ("finish_p85_gain_days", "marginal_gain"):
-            return f"{int(round(v)):+d}"
-        return str(v)
-
-    shown = pd.DataFrame({heads[c]: [cell(c, v) for v in df[c].tolist()] for c in cols})
-    return str(shown.to_string(index=False))
-
-
-def _team_date(v: Any, has: bool) -> str:
-    return fmt.iso_date(v, "after horizon") if has else "(no features)"
-
-
-def _teams_text(df: pd.DataFrame) -> str:
-    import pandas as pd
-
-    has = df["has_features"].tolist()
-    before, after = df["finish_p85_before"].tolist(), df["finish_p85_after"].tolist()
-
-    shown = pd.DataFrame(
-        {
-            "Team": df["team"],
-            "Hires": [f"+{k}" if k else "" for k in df["hires"]],
-            "P85 before": [_team_date(v, ok) for v, ok in zip(before, has, strict=True)],
-            "P85 after": [_team_date(v, ok) for v, ok in zip(after, has, strict=True)],
-            "Finishes last": [
-                f"{fmt.pct(a)} -> {fmt.pct(b)}"
-                for a, b in zip(df["last_share_before"], df["last_share_after"], strict=True)
-            ],
-            "On critical chain": [
-                f"{fmt.pct(a)} -> {fmt.pct(b)}"
-                for a, b in zip(
-                    df["critical_share_before"], df["critical_share_after"], strict=True
-                )
-            ],
-        }
-    )
-    return str(shown.to_string(index=False))
-
-
-__all__ = ["Staffing", "explain", "staffing_result"]
+__all__ = ["Staffing", "staffing_result"]
