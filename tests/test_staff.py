@@ -234,3 +234,29 @@ def test_bad_arguments_are_input_errors():
     only_tp.features = [f for f in only_tp.features if f.team == "tp"]
     with pytest.raises(InputError, match="no effort team"):
         staff(only_tp, add=1, trials=5)
+
+
+def test_marginal_curve_by_hand():
+    # Ramp 10 (docs/model.md §2.6): with k hires in a, capacity is 1 + k t/10 over days
+    # 0-10 (10 + 5k person-days), then 1 + k a day. small (team b) is done on day 29.
+    #   k = 1: 15 by t = 10, 85 / 2 = 42.5 more: t = 52.5, day 52: gain 99 - 52 = 47
+    #   k = 2: 20 by t = 10, 80 / 3: t = 36.67, day 36: gain 63
+    #   k = 3: 25 by t = 10, 75 / 4 = 18.75: t = 28.75, day 28; b now ends last (day 29):
+    #          the portfolio is done on day 29, gain 70
+    #   4th: in b small ends t = 17.5 (day 17), the portfolio on a's day 28: gain 71; in a
+    #          (30 by t = 10, 70 / 5: t = 24, day 23) b still ends on day 29: gain 70.
+    result = staff(scenario(TWO_TEAMS), add=4, trials=5, ramp_days=10)
+    assert list(result.curve["gain"]) == [0, 47, 63, 70, 71]
+    assert list(result.curve["marginal_gain"]) == [0, 47, 16, 7, 1]
+    assert list(result.curve["team_added"]) == ["", "a", "a", "a", "b"]
+    assert result.recommended == {"a": 3, "b": 1}
+
+
+def test_the_curve_says_when_further_hires_stop_paying():
+    # At most one per team: hire 1 in a (gain 47), hire 2 in b changes nothing.
+    result = staff(scenario(TWO_TEAMS), add=2, max_per_team=1, trials=5, ramp_days=10)
+    assert list(result.curve["gain"]) == [0, 47, 47]
+    assert (
+        "Marginal curve: hire 1 is the last one that improves p85; hires 2 to 2, placed one "
+        "at a time, add nothing to it." in result.explanation
+    )

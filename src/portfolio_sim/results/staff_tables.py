@@ -243,7 +243,8 @@ def staffing_result(
         effect["feature_p85_after"] = _iso(date(recommended.feature_p85_day))
     currency = str(scenario.currency)
     teams_df = _frame(team_rows)
-    explanation = explain(kind, objective, effect, teams_df, rec_plan, add, currency)
+    gains = [float(r["gain"]) for r in curve_rows]
+    explanation = explain(kind, objective, effect, teams_df, rec_plan, add, currency, gains)
     return Staffing(
         recommended={t: int(k) for t, k in rec_plan.items() if k},
         effect=effect,

@@ -23,10 +23,12 @@ def explain(
     plan: dict[str, int],
     add: int,
     currency: str,
+    curve_gains: list[float] | None = None,
 ) -> list[str]:
     """ "What moved", in words: the objective's change with its interval, the team that
-    sets the finish, each hired team's chain share and P85, and a team that finishes last
-    but is freed by hires upstream."""
+    sets the finish, each hired team's chain share and P85, a team that finishes last
+    but is freed by hires upstream, and where the marginal curve (``curve_gains``: the
+    gain after 0..N greedy hires) stops improving."""
     lo, hi, g = effect["ci_low"], effect["ci_high"], effect["gain"]
     before = effect["before"] if effect["before"] is not None else "after the horizon"
     after = effect["after"] if effect["after"] is not None else "after the horizon"
@@ -94,6 +96,15 @@ def explain(
             f"After the hires {new_last.team} finishes last most often "
             f"({fmt.pct(new_last.last_share_after)} of trials)."
         )
+    if curve_gains and len(curve_gains) > 1:
+        best = max(curve_gains)
+        k = curve_gains.index(best)
+        if 0 < k < add:
+            later = "lower it" if curve_gains[-1] < best else "add nothing to it"
+            lines.append(
+                f"Marginal curve: hire {k} is the last one that improves {objective}; "
+                f"hires {k + 1} to {add}, placed one at a time, {later}."
+            )
     return lines
 
 
