@@ -199,7 +199,7 @@ class MonthStream:
         """Room in each window for the values kept plus those the next ``n_next``
         trials may add: twice the window's expected share (its width in ranks over
         ``basis`` trials) plus slack. Values equal to a bound are counted, not stored."""
-        kept = [self.pool[o : o + min(m, c)] for o, m, c in zip(self.off, self.n_in, self.cap)]
+        kept = [self.pool[o : o + min(m, c)] for o, m, c in zip(self.off, self.n_in, self.cap, strict=True)]
         caps = np.empty(len(kept), dtype=np.int64)
         for w, values in enumerate(kept):
             if self.lo[w] == self.hi[w]:
