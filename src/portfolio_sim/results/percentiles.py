@@ -92,7 +92,16 @@ def sortable(values: np.ndarray) -> bool:
     """True when sorting ``values`` and taking :func:`inverted_cdf_ranks` gives exactly
     what ``np.percentile`` gives: no NaN or infinity (numpy has its own rules for them)
     and no -0.0 (which of two equal zeros numpy picks is not defined)."""
-    return bool(np.isfinite(values).all()) and not bool((np.signbit(values) & (values == 0)).any())
+    values = np.asarray(values)
+    if values.size == 0:
+        return True
+    # min and max carry any NaN and show any infinity: two passes without temporaries
+    lo, hi = values.min(), values.max()
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return False
+    if lo > 0 or hi < 0:
+        return True  # no zero at all
+    return not bool(np.signbit(values[values == 0]).any())
 
 
 def sample_percentiles(values: np.ndarray, ps: Sequence[float]) -> np.ndarray:
