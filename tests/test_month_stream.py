@@ -67,7 +67,9 @@ def test_stream_order_statistics_with_atoms_and_ties(
     cost[:, 3:] = np.round(rng.gamma(2.0, 500.0, (n, 3)), 2)
     capex = (cost * np.float32(0.25)).astype(np.float32)
     capex[:, 4] = 0.0
-    qcost = np.stack([cost[:, :3].astype(np.float64).sum(1), cost[:, 3:].astype(np.float64).sum(1)], 1)
+    qcost = np.stack(
+        [cost[:, :3].astype(np.float64).sum(1), cost[:, 3:].astype(np.float64).sum(1)], 1
+    )
     budgets = [1100.0, float(np.median(qcost[:, 1]))]
     first = max(batch, 2000)
     st = MonthStream.from_pilot(n, cost[:first], capex[:first], qcost[:first], budgets)
