@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from portfolio_sim.codes import N_MONEY
+from portfolio_sim.engines import month_stream
 from portfolio_sim.engines.output import EngineOutput
 from portfolio_sim.errors import ModelError
 from portfolio_sim.scenario.compile import CompiledScenario
@@ -141,7 +142,8 @@ def run_fast(
     no_keep = np.empty((0, n_f))
     first = 0
     while first < trials:
-        n = min(step, trials - first)
+        # streamed: batches grow from the pilot's size as the windows narrow
+        n = min(step if not stream else max(month_stream.PILOT, first), step, trials - first)
         sl = slice(first, first + n)
         ml = slice(0, n) if stream else sl
         batch_out = tallies._replace(
@@ -162,9 +164,7 @@ def run_fast(
             raise ModelError(f"{STALL} (trials {first}..{first + n - 1})") from None
         if stream:
             if streamed is None:
-                from portfolio_sim.engines.month_stream import MonthStream
-
-                streamed = MonthStream.from_pilot(
+                streamed = month_stream.MonthStream.from_pilot(
                     trials, month_cost[:n], month_capex[:n], quarter_cost[:n],
                     [amount for _, amount in quarters],
                 )  # fmt: skip

@@ -25,6 +25,7 @@ month arrays for that costs ``trials x months x 8`` bytes (384 MB at a million t
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -36,7 +37,9 @@ from portfolio_sim.codes import BUDGET_RTOL
 BAND_PS = (10, 50, 90)
 QUARTER_PS = (50, 80, 90)
 #: Half-width of a window in standard errors of the sample quantile.
-Z = 7.0
+Z = 6.0
+#: Trials of the first batch that place the windows.
+PILOT = 1 << 14
 #: Minimum half-width of a window, in ranks.
 MIN_HALF = 64
 SERIES = ("cost", "capex", "opex", "cumulative")
@@ -46,6 +49,7 @@ PARALLEL_FROM = 1 << 16
 TILE = 2048
 
 
+@functools.lru_cache(maxsize=16)
 def order_ranks(n: int, ps: tuple[int, ...]) -> np.ndarray:
     """The 0-based order statistics that ``np.percentile(..., method="inverted_cdf")``
     returns for ``ps`` over ``n`` values (numpy's own rule, round-off included)."""
@@ -203,6 +207,7 @@ class MonthStream:
         self.over = np.zeros(self.n_q, dtype=np.int64)
         self.bad = np.zeros(2, dtype=np.bool_)
         self.seen = 0
+        self.basis = 1  # the trials the windows were last placed from
         self.next_narrow = 0
 
     @classmethod
@@ -215,7 +220,9 @@ class MonthStream:
         quarter_budgets: list[float],
     ) -> MonthStream:
         """Windows placed from the first batch (rows of ``cost``/``capex``/``qcost``)."""
-        n0, n_m = cost.shape
+        n0 = min(cost.shape[0], PILOT)
+        cost, capex, qcost = cost[:n0], capex[:n0], qcost[:n0]
+        n_m = cost.shape[1]
         st = cls(trials, n_m, quarter_budgets)
         # one column at a time: no pilot x months float64 arrays
         running = np.zeros(n0)
@@ -231,7 +238,7 @@ class MonthStream:
             st._place(3 * n_m + col, running.copy(), n0)
         for q in range(st.n_q):
             st._place(4 * n_m + q, np.array(qcost[:, q], dtype=np.float64), n0)
-        st._reserve(n0, n0)
+        st.basis = n0
         st.next_narrow = 2 * n0
         return st
 
@@ -276,6 +283,7 @@ class MonthStream:
         """Move each window's bounds in towards its rank, as the trials seen allow,
         turning the values left outside into counts."""
         n = self.seen
+        self.basis = n
         for w in range(len(self.lo)):
             m = int(self.n_in[w])
             if m > self.cap[w] or self.lo[w] == self.hi[w]:
@@ -312,12 +320,13 @@ class MonthStream:
             self.n_in[w] = b - a
 
     def feed(self, cost: np.ndarray, capex: np.ndarray, qcost: np.ndarray) -> None:
-        """Add the next batch of trials (in trial order)."""
+        """Add the next batch of trials (in trial order). The windows narrow each time
+        the trials seen double, and each batch first gets room for what it may add."""
         n = cost.shape[0]
-        if self.seen and self.seen + n > self.next_narrow:
+        if self.seen >= self.next_narrow:
             self._narrow()
-            self._reserve(min(self.seen, self.trials - self.seen), self.seen)
             self.next_narrow = 2 * self.seen
+        self._reserve(n, self.basis)
         args = (cost, capex, qcost, self.qlimit)
         win = (self.k, self.lo, self.hi, self.below, self.above, self.eq_lo, self.eq_hi)
         win += (self.n_in, self.off, self.cap, self.pool)
