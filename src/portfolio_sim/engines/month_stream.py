@@ -328,8 +328,12 @@ class MonthStream:
             self.next_narrow = 2 * self.seen
         self._reserve(n, self.basis)
         args = (cost, capex, qcost, self.qlimit)
-        win = (self.k, self.lo, self.hi, self.below, self.above, self.eq_lo, self.eq_hi)
-        win += (self.n_in, self.off, self.cap, self.pool)
+        win = (self.k, self.lo, self.hi, self.below, self.above, self.eq_lo, self.eq_hi) + (
+            self.n_in,
+            self.off,
+            self.cap,
+            self.pool,
+        )
         state = (win, self.sums, self.over, self.bad)
         if self.threads < 2 or n * self.n_m < PARALLEL_FROM:
             _feed(*args, 0, *state)
