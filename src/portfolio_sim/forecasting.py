@@ -113,7 +113,9 @@ def forecast(
     The same scenario, trials and seed give identical numbers on every run, whatever
     the thread count or batching. ``engine="des"`` runs the SimPy reference model
     (slow; for checks and traces). ``keep_trials`` keeps per-trial arrays
-    (trials x features) on ``result.raw``. ``how_many_by`` (dates) adds the "how many
+    (trials x features, and trials x months of cost) on ``result.raw``; without it a
+    large fast run keeps only the per-trial money columns and finish times, and its
+    monthly numbers are computed as the trials run (the same numbers). ``how_many_by`` (dates) adds the "how many
     items by DATE" table of the throughput teams (:func:`portfolio_sim.history.how_many`,
     same trials and seed) as ``result.how_many``, which every output then carries.
     ``percentiles`` (e.g. ``(50, 80, 90)``: numbers in (0, 100), increasing, no

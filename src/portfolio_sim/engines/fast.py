@@ -11,12 +11,18 @@ from collections.abc import Callable
 import numpy as np
 
 from portfolio_sim.codes import N_MONEY
+from portfolio_sim.engines import month_stream
 from portfolio_sim.engines.output import EngineOutput
 from portfolio_sim.errors import ModelError
 from portfolio_sim.scenario.compile import CompiledScenario
 
 #: Trials per kernel call when a progress callback is given.
 BATCH = 1 << 16
+#: Runs of more than this many trials x months keep no per-trial month arrays: their
+#: monthly and quarterly statistics are computed batch by batch
+#: (:mod:`portfolio_sim.engines.month_stream`), in batches of :data:`STREAM_BATCH`.
+STREAM_FROM = 1 << 22
+STREAM_BATCH = 1 << 16
 
 
 def _run_parallel(kernel: Callable[..., None], workers: int, n: int, *args: object) -> None:
@@ -64,13 +70,18 @@ def run_fast(
     progress: Callable[[int, int], None] | None = None,
     batch: int | None = None,
     workers: int | None = None,
+    stream: bool | None = None,
 ) -> EngineOutput:
     """Run ``trials`` trials of ``compiled`` on the fast engine.
 
     ``keep_trials`` also returns per-trial done/start/size arrays [trials, F] (memory
-    trials x features: for tests, traces and small runs). ``progress(done, total)`` is
-    called after each batch. ``workers`` is the number of parallel blocks (default: the
-    Numba thread count); it never changes the result.
+    trials x features: for tests, traces and small runs) and the per-trial month and
+    quarter cost arrays. ``progress(done, total)`` is called after each batch.
+    ``workers`` is the number of parallel blocks (default: the Numba thread count); it
+    never changes the result. ``stream`` (default: for runs of more than
+    :data:`STREAM_FROM` trials x months, without ``keep_trials``) computes the monthly
+    bands and means and the quarter statistics batch by batch instead of keeping
+    trials x months arrays: the same numbers (:mod:`.month_stream`).
     """
     from portfolio_sim.jit_cache import ensure_fresh
 
@@ -92,15 +103,24 @@ def run_fast(
     events = np.zeros(w, dtype=np.int64)
     port_t = np.empty(trials, dtype=np.float64)
     money = np.empty((trials, N_MONEY))
-    month_cost = np.empty((trials, n_m), dtype=np.float32)
-    month_capex = np.empty((trials, n_m), dtype=np.float32)
     feat_value = np.zeros((w, n_f), dtype=np.int64)
     feat_cost = np.zeros((w, n_f), dtype=np.int64)
     n_q = int(mm.quarter_of_month.max(initial=-1)) + 1
-    quarter_cost = np.zeros((trials, n_q))
+    quarters = sorted(compiled.budget_quarters.items())
+    if stream is None:
+        stream = not keep_trials and n_m >= 2 and trials * n_m > STREAM_FROM
+    # numpy sums one month column pairwise: the streamed means add in trial order
+    stream = bool(stream) and not keep_trials and n_m >= 2 and len(quarters) == n_q
+    step = int(batch or (BATCH if progress is not None else max(trials, 1)))
+    if stream:
+        step = min(step, STREAM_BATCH)
+    rows = min(step, trials) if stream else trials
+    month_cost = np.empty((rows, n_m), dtype=np.float32)
+    month_capex = np.empty((rows, n_m), dtype=np.float32)
+    quarter_cost = np.zeros((rows, n_q))
     shape = (trials, n_f) if keep_trials else (0, n_f)
     done, start, size = np.empty(shape), np.empty(shape), np.empty(shape)
-    step = int(batch or (BATCH if progress is not None else max(trials, 1)))
+    streamed = None
     tallies = Tallies(
         feat_hist=feat_hist,
         feat_tsum=feat_tsum,
@@ -122,17 +142,19 @@ def run_fast(
     no_keep = np.empty((0, n_f))
     first = 0
     while first < trials:
-        n = min(step, trials - first)
+        # streamed: batches grow from the pilot's size as the windows narrow
+        n = min(step if not stream else max(month_stream.PILOT, first), step, trials - first)
         sl = slice(first, first + n)
+        ml = slice(0, n) if stream else sl
         batch_out = tallies._replace(
             port_t=port_t[sl],
             keep_done=done[sl] if keep_trials else no_keep,
             keep_start=start[sl] if keep_trials else no_keep,
             keep_size=size[sl] if keep_trials else no_keep,
             money_out=money[sl],
-            month_cost=month_cost[sl],
-            month_capex=month_capex[sl],
-            quarter_cost=quarter_cost[sl],
+            month_cost=month_cost[ml],
+            month_capex=month_capex[ml],
+            quarter_cost=quarter_cost[ml],
         )
         try:
             _run_parallel(run_block, w, n, model, first, keep_trials, batch_out, mm)
@@ -140,9 +162,23 @@ def run_fast(
             if str(err) != STALL:
                 raise
             raise ModelError(f"{STALL} (trials {first}..{first + n - 1})") from None
+        if stream:
+            if streamed is None:
+                streamed = month_stream.MonthStream.from_pilot(
+                    trials, month_cost[:n], month_capex[:n], quarter_cost[:n],
+                    [amount for _, amount in quarters],
+                )  # fmt: skip
+            streamed.feed(month_cost[:n], month_capex[:n], quarter_cost[:n])
         first += n
         if progress is not None:
             progress(first, trials)
+    stats = streamed.finish() if streamed is not None else None
+    if stream and stats is None:
+        # a window missed its rank, or a value needs numpy's rules: the same trials
+        # again (the same numbers), keeping the arrays
+        return run_fast(
+            compiled, trials, keep_trials=keep_trials, batch=batch, workers=workers, stream=False
+        )
     return EngineOutput(
         trials=trials,
         feat_hist=feat_hist.sum(axis=0),
@@ -156,9 +192,12 @@ def run_fast(
         start=start if keep_trials else None,
         size=size if keep_trials else None,
         money=money,
-        month_cost=month_cost,
-        month_capex=month_capex,
+        month_cost=None if stats else month_cost,
+        month_capex=None if stats else month_capex,
         feat_value_sum=feat_value.sum(axis=0),
         feat_cost_sum=feat_cost.sum(axis=0),
-        quarter_cost=quarter_cost,
+        quarter_cost=None if stats else quarter_cost,
+        month_bands=stats[0] if stats else None,
+        month_means=stats[1] if stats else None,
+        quarter_stats=stats[2] if stats else None,
     )

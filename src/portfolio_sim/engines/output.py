@@ -47,6 +47,14 @@ class EngineOutput:
     feat_cost_sum: np.ndarray | None = None
     #: Per-trial cost of each budget quarter [trials, Q] (sorted quarter labels), float64.
     quarter_cost: np.ndarray | None = None
+    #: Streamed instead of the per-trial month and quarter arrays (engines/month_stream.py;
+    #: then ``month_cost``, ``month_capex`` and ``quarter_cost`` are None): the monthly
+    #: bands ``{"cost_p10": [M], ...}`` and means ``{"cost": [M], ...}`` of cost, capex,
+    #: opex and cumulative cost, and per budget quarter [Q, 4] its cost P50/P80/P90 and
+    #: the number of trials over its budget.
+    month_bands: dict[str, np.ndarray] | None = None
+    month_means: dict[str, np.ndarray] | None = None
+    quarter_stats: np.ndarray | None = None
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod

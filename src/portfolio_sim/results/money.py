@@ -15,6 +15,7 @@ import numpy as np
 
 from portfolio_sim.calendar import done_days_or
 from portfolio_sim.codes import BUDGET_RTOL
+from portfolio_sim.engines.month_stream import BAND_PS, QUARTER_PS
 from portfolio_sim.engines.output import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
 from portfolio_sim.results.percentiles import (
     VALUE_PERCENTILES,
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from portfolio_sim.scenario.compile import CompiledScenario
 
 COST_PS = (10, 50, 80, 90)
-BAND_PS = (10, 50, 90)
 #: Monthly bands of at least this many trials x months sort in two threads.
 PARALLEL_BANDS_FROM = 1 << 20
 #: Values per block of months transposed at a time by :func:`month_bands`.
@@ -77,7 +77,10 @@ def month_bands(compiled: CompiledScenario, raw: EngineOutput) -> dict[str, np.n
     Works month by month on rows of the per-trial arrays, so no trials x months float64
     array is built: opex and the running total are formed in float64 exactly as the
     table forms ``cost - capex`` and ``np.cumsum(cost)``; data that
-    :func:`~.percentiles.sortable` does not accept takes the table's own path."""
+    :func:`~.percentiles.sortable` does not accept takes the table's own path. An engine
+    that streamed them (``raw.month_bands``, engines/month_stream.py) hands them over."""
+    if raw.month_bands is not None:
+        return {k: np.array(v) for k, v in raw.month_bands.items()}
     assert raw.month_cost is not None and raw.month_capex is not None
     names = ("cost", "capex", "opex", "cumulative")
     trials, n_m = raw.month_cost.shape
@@ -104,13 +107,13 @@ def month_bands(compiled: CompiledScenario, raw: EngineOutput) -> dict[str, np.n
             cost_rows = _rows(month_cost[:, m0 : m0 + step])
             for r, row in enumerate(cost_rows):
                 m = m0 + r
-                # float32 rows sort like their float64 values (the conversion is exact)
-                bands["cost"][m] = np.sort(row)[ranks]
+                # float32 rows order like their float64 values (the conversion is exact)
+                bands["cost"][m] = _select(row, ranks)
                 if m == 0:
                     running[:] = row
                 else:
                     running += row
-                bands["cumulative"][m] = np.sort(running)[ranks]
+                bands["cumulative"][m] = _select(running, ranks)
 
     def capex_and_opex() -> None:
         for m0 in range(0, n_m, step):
@@ -118,16 +121,25 @@ def month_bands(compiled: CompiledScenario, raw: EngineOutput) -> dict[str, np.n
             capex_rows = _rows(month_capex[:, m0 : m0 + step])
             for r in range(cost_rows.shape[0]):
                 m = m0 + r
-                bands["capex"][m] = np.sort(capex_rows[r])[ranks]
                 opex = cost_rows[r].astype(np.float64)
                 opex -= capex_rows[r]
-                opex.sort()
-                bands["opex"][m] = opex[ranks]
+                bands["opex"][m] = _select(opex, ranks, copy=False)
+                # after opex: selection reorders the (scratch) capex row in place
+                bands["capex"][m] = _select(capex_rows[r], ranks, copy=False)
 
-    # numpy sorts without the GIL: two threads halve the wait on a second core
+    # numpy partitions without the GIL: two threads halve the wait on a second core
     parallel = trials * n_m >= PARALLEL_BANDS_FROM
     _in_two_threads(cost_and_cumulative, capex_and_opex, parallel=parallel)
     return {f"{name}_p{p}": bands[name][:, k] for name in names for k, p in enumerate(BAND_PS)}
+
+
+def _select(row: np.ndarray, ranks: np.ndarray, copy: bool = True) -> np.ndarray:
+    """The order statistics ``np.sort(row)[ranks]`` by selection (``np.partition`` at
+    exactly those ranks: linear time, the same values). ``copy=False`` partitions ``row``
+    in place (a scratch row)."""
+    work = np.array(row) if copy else row
+    work.partition(ranks)
+    return work[ranks]
 
 
 def _in_two_threads(first: Callable[[], None], second: Callable[[], None], parallel: bool) -> None:
@@ -194,7 +206,10 @@ def month_means(raw: EngineOutput) -> dict[str, np.ndarray]:
     """Per month means over trials of cost, capex, opex (cost - capex) and cumulative
     cost, in float64, equal bit for bit to ``arr.mean(axis=0)`` of the float64 trials x
     months arrays, without building them: numpy sums axis 0 of a C-contiguous array row
-    after row, and so does this, a block of trials at a time (memory: one block)."""
+    after row, and so does this, a block of trials at a time (memory: one block). Means
+    an engine streamed (``raw.month_means``, added in the same order) are handed over."""
+    if raw.month_means is not None:
+        return {k: np.array(v) for k, v in raw.month_means.items()}
     assert raw.month_cost is not None and raw.month_capex is not None
     cost, capex = raw.month_cost, raw.month_capex
     trials, n_m = cost.shape
@@ -287,13 +302,24 @@ def budget_summary(compiled: CompiledScenario, raw: EngineOutput) -> dict[str, A
         out["overrun_probability"] = None
     quarters = []
     for qi, (quarter, amount) in enumerate(sorted(compiled.budget_quarters.items())):
+        if raw.quarter_stats is not None:  # streamed: P50, P80, P90, trials over budget
+            p50, p80, p90, over = raw.quarter_stats[qi]
+            quarters.append(
+                {
+                    "quarter": quarter,
+                    "budget": float(amount),
+                    "overrun_probability": float(over / raw.trials),
+                    "cost": {"p50": float(p50), "p80": float(p80), "p90": float(p90)},
+                }
+            )
+            continue
         if raw.quarter_cost is not None:
             qcost = raw.quarter_cost[:, qi]
         else:  # an engine without exact quarter sums: from the monthly arrays
             assert raw.month_cost is not None
             months = [k for k, q in enumerate(compiled.money.quarter_of_month) if q == qi]
             qcost = raw.month_cost[:, months].astype(np.float64).sum(axis=1)
-        p = sample_percentiles(qcost, (50, 80, 90))
+        p = sample_percentiles(qcost, QUARTER_PS)
         quarters.append(
             {
                 "quarter": quarter,
