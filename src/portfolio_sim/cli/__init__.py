@@ -43,6 +43,7 @@ def _all_commands() -> list[Command]:
         forecast_cmds,
         history_cmds,
         scenario_cmds,
+        serve_cmds,
         trace_cmds,
     )
 
@@ -53,6 +54,7 @@ def _all_commands() -> list[Command]:
         *decide_cmds.COMMANDS,
         *history_cmds.COMMANDS,
         *trace_cmds.COMMANDS,
+        *serve_cmds.COMMANDS,
     ]
 
 
