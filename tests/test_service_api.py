@@ -107,9 +107,7 @@ def _with_variant(src: Path, dst: Path, name: str, step: str) -> Path:
     return dst
 
 
-def test_two_more_members_equals_the_equivalent_variant(
-    client: TestClient, tmp_path: Path
-) -> None:
+def test_two_more_members_equals_the_equivalent_variant(client: TestClient, tmp_path: Path) -> None:
     doc = post(client, "/api/forecast", {"edits": [team("data", "members", 7)]}).json()
     path = _with_variant(DIGITAL, tmp_path / "v.yaml", "plus-two", "set: {teams.data.members: 7}")
     ref = forecast(path, TRIALS, SEED, variant="plus-two").to_dict()
@@ -149,7 +147,11 @@ def test_removing_a_feature_others_depend_on_is_422_naming_them(client: TestClie
 @pytest.mark.parametrize(
     ("edit", "path", "words"),
     [
-        (team("paymnts", "members", 5), "edits[0].id", "no team 'paymnts' (did you mean 'payments'?)"),
+        (
+            team("paymnts", "members", 5),
+            "edits[0].id",
+            "no team 'paymnts' (did you mean 'payments'?)",
+        ),
         (
             {"kind": "feature", "id": "nope", "field": "priority", "value": 1},
             "edits[0].id",
@@ -202,7 +204,9 @@ def test_a_body_that_is_not_json_typed_is_refused(client: TestClient) -> None:
     """A form or text/plain post (what another web site can send without asking) is not
     read as JSON."""
     r = checked(
-        client.post("/api/forecast", content=b'{"edits": []}', headers={"content-type": "text/plain"})
+        client.post(
+            "/api/forecast", content=b'{"edits": []}', headers={"content-type": "text/plain"}
+        )
     )
     assert r.status_code == 422
 
@@ -249,7 +253,16 @@ def test_path_like_strings_in_every_field_reach_no_file(
             {"edits": [team("web", "changes.0.on", s)]},
             {"edits": [{"kind": "feature", "id": s, "field": "in", "value": False}]},
             {"edits": [{"kind": "feature", "id": "loyalty-programme", "field": s, "value": 1}]},
-            {"edits": [{"kind": "feature", "id": "checkout-redesign", "field": "not_before", "value": s}]},
+            {
+                "edits": [
+                    {
+                        "kind": "feature",
+                        "id": "checkout-redesign",
+                        "field": "not_before",
+                        "value": s,
+                    }
+                ]
+            },
             {"edits": [{"kind": "order", "value": [s]}]},
             {"edits": [{"kind": "budget", "field": s, "value": 1}]},
             {"edits": [{"kind": "budget", "field": "total", "value": s}]},
@@ -351,7 +364,10 @@ def test_save_variant_in_the_middle_of_a_file_keeps_the_rest(tmp_path: Path) -> 
     """The variants block is not the file's last: the new variant goes at its end, the
     text after it (a comment and the report block) is kept as it was."""
     path = tmp_path / "s.yaml"
-    text = DIGITAL.read_text(encoding="utf-8") + "\n# closing words\nreport:\n  percentiles: [50, 85]\n"
+    text = (
+        DIGITAL.read_text(encoding="utf-8")
+        + "\n# closing words\nreport:\n  percentiles: [50, 85]\n"
+    )
     path.write_text(text, encoding="utf-8")
     with TestClient(create_app(path, trials=TRIALS, seed=SEED)) as c:
         r = post(c, "/api/save-variant", {"name": "w", "edits": [team("data", "members", 6)]})

@@ -73,9 +73,7 @@ class SaveRequest(EditsRequest):
 
 
 def problems_json(problems: list[Problem]) -> dict[str, Any]:
-    return {
-        "problems": [{"path": p.path, "reason": p.reason, "message": str(p)} for p in problems]
-    }
+    return {"problems": [{"path": p.path, "reason": p.reason, "message": str(p)} for p in problems]}
 
 
 def _unprocessable(problems: list[Problem]) -> JSONResponse:

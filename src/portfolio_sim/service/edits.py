@@ -116,7 +116,9 @@ def edit_steps(
             if edit.field not in TEAM_FIELDS and change is None:
                 allowed = ", ".join((*TEAM_FIELDS, "changes.N.on|members|ramp_days"))
                 problems.append(
-                    Problem(f"{at}.field", f"cannot edit {edit.field!r} of a team; one of {allowed}")
+                    Problem(
+                        f"{at}.field", f"cannot edit {edit.field!r} of a team; one of {allowed}"
+                    )
                 )
                 continue
             if change is not None and change.group(2) == "on":
@@ -133,7 +135,9 @@ def edit_steps(
                 continue
             if edit.field == "in":
                 if not isinstance(value, bool):
-                    problems.append(Problem(f"{at}.value", f"expected true or false, got {value!r}"))
+                    problems.append(
+                        Problem(f"{at}.value", f"expected true or false, got {value!r}")
+                    )
                 elif not value:
                     step(i, {"remove": {"features": [edit.id]}})
                 continue
