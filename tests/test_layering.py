@@ -140,6 +140,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("forecasting",),
     ("comparing", "tracing", "warming"),
     ("decide",),
+    ("service",),
     ("cli",),
     ("__init__", "__main__"),
 ]

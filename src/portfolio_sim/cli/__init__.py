@@ -43,6 +43,7 @@ def _all_commands() -> list[Command]:
         forecast_cmds,
         history_cmds,
         scenario_cmds,
+        serve_cmds,
         staff_cmds,
         trace_cmds,
     )
@@ -55,6 +56,7 @@ def _all_commands() -> list[Command]:
         *staff_cmds.COMMANDS,
         *history_cmds.COMMANDS,
         *trace_cmds.COMMANDS,
+        *serve_cmds.COMMANDS,
     ]
 
 
