@@ -64,8 +64,11 @@ def run_fast(
     progress: Callable[[int, int], None] | None = None,
     batch: int | None = None,
     workers: int | None = None,
+    first_trial: int = 0,
 ) -> EngineOutput:
-    """Run ``trials`` trials of ``compiled`` on the fast engine.
+    """Run ``trials`` trials of ``compiled`` on the fast engine: trials ``first_trial ..
+    first_trial + trials - 1`` (a run continued from where another stopped: together
+    they equal one run of both sizes, as ``forecast(..., trials="auto")`` uses).
 
     ``keep_trials`` also returns per-trial done/start/size arrays [trials, F] (memory
     trials x features: for tests, traces and small runs). ``progress(done, total)`` is
@@ -135,11 +138,12 @@ def run_fast(
             quarter_cost=quarter_cost[sl],
         )
         try:
-            _run_parallel(run_block, w, n, model, first, keep_trials, batch_out, mm)
+            _run_parallel(run_block, w, n, model, first_trial + first, keep_trials, batch_out, mm)
         except RuntimeError as err:
             if str(err) != STALL:
                 raise
-            raise ModelError(f"{STALL} (trials {first}..{first + n - 1})") from None
+            t0 = first_trial + first
+            raise ModelError(f"{STALL} (trials {t0}..{t0 + n - 1})") from None
         first += n
         if progress is not None:
             progress(first, trials)
