@@ -251,12 +251,17 @@ class AutoReport:
         """The warning of a run that stopped at the cap without the precision."""
         if self.reached or self.widest is None:
             return None
+        return f"precision not reached: {self.shortfall()}"
+
+    def shortfall(self) -> str:
+        """Where the run stopped against the targets (the widest intervals)."""
         w = self.widest
+        assert w is not None
         return (
-            f"precision not reached: after {self.totals[-1]:,} trials (the cap of "
-            f"trials=auto) the widest 95 % interval is ±{_wd(w.days)} ({w.days_where}; "
-            f"target ±{self.precision_days:g} wd) and cost ±{_rel(w.cost_rel)} "
-            f"({w.cost_where or 'cost'}; target ±{_rel(self.cost_rel_precision)})"
+            f"after {self.totals[-1]:,} trials (max_trials of trials=auto) the widest 95 % "
+            f"interval is ±{_wd(w.days)} ({w.days_where}; target ±{self.precision_days:g} wd) "
+            f"and cost ±{_rel(w.cost_rel)} ({w.cost_where or 'cost'}; "
+            f"target ±{_rel(self.cost_rel_precision)})"
         )
 
 
@@ -417,3 +422,52 @@ def precision_doc(trials: int, w: Widest, auto: AutoReport | None) -> dict[str, 
         "widest_cost_at": w.cost_where or None,
         "auto": None if auto is None else auto.as_dict(),
     }
+
+
+# -- human text (terminal and report) --------------------------------------------------
+
+
+def wd_text(w: float) -> str:
+    """A date half-width for people: ``"±2 wd"``; ``"open"`` when unbounded."""
+    return f"±{w:g} wd" if math.isfinite(w) else "open"
+
+
+def rel_text(x: float) -> str:
+    """A relative half-width for people: ``"±0.4 %"``; ``"open"`` when unbounded."""
+    return f"±{100 * x:.2g} %" if math.isfinite(x) else "open"
+
+
+#: Widest half-width (working days) up to which a single footnote replaces the column.
+FOOTNOTE_UP_TO = 1.0
+
+
+def dates_note(widest_shown: float) -> str:
+    """The footnote under the dates: one line for all when every interval shown is
+    within :data:`FOOTNOTE_UP_TO`, else what the "± wd" column means."""
+    if widest_shown <= FOOTNOTE_UP_TO:
+        return (
+            f"Every date above is within ±{widest_shown:g} working day at 95 % "
+            "(Monte Carlo interval of the percentile)."
+        )
+    return (
+        "± wd: the widest 95 % Monte Carlo interval of the row's dates, in working days; "
+        "open: it reaches past the horizon (more trials are needed, or the date is not "
+        "known by then)."
+    )
+
+
+def trials_note(trials: int, auto: AutoReport | None, detail: bool = True) -> str | None:
+    """How the trial count was chosen (None for a fixed count); ``detail=False``: where
+    the output shows the warning itself, the shortfall is not repeated."""
+    if auto is None:
+        return None
+    steps = " → ".join(f"{t:,}" for t in auto.totals)
+    head = f"Trials chosen by precision: {trials:,} (batches {steps})"
+    if auto.reached:
+        return (
+            f"{head}; every rule date within ±{auto.precision_days:g} wd and cost within "
+            f"{rel_text(auto.cost_rel_precision)} at 95 %."
+        )
+    if not detail:
+        return f"{head}. PRECISION NOT REACHED (see the warning)."
+    return f"{head}. PRECISION NOT REACHED: {auto.shortfall()}."
