@@ -110,7 +110,7 @@ def forecast(
     duplicates) sets the levels reported for dates, cost and value in every output; it
     overrides the scenario's ``report.percentiles``; neither: the defaults.
 
-    ``trials="auto"`` chooses the number of trials by precision (docs/model.md §8.4):
+    ``trials="auto"`` chooses the number of trials by precision (docs/model.md §8.10):
     batches (10,000 trials, then doubling the total) until the 95 % interval of the
     portfolio's and every feature's P50/P85/P95 done dates (every chosen level) is
     within ``±precision_days`` working days (default 1) and that of cost P50/P80 within

@@ -1,5 +1,5 @@
 """How precise a forecast's percentiles are, and trials chosen by precision
-(docs/model.md §8.3 and §8.4).
+(docs/model.md §8.9 and §8.10).
 
 **The confidence interval of a percentile.** With ``n`` trials sorted, ``X(1) <= ... <=
 X(n)``, the number ``B`` of trials at or below the true p-quantile ``q`` is
@@ -198,7 +198,7 @@ def widest(
     cost_levels: Sequence[float],
 ) -> Widest:
     """The widest half-widths among the portfolio's and every feature's ``date_levels``
-    done dates, and among the portfolio cost's ``cost_levels`` (docs/model.md §8.4)."""
+    done dates, and among the portfolio cost's ``cost_levels`` (docs/model.md §8.10)."""
     from portfolio_sim.results.percentiles import hist_percentiles, level_key
 
     hist = np.concatenate([portfolio_hist(raw.port_t, horizon_days), raw.feat_hist], axis=0)

@@ -46,7 +46,9 @@ def _date_keys(fc: Any) -> list[str]:
 
 def _keys(row: Any, default: tuple[str, ...], chosen: Any) -> list[str]:
     """Percentile keys of a money row to show: ``default``, or every chosen level."""
-    return list(default) if chosen is None else [k for k in row.index if k.startswith("p")]
+    if chosen is None:
+        return list(default)
+    return [k for k in row.index if k.startswith("p") and "_ci_" not in k]
 
 
 def widest_wd(df: pd.DataFrame, keys: list[str]) -> pd.Series:
@@ -57,7 +59,7 @@ def widest_wd(df: pd.DataFrame, keys: list[str]) -> pd.Series:
 def forecast_text(fc: Any) -> str:
     """A readable summary: headline, features and teams. How precise the dates are:
     one footnote when every shown date is within ±1 working day at 95 %, else a "± wd"
-    column (the widest interval of the row; docs/model.md §8.3)."""
+    column (the widest interval of the row; docs/model.md §8.9)."""
     title = fc.scenario + (f" / variant {fc.variant}" if fc.variant else "")
     port = fc.portfolio.loc["finish"]
     keys = _date_keys(fc)
