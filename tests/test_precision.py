@@ -179,6 +179,43 @@ def test_auto_stops_after_the_first_batch_when_every_interval_is_zero() -> None:
     assert not fc.warnings
 
 
+#: One feature whose effort is one of two samples, each half the time: its P50 sits on
+#: the jump between the two done dates (exactly half the probability below the gap).
+COIN = """\
+name: Coin
+start: 2027-01-04
+horizon: 2028-12-31
+teams:
+  - {id: web, members: 1}
+features:
+  - {id: a, team: web, effort: {samples: [5, 25]}}
+"""
+
+
+def test_jump_rule_by_hand() -> None:
+    hist = np.array(
+        [
+            [0, 50, 0, 0, 50, 0],  # the ends' bins 1 and 4, nothing between: a jump
+            [0, 50, 1, 0, 49, 0],  # one trial between: not a jump
+            [0, 50, 50, 0, 0, 0],  # adjacent bins: not a jump (width at most 1)
+            [0, 50, 0, 0, 0, 50],  # upper end not done: never a jump
+        ]
+    )
+    low = np.array([[1], [1], [1], [1]])
+    high = np.array([[4], [4], [2], [5]])
+    assert precision.at_jump(hist, low, high, 5)[:, 0].tolist() == [True, False, False, False]
+
+
+def test_auto_accepts_a_percentile_at_a_jump_and_says_so() -> None:
+    fc = forecast(load_text(COIN, "yaml"), trials="auto", seed=1)
+    assert fc.auto is not None and fc.auto.reached and fc.auto.totals == [10_000]
+    row = fc.features.iloc[0]
+    assert row["p50_ci_wd"] >= 10  # reported honestly: one of two dates 20 wd apart
+    assert set(fc.widest.jumps) == {"a P50", "portfolio P50"}
+    assert fc.to_dict()["precision"]["jumps"] == fc.widest.jumps
+    assert "at a jump between two dates" in fc.to_text()
+
+
 def test_auto_stops_at_the_first_total_that_meets_the_rule() -> None:
     target = 0.002  # cost P80 of the startup scenario is about ±0.21 % at 10,000 trials
     fc = forecast(STARTUP, trials="auto", seed=0, cost_rel_precision=target)

@@ -178,6 +178,9 @@ class Widest:
     days_where: str
     cost_rel: float
     cost_where: str
+    #: Dates at a jump (:func:`at_jump`), e.g. ``["cms-migration P50"]``: left out of
+    #: ``days``, since more trials cannot narrow them.
+    jumps: list[str] = field(default_factory=list)
 
 
 def rule_levels(
@@ -206,6 +209,12 @@ def widest(
     est = hist_percentiles(hist, date_levels)
     low, high = hist_ci_bins(hist, date_levels)
     w = date_half_width(est, low, high, horizon_days)
+    jump = at_jump(hist, low, high, horizon_days) & (w > 0)
+    jumps = [
+        f"{names[i]} {level_key(date_levels[j]).upper()}"
+        for i, j in zip(*np.nonzero(jump), strict=True)
+    ]
+    w = np.where(jump, 0.0, w)
     r, c = (int(i) for i in np.unravel_index(int(np.argmax(w)), w.shape)) if w.size else (0, 0)
     days = float(w[r, c]) if w.size else 0.0
     days_where = f"{names[r]} {level_key(date_levels[c]).upper()}" if w.size else ""
@@ -218,7 +227,21 @@ def widest(
         rel = relative_half_width(sample_percentiles(x, cost_levels), *sample_ci(x, cost_levels))
         k = int(np.argmax(rel))
         cost_rel, cost_where = float(rel[k]), f"cost {level_key(cost_levels[k]).upper()}"
-    return Widest(days, days_where, cost_rel, cost_where)
+    return Widest(days, days_where, cost_rel, cost_where, jumps)
+
+
+def at_jump(hist: np.ndarray, low: np.ndarray, high: np.ndarray, last: int) -> np.ndarray:
+    """Intervals ``[rows, levels]`` that sit on a jump of the outcome: both ends dated,
+    at least two working days apart, and no trial at all strictly between the ends' days.
+    The share of trials below the gap is then within sampling error of the level itself
+    (a discrete estimate such as ``samples`` often makes it exactly, e.g. 3 of 6
+    samples at P50): the percentile is one of the two dates and no number of trials
+    decides which (docs/model.md §8.10)."""
+    cum = np.cumsum(np.asarray(hist, dtype=np.int64), axis=-1)
+    rows = np.arange(len(cum))[:, None]
+    below_high = cum[rows, np.maximum(high - 1, 0)]
+    inside = below_high - cum[rows, low]
+    return (high < last) & (high - low >= 2) & (inside == 0)
 
 
 @dataclass
@@ -245,6 +268,7 @@ class AutoReport:
             "widest_days_at": w.days_where if w else None,
             "widest_cost_rel": _finite(w.cost_rel) if w else None,
             "widest_cost_at": w.cost_where if w else None,
+            "jumps": list(w.jumps) if w else [],
         }
 
     def warning(self) -> str | None:
@@ -420,6 +444,7 @@ def precision_doc(trials: int, w: Widest, auto: AutoReport | None) -> dict[str, 
         "widest_days_at": w.days_where,
         "widest_cost_rel": _finite(w.cost_rel),
         "widest_cost_at": w.cost_where or None,
+        "jumps": list(w.jumps),
         "auto": None if auto is None else auto.as_dict(),
     }
 
@@ -464,9 +489,11 @@ def trials_note(trials: int, auto: AutoReport | None, detail: bool = True) -> st
     steps = " → ".join(f"{t:,}" for t in auto.totals)
     head = f"Trials chosen by precision: {trials:,} (batches {steps})"
     if auto.reached:
+        jumps = auto.widest.jumps if auto.widest else []
         return (
             f"{head}; every rule date within ±{auto.precision_days:g} wd and cost within "
-            f"{rel_text(auto.cost_rel_precision)} at 95 %."
+            f"{rel_text(auto.cost_rel_precision)} at 95 %"
+            + (f" (at a jump between two dates: {', '.join(jumps)})." if jumps else ".")
         )
     if not detail:
         return f"{head}. PRECISION NOT REACHED (see the warning)."
