@@ -334,9 +334,7 @@ class Forecast:
         if self.raw.money is not None:
             for name, stats in money.portfolio_money(self.raw, self.percentiles).items():
                 rows.append({"metric": name, **stats})
-            rows[1].update(  # the cost row
-                {f"{k}_ci_{e}": v for k, ci in self.cost_ci().items() for e, v in ci.items()}
-            )
+            rows[1].update(precision.cost_ci_row(self.raw, self.cost_levels))  # the cost row
         return pd.DataFrame(rows).set_index("metric")
 
     # -- exports -----------------------------------------------------------------------

@@ -408,6 +408,12 @@ def cost_ci(raw: EngineOutput, levels: Sequence[float]) -> dict[str, dict[str, f
     }
 
 
+def cost_ci_row(raw: EngineOutput, levels: Sequence[float]) -> dict[str, float]:
+    """:func:`cost_ci` as the cost row of the portfolio table: ``pNN_ci_low``,
+    ``pNN_ci_high``, ``pNN_ci_rel``."""
+    return {f"{k}_ci_{e}": v for k, ci in cost_ci(raw, levels).items() for e, v in ci.items()}
+
+
 def json_safe(doc: dict[str, dict[str, float]]) -> dict[str, dict[str, float | None]]:
     """Infinite (unbounded) numbers as None (JSON null)."""
     return {k: {e: _finite(v) for e, v in inner.items()} for k, inner in doc.items()}
