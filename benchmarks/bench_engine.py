@@ -37,12 +37,10 @@ PRESETS = {
     "default": {"small": 200_000, "mid": 100_000, "large": 30_000},
     "full": {"small": 1_000_000, "mid": 1_000_000, "large": 1_000_000},
 }
-# The issue's targets (2 cores, warm cache).
-TARGET_LARGE_TRIALS, TARGET_LARGE_S = 1_000_000, 5.0
-TARGET_PEAK_MB = 1024.0
+# The speed targets of the project live in benchmarks/targets.py (whole process); this
+# script measures the engine in-process against its baselines.
 TARGET_RNG_RATIO = 0.5
-TARGET_CLI_TRIALS, TARGET_CLI_S = 100_000, 3.0
-TARGET_COLD_S = 30.0
+CLI_TRIALS = 100_000
 SEED = 1
 
 
@@ -213,54 +211,21 @@ def bench_startup(cold: bool, cli_trials: int, env: dict) -> list[dict]:
 
 
 def target_checks(rows: list[dict]) -> list[tuple[str, str, str]]:
-    """(PASS|FAIL|SKIP, target, measured) for each target of the issue."""
-    by = {(r["kind"], r["name"]): r for r in rows}
+    """(PASS|FAIL, target, measured) for the design check this script owns: the engine
+    runs at least ``TARGET_RNG_RATIO`` times the rate of its own random draws. The
+    project's speed and memory targets (whole process) are in ``benchmarks/targets.py``."""
     out: list[tuple[str, str, str]] = []
-
-    def verdict(ok: bool) -> str:
-        return "PASS" if ok else "FAIL"
-
-    large = by.get(("scenario", "large"))
-    target = f"large: {TARGET_LARGE_TRIALS:,} trials in <= {TARGET_LARGE_S:g} s"
-    if large:
-        secs = TARGET_LARGE_TRIALS / large["trials_per_s"]
-        how = "measured" if large["trials"] >= TARGET_LARGE_TRIALS else "projected"
-        note = f"{secs:.1f} s ({how} from {large['trials']:,} trials)"
-        if large.get("rng_trials_per_s"):
-            floor = TARGET_LARGE_TRIALS / large["rng_trials_per_s"]
-            note += f"; its draws alone {floor:.1f} s"
-        out.append((verdict(secs <= TARGET_LARGE_S), target, note))
-    else:
-        out.append(("SKIP", target, "large scenario not run"))
-    scen = [r for r in rows if r["kind"] == "scenario"]
-    peak = max((r["peak_mb"] for r in scen), default=0.0)
-    out.append(
-        (
-            verdict(peak <= TARGET_PEAK_MB),
-            f"peak memory <= {TARGET_PEAK_MB:,.0f} MB",
-            f"{peak:,.0f} MB (largest engine child)",
-        )
-    )
-    for r in scen:
+    for r in rows:
+        if r["kind"] != "scenario":
+            continue
+        ok = r["rng_ratio"] >= TARGET_RNG_RATIO
         out.append(
             (
-                verdict(r["rng_ratio"] >= TARGET_RNG_RATIO),
+                "PASS" if ok else "FAIL",
                 f"{r['name']}: >= {TARGET_RNG_RATIO:g} x RNG-bound rate",
                 f"{r['rng_ratio']:.2f} x ({r['rng_trials_per_s']:,.0f} trials/s RNG-bound)",
             )
         )
-    cli = by.get(("startup", "cli_first_result"))
-    target = f"CLI start to first result (mid, {TARGET_CLI_TRIALS:,} trials) <= {TARGET_CLI_S:g} s"
-    if cli and cli["trials"] == TARGET_CLI_TRIALS:
-        out.append((verdict(cli["seconds"] <= TARGET_CLI_S), target, f"{cli['seconds']:.2f} s"))
-    elif cli:
-        out.append(("SKIP", target, f"{cli['seconds']:.2f} s with {cli['trials']:,} trials"))
-    cold = by.get(("startup", "cold_compile"))
-    target = f"cold compile <= {TARGET_COLD_S:g} s"
-    if cold:
-        out.append((verdict(cold["seconds"] <= TARGET_COLD_S), target, f"{cold['seconds']:.1f} s"))
-    else:
-        out.append(("SKIP", target, "not measured (--no-cold)"))
     return out
 
 
@@ -293,7 +258,7 @@ def print_report(rows: list[dict], meta: dict) -> None:
         if r["kind"] == "startup":
             extra = f"  ({r['trials']:,} trials)" if "trials" in r else ""
             print(f"  {r['name']:<18} {r['seconds']:8.2f}{extra}")
-    print("targets:")
+    print("targets (speed and memory targets: python benchmarks/targets.py):")
     for verdict, target, measured in target_checks(rows):
         print(f"  {verdict:<4}  {target:<62} {measured}")
 
@@ -375,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, help="NUMBA_NUM_THREADS for the children")
     p.add_argument("--repeat", type=int, default=1, help="best of N timed runs (default 1)")
     p.add_argument("--no-cold", action="store_true", help="skip the cold-compile measurement")
-    p.add_argument("--cli-trials", type=int, help=f"default {TARGET_CLI_TRIALS:,}")
+    p.add_argument("--cli-trials", type=int, help=f"default {CLI_TRIALS:,}")
     p.add_argument("--save", type=Path, metavar="PATH", help="append results as JSON lines")
     p.add_argument("--compare", type=Path, metavar="PATH", help="ratio against the last run")
     args = p.parse_args(argv)
@@ -386,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         names = [n.strip() for n in args.only.split(",")]
         trials = {n: trials.get(n, PRESETS["default"][n]) for n in names if n in SCENARIOS}
     smoke = preset_name == "smoke"
-    cli_trials = args.cli_trials or (1_000 if smoke else TARGET_CLI_TRIALS)
+    cli_trials = args.cli_trials or (1_000 if smoke else CLI_TRIALS)
     env = child_env(args.threads, None)
     load_before = os.getloadavg()[0]
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")

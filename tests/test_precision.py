@@ -1,5 +1,5 @@
 """Confidence intervals of percentiles and trials chosen by precision (docs/model.md
-§8.9, §8.10): rank rule against hand computation and the exact binomial, coverage on
+§8.10, §8.11): rank rule against hand computation and the exact binomial, coverage on
 known distributions, the half-width rule for "not done", the auto rule (stops when the
 rule holds, equals a fixed run of the same size, warns at the cap) and the CLI."""
 

@@ -30,6 +30,7 @@ _LAZY: dict[str, str] = {
     "sensitivity": "portfolio_sim.decide.sensitivity",
     "select": "portfolio_sim.decide.select",
     "sweep": "portfolio_sim.decide.sweep",
+    "staff": "portfolio_sim.decide.staff",
     "trace_trial": "portfolio_sim.tracing",
     "calibrate": "portfolio_sim.history",
     "backtest": "portfolio_sim.history",
@@ -53,6 +54,7 @@ __all__ = [
     "load",
     "select",
     "sensitivity",
+    "staff",
     "sweep",
     "trace_trial",
     "warmup",
@@ -62,6 +64,7 @@ if typing.TYPE_CHECKING:
     from portfolio_sim.comparing import compare
     from portfolio_sim.decide.select import select
     from portfolio_sim.decide.sensitivity import sensitivity
+    from portfolio_sim.decide.staff import staff
     from portfolio_sim.decide.sweep import sweep
     from portfolio_sim.errors import InputError, PortfolioSimError, ScenarioError
     from portfolio_sim.forecasting import forecast

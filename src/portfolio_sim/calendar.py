@@ -247,6 +247,34 @@ class WorkCalendar:
         return int(self.month_index_of(self.horizon)) + 1
 
 
+def team_day_shares(
+    cal: WorkCalendar,
+    holidays: Iterable[Any] = (),
+    availability: Iterable[tuple[DateLike, DateLike, float]] = (),
+) -> dict[int, float]:
+    """A team's calendar (docs/model.md §2.8) as working day -> share of its capacity.
+
+    ``availability`` ranges ``(from, to, share)`` (inclusive dates) give their share to
+    every working day of the portfolio calendar inside them; ``holidays`` (dates or ranges,
+    as :func:`expand_holidays`) give 0 and win over a range. Only working days from day 0
+    up to the horizon are listed, and only those whose share is not the default 1; dates
+    that are not working days of the portfolio are ignored (nobody works on them anyway).
+    """
+    last = cal.horizon_days - 1
+    shares: dict[int, float] = {}
+    for lo, hi, share in availability:
+        first = int(cal.index_on_or_after(lo))
+        for d in range(first, min(int(cal.index_on_or_before(hi)), last) + 1):
+            shares[d] = float(share)
+    days = expand_holidays(holidays)
+    if len(days):
+        days = days[np.is_busday(days, busdaycal=cal.busdaycal) & (days >= cal.day0)]
+        for d in np.atleast_1d(cal.index_on_or_after(days)):
+            if int(d) <= last:
+                shares[int(d)] = 0.0
+    return {d: v for d, v in sorted(shares.items()) if v != 1.0}
+
+
 def _scalar(a: Any) -> Any:
     """A 0-d array as a Python int; arrays unchanged."""
     arr = np.asarray(a)

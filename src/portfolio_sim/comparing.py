@@ -16,7 +16,7 @@ from typing import Any
 
 from portfolio_sim.calendar import as_date
 from portfolio_sim.errors import InputError
-from portfolio_sim.forecasting import Engine, forecast, provenance
+from portfolio_sim.forecasting import Engine, forecast, provenance, report_levels
 from portfolio_sim.results.compare_tables import BASE, Comparison
 from portfolio_sim.scenario.schema import Scenario
 
@@ -43,12 +43,18 @@ def compare(
     *,
     cut_line: Any = None,
     progress: Callable[[int, int], None] | None = None,
+    percentiles: Sequence[float] | None = None,
 ) -> Comparison:
     """Forecast the base scenario and ``variants`` (default: all in the file) with
     common random numbers and return a :class:`Comparison`.
 
     ``cut_line`` is the default target date of :meth:`Comparison.cut_line` (and of the
     exported cut line table). ``progress(done, total)`` counts trials over all scenarios.
+    ``percentiles`` (e.g. ``(50, 80, 90)``: numbers in (0, 100), increasing, no
+    duplicates) sets the levels of dates, cost and value in every table and output; it
+    overrides the scenario's ``report.percentiles``; neither: the defaults
+    (:class:`~portfolio_sim.results.compare_rows.Levels`). The base and every variant are
+    reported at the same levels (a variant cannot change them, docs/model.md §7).
     """
     if isinstance(scenario, str | os.PathLike):
         from portfolio_sim.scenario.load import load
@@ -68,14 +74,23 @@ def compare(
     if len(set(names)) != len(names):
         raise InputError(f"variants listed twice: {', '.join(names)}")
     target = None if cut_line is None else as_date(cut_line, "cut_line")
+    levels = report_levels(scn, percentiles)
     runs: list[tuple[str, str | None]] = [(BASE, None), *((n, n) for n in names)]
     total = trials * len(runs)
     forecasts = {}
     for k, (label, variant) in enumerate(runs):
         step = None if progress is None else _offset_progress(progress, k * trials, total)
-        fc = forecast(scn, trials=trials, seed=seed, variant=variant, engine=engine, progress=step)
+        fc = forecast(
+            scn,
+            trials=trials,
+            seed=seed,
+            variant=variant,
+            engine=engine,
+            progress=step,
+            percentiles="default" if levels is None else levels,
+        )
         fc.meta["scenario_sha256"] = digest
         forecasts[label] = fc
     meta = provenance(seed, trials, engine, digest)
     meta["variants"] = ", ".join(names)
-    return Comparison(forecasts=forecasts, meta=meta, cut_date=target)
+    return Comparison(forecasts=forecasts, meta=meta, cut_date=target, percentiles=levels)

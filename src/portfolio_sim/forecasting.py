@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from portfolio_sim.errors import InputError
 from portfolio_sim.results.forecast import Forecast
-from portfolio_sim.results.percentiles import check_levels
+from portfolio_sim.results.percentiles import Level, check_levels
 from portfolio_sim.scenario.compile import compile_scenario
 from portfolio_sim.scenario.dominant import dominant_estimates
 from portfolio_sim.scenario.schema import Scenario
@@ -58,6 +58,24 @@ def resolve_scenario(
     return scn, digest
 
 
+def report_levels(
+    scn: Scenario, percentiles: Sequence[float] | Literal["default"] | None
+) -> tuple[Level, ...] | None:
+    """The percentile levels to report (docs/model.md §0.4), validated: ``percentiles``
+    when given (the API's argument, the CLI's ``--percentiles``), else the scenario's
+    ``report.percentiles``, else None (the built-in levels of each output). The string
+    ``"default"`` asks for the built-in levels whatever the file says: what the decision
+    tools use, as they read fixed levels (finish P85, cost P80, NPV P10)."""
+    if isinstance(percentiles, str) and percentiles == "default":
+        return None
+    if percentiles is not None:
+        return check_levels(percentiles)
+    report = scn.report
+    if report is not None and report.percentiles is not None:
+        return check_levels(report.percentiles)
+    return None
+
+
 def provenance(seed: int, trials: int, engine: str, sha256: str | None) -> dict[str, Any]:
     """Where a number came from: inputs, versions, time (stored in every output)."""
     import numpy
@@ -93,7 +111,7 @@ def forecast(
     progress: Callable[[int, int], None] | None = None,
     keep_trials: bool = False,
     how_many_by: Sequence[dt.date | str] | dt.date | str | None = None,
-    percentiles: Sequence[float] | None = None,
+    percentiles: Sequence[float] | Literal["default"] | None = None,
     precision_days: float | None = None,
     cost_rel_precision: float | None = None,
     max_trials: int | None = None,
@@ -109,8 +127,10 @@ def forecast(
     ``percentiles`` (e.g. ``(50, 80, 90)``: numbers in (0, 100), increasing, no
     duplicates) sets the levels reported for dates, cost and value in every output; it
     overrides the scenario's ``report.percentiles``; neither: the defaults.
+    ``percentiles="default"``: the defaults whatever the file says (see
+    :func:`report_levels`).
 
-    ``trials="auto"`` chooses the number of trials by precision (docs/model.md §8.10):
+    ``trials="auto"`` chooses the number of trials by precision (docs/model.md §8.11):
     batches (10,000 trials, then doubling the total) until the 95 % interval of the
     portfolio's and every feature's P50/P85/P95 done dates (every chosen level) is
     within ``±precision_days`` working days (default 1) and that of cost P50/P80 within
@@ -130,7 +150,7 @@ def forecast(
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed must be a non-negative whole number, got {seed!r}")
     scn, digest = resolve_scenario(scenario, variant)
-    levels = None if percentiles is None else check_levels(percentiles)
+    levels = report_levels(scn, percentiles)
     compiled = compile_scenario(scn, seed)
     if engine not in ("fast", "des"):
         raise InputError(f"engine must be 'fast' or 'des', got {engine!r}")

@@ -43,6 +43,7 @@ def _all_commands() -> list[Command]:
         forecast_cmds,
         history_cmds,
         scenario_cmds,
+        staff_cmds,
         trace_cmds,
     )
 
@@ -51,6 +52,7 @@ def _all_commands() -> list[Command]:
         *forecast_cmds.COMMANDS,
         *compare_cmds.COMMANDS,
         *decide_cmds.COMMANDS,
+        *staff_cmds.COMMANDS,
         *history_cmds.COMMANDS,
         *trace_cmds.COMMANDS,
     ]

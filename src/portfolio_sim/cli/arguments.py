@@ -53,14 +53,18 @@ def percentile_levels(text: str) -> tuple[float, ...]:
         ) from None
 
 
-def add_percentiles_option(parser: argparse.ArgumentParser) -> None:
-    """``--percentiles``: the levels reported for dates, cost and value."""
+def add_percentiles_option(
+    parser: argparse.ArgumentParser,
+    defaults: str = "dates 10,50,85,95; cost 10,50,80,90; value 10,50,90",
+) -> None:
+    """``--percentiles``: the levels reported for dates, cost and value; ``defaults``
+    says what is reported without it (and without the file's ``report.percentiles``)."""
     parser.add_argument(
         "--percentiles",
         type=percentile_levels,
         metavar="P,P,...",
         help="percentile levels reported for dates, cost and value, e.g. 50,80,90 "
-        "(default: dates 10,50,85,95; cost 10,50,80,90; value 10,50,90)",
+        f"(default: the scenario's report.percentiles, else {defaults})",
     )
 
 

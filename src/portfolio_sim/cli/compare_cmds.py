@@ -6,6 +6,7 @@ import argparse
 
 from portfolio_sim.cli import EXIT_OK, Command
 from portfolio_sim.cli.arguments import (
+    add_percentiles_option,
     add_table_outputs,
     check_table_outputs,
     iso_date,
@@ -40,6 +41,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         help="target date of the cut line (default: the latest deadline)",
     )
     add_table_outputs(parser)
+    add_percentiles_option(parser, "dates 50,85; cost 50,80; NPV 10; NPV delta 10,50,90")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -55,6 +57,7 @@ def _run(args: argparse.Namespace) -> int:
         engine=args.engine,
         cut_line=args.cut_line,
         progress=progress_printer(args.quiet),
+        percentiles=args.percentiles,
     )
     # the computation succeeded: only now are the outputs written (each atomically)
     write_table_outputs(result, args, protect)

@@ -79,7 +79,7 @@ def _configure_forecast(parser: argparse.ArgumentParser) -> None:
         type=trials_or_auto,
         default=10_000,
         help="a number (default 10000) or 'auto': batches until the 95 %% intervals of the "
-        "dates are within --precision (docs/model.md §8.10)",
+        "dates are within --precision (docs/model.md §8.11)",
     )
     parser.add_argument(
         "--precision",

@@ -65,6 +65,40 @@ def _report_skipped(cal: Any) -> None:
 def _configure_calibrate(parser: argparse.ArgumentParser) -> None:
     _history_args(parser)
     parser.add_argument("--out", metavar="PATH", help="write the YAML snippet here")
+    parser.add_argument(
+        "--size-column",
+        metavar="NAME",
+        help="also fit a sizes table (T-shirt sizes) from this column and cycle times",
+    )
+    parser.add_argument(
+        "--points-column",
+        metavar="NAME",
+        help="also fit points.per_point from this story-point column and cycle times",
+    )
+
+
+def _size_tables(args: argparse.Namespace) -> str:
+    """The fitted sizes / points snippets (docs/model.md §3.8), skipped rows on stderr."""
+    from portfolio_sim.history.sizes import fit_sizes
+
+    out = ""
+    for column, points in ((args.size_column, False), (args.points_column, True)):
+        if column is None:
+            continue
+        fit = fit_sizes(
+            args.history,
+            column,
+            points=points,
+            done_column=args.done_column,
+            started_column=args.started_column,
+            dayfirst=args.dayfirst,
+        )
+        for row in fit.skipped:
+            print(f"{fit.source}:{row.line}: {column}: skipped: {row.reason}", file=sys.stderr)
+        for note in fit.notes:
+            print(f"note: {note}", file=sys.stderr)
+        out += fit.to_yaml()
+    return out
 
 
 def _run_calibrate(args: argparse.Namespace) -> int:
@@ -75,11 +109,12 @@ def _run_calibrate(args: argparse.Namespace) -> int:
     cal = calibrate(args.history, **_calibrate_options(args))
     _report_skipped(cal)
     print(cal.summary().to_string(index=False, float_format=lambda x: f"{x:.1f}"), file=sys.stderr)
+    text = cal.to_yaml() + _size_tables(args)
     if args.out:
-        write_text_atomic(args.out, cal.to_yaml(), protect=[args.history])
+        write_text_atomic(args.out, text, protect=[args.history])
         print(f"wrote {args.out}", file=sys.stderr)
     else:
-        sys.stdout.write(cal.to_yaml())
+        sys.stdout.write(text)
     return EXIT_OK
 
 

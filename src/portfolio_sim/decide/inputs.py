@@ -124,7 +124,7 @@ def uncertain_inputs(scenario: Scenario) -> list[UncertainInput]:
     """Every uncertain input of ``scenario`` in file order (features, teams, risks)."""
     out: list[UncertainInput] = []
     for f in scenario.features:
-        size_field = "effort" if f.effort is not None else "items"
+        size_field = "items" if scenario.team(f.team).kind == "throughput" else "effort"
         if _is_uncertain(f.size):
             out.append(UncertainInput(f"features.{f.id}.{size_field}", "size", f.id))
         if _is_uncertain(f.growth):
@@ -244,10 +244,11 @@ def hold(scenario: Scenario, inp: UncertainInput, side: Side) -> Scenario:
         f = scn.feature(inp.entity)
         fixed = Distribution(fixed=value)
         if inp.kind == "size":
-            if f.effort is not None:
-                f.effort = fixed
-            else:
+            if scn.team(f.team).kind == "throughput":
                 f.items = fixed
+            else:
+                f.effort = fixed
+            f.size_name, f.points = None, None  # a relative size is replaced (§3.8)
         elif inp.kind == "growth":
             f.growth = fixed
         else:

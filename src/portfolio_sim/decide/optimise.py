@@ -5,7 +5,9 @@ Choose a subset S of n items to maximise an objective subject to
 * ``sum(cost[i] for i in S) <= budget``;
 * optional extra resources: ``sum(use[k][i] for i in S) <= limit[k]`` for each k (team
   capacity);
-* dependencies: an item is only chosen with every item it depends on.
+* dependencies: an item is only chosen with every item it depends on;
+* optional ``required`` items (mandatory work and its dependency closure) are always
+  chosen: the search starts from them and only decides about the others.
 
 Objectives (item i has mean ``value[i]`` and variance ``variance[i]``, independent; the
 total is approximated as normal):
@@ -79,13 +81,16 @@ def optimise(
     uses: Sequence[Sequence[float]] = (),
     limits: Sequence[float] = (),
     offset: float = 0.0,
+    required: Sequence[int] = (),
     exact_max: int = EXACT_MAX,
     max_nodes: int = 2_000_000,
 ) -> Choice:
     """The best subset under the budget (see the module docstring).
 
     ``offset`` is a constant added to every set's mean (e.g. a fixed overhead, negative);
-    it matters for the ``p10`` and ``positive`` objectives.
+    it matters for the ``p10`` and ``positive`` objectives. ``required`` items (closed
+    over their dependencies here) are in every set; :class:`Infeasible` is raised when
+    they alone exceed the budget or a resource limit.
 
     >>> optimise([3, 4, 8, 10, 15, 20], [3, 1, 3, 4, 3, 6], 32).objective
     12.0
@@ -102,13 +107,54 @@ def optimise(
     lim = [float(x) for x in limits]
     if len(use) != len(lim):
         raise ValueError("uses and limits differ in length")
+    must = required_closure(required, deps)
+    check_required(must, cost, budget, use, lim)
     if n <= exact_max:
         found = _branch_and_bound(
-            cost, val, var, deps, budget, use, lim, objective, max_nodes, offset
+            cost, val, var, deps, budget, use, lim, objective, max_nodes, offset, must
         )
         if found is not None:
             return found
-    return _greedy(cost, val, var, deps, budget, use, lim, objective, offset)
+    return _greedy(cost, val, var, deps, budget, use, lim, objective, offset, must)
+
+
+class Infeasible(ValueError):
+    """The required items alone exceed the budget (``resource`` None) or the limit of
+    resource ``resource``; ``needed`` and ``available`` say by how much."""
+
+    def __init__(self, resource: int | None, needed: float, available: float):
+        self.resource, self.needed, self.available = resource, needed, available
+        what = "the budget" if resource is None else f"resource {resource}"
+        super().__init__(f"required items need {needed:g}, above {what} ({available:g})")
+
+
+def required_closure(required: Sequence[int], deps: Sequence[Sequence[int]]) -> list[int]:
+    """``required`` and everything it depends on, directly or not (ascending)."""
+    seen: set[int] = set()
+    stack = list(required)
+    while stack:
+        j = stack.pop()
+        if j not in seen:
+            seen.add(j)
+            stack.extend(deps[j])
+    return sorted(seen)
+
+
+def check_required(
+    must: Sequence[int],
+    cost: Sequence[float],
+    budget: float,
+    use: Sequence[Sequence[float]] = (),
+    lim: Sequence[float] = (),
+) -> None:
+    """Raise :class:`Infeasible` when the items ``must`` alone do not fit."""
+    spent = sum(cost[i] for i in must)
+    if spent > budget + _TOL:
+        raise Infeasible(None, spent, budget)
+    for k in range(len(use)):
+        needed = sum(use[k][i] for i in must)
+        if needed > lim[k] + _TOL:
+            raise Infeasible(k, needed, lim[k])
 
 
 def _choice(
@@ -143,16 +189,21 @@ def _branch_and_bound(
     objective: str,
     max_nodes: int,
     offset: float,
+    must: list[int],
 ) -> Choice | None:
     n = len(cost)
-    order = topological_order(n, deps)
+    forced = set(must)
+    order = [i for i in topological_order(n, deps) if i not in forced]
+    n_free = len(order)
     by_ratio = sorted(
         (i for i in range(n) if val[i] > 0),
         key=lambda i: -(val[i] / cost[i]) if cost[i] > 0 else -math.inf,
     )
-    taken = [False] * n
-    best_items: list[int] = []
-    best = score(offset, 0.0, objective)
+    taken = [i in forced for i in range(n)]
+    best_items: list[int] = list(must)
+    m0 = offset + sum(val[i] for i in must)
+    v0 = sum(var[i] for i in must)
+    best = score(m0, v0, objective)
     nodes = 0
 
     def bound(pos: int, spent: float, m: float, v: float) -> float:
@@ -178,8 +229,8 @@ def _branch_and_bound(
         vmax = v + sum(var[i] for i in rest)
         return 0.0 if vmax <= 0 else NormalDist().cdf(top / math.sqrt(vmax))
 
-    chosen: list[int] = []
-    used = [0.0] * len(use)
+    chosen: list[int] = list(must)
+    used = [sum(u[i] for i in must) for u in use]
 
     def visit(pos: int, spent: float, m: float, v: float) -> bool:
         nonlocal best, best_items, nodes
@@ -189,7 +240,7 @@ def _branch_and_bound(
         s = score(m, v, objective)
         if s > best + _TOL:
             best, best_items = s, list(chosen)
-        if pos == n or bound(pos, spent, m, v) <= best + _TOL:
+        if pos == n_free or bound(pos, spent, m, v) <= best + _TOL:
             return True
         i = order[pos]
         fits = (
@@ -211,7 +262,7 @@ def _branch_and_bound(
                 return False
         return visit(pos + 1, spent, m, v)
 
-    if not visit(0, 0.0, offset, 0.0):
+    if not visit(0, sum(cost[i] for i in must), m0, v0):
         return None
     return _choice(best_items, cost, val, var, objective, True, offset)
 
@@ -240,11 +291,14 @@ def _greedy(
     lim: list[float],
     objective: str,
     offset: float,
+    must: list[int],
 ) -> Choice:
     n = len(cost)
-    chosen: set[int] = set()
-    spent, m, v = 0.0, offset, 0.0
-    used = [0.0] * len(use)
+    chosen: set[int] = set(must)
+    spent = sum(cost[i] for i in must)
+    m = offset + sum(val[i] for i in must)
+    v = sum(var[i] for i in must)
+    used = [sum(u[i] for i in must) for u in use]
     current = score(m, v, objective)
     while True:
         best_gain, best_add = 0.0, None

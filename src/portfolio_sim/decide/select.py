@@ -16,6 +16,13 @@ One forecast of the whole scenario gives per-feature estimates (the approximatio
   team's capacity through the horizon (person-days for effort teams, mean items per period
   x periods for throughput teams).
 
+**Mandatory work** (``mandatory: true``, docs/model.md §6.10) and everything it depends on
+is funded at every budget: the optimiser starts from that set and chooses among the rest.
+A budget (or a team's capacity) that the mandatory set alone exceeds has no answer: the
+frontier row is left empty, and :func:`select` raises :class:`InputError` with the numbers
+when the budget asked about is one of them. The recommendation is explained in words by
+:func:`portfolio_sim.decide.select_explain.explain`.
+
 Contributions are additive in this approximation; in reality unfunding a feature moves
 others earlier (and changes team cost). So every chosen set is **verified** with a
 forecast of the scenario without the unfunded features (same seed: common random
@@ -33,7 +40,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from portfolio_sim.codes import THROUGHPUT
-from portfolio_sim.decide.optimise import OBJECTIVES, Choice, optimise
+from portfolio_sim.decide.optimise import (
+    OBJECTIVES,
+    Choice,
+    Infeasible,
+    check_required,
+    optimise,
+    required_closure,
+)
+from portfolio_sim.decide.select_explain import explain
 from portfolio_sim.distributions import mean as dist_mean
 from portfolio_sim.errors import InputError
 from portfolio_sim.results.decide_numbers import feature_columns, portfolio_numbers, team_columns
@@ -166,7 +181,7 @@ def _verify(
             "cost_p80": fixed,
         }
     drop = [f.id for f in scn.features if f.id not in set(funded)]
-    fc = forecast(without(scn, drop), trials=trials, seed=seed)
+    fc = forecast(without(scn, drop), trials=trials, seed=seed, percentiles="default")
     port = portfolio_numbers(fc)
     npv = port["npv"]
     return {
@@ -204,7 +219,7 @@ def select(
     scn, _ = resolve_scenario(scenario, variant)
     if budget is None and scn.budget is not None:
         budget = scn.budget.total
-    fc = forecast(scn, trials=trials, seed=seed)
+    fc = forecast(scn, trials=trials, seed=seed, percentiles="default")
     items, fixed = estimate_columns(scn, fc)
     ids = list(items["id"])
     index = {fid: i for i, fid in enumerate(ids)}
@@ -218,27 +233,37 @@ def select(
             uses.append([float(s) if t == j else 0.0 for s, t in sizes])
             limits.append(_capacity_to_horizon(c, j))
     disc = _disc(fc)
+    must = required_closure([i for i, f in enumerate(scn.features) if f.mandatory], deps)
+    costs = np.asarray(items["cost"]).tolist()
+    floor = fixed + float(sum(costs[i] for i in must))
+    _check_mandatory(ids, must, costs, fixed, budget, uses, limits, fc.compiled)
     total = float(np.sum(items["cost"])) + fixed
     if isinstance(budgets, int):
-        grid = list(np.linspace(fixed, total, max(budgets, 2)))
+        grid = list(np.linspace(floor, total, max(budgets, 2)))
     else:
         grid = [float(b) for b in budgets]
     if budget is not None:
         grid.append(float(budget))
     grid = sorted(set(grid))
 
-    def solve(b: float) -> Choice:
-        return optimise(
-            np.asarray(items["cost"]).tolist(),
-            np.asarray(items["npv_contribution"]).tolist(),
-            b - fixed,
-            depends_on=deps,
-            variances=(np.asarray(items["sd"]) ** 2).tolist(),
-            objective=objective,
-            uses=uses,
-            limits=limits,
-            offset=-fixed * disc,
-        )
+    def solve(b: float) -> Choice | None:
+        if b < floor:
+            return None
+        try:
+            return optimise(
+                costs,
+                np.asarray(items["npv_contribution"]).tolist(),
+                b - fixed,
+                depends_on=deps,
+                variances=(np.asarray(items["sd"]) ** 2).tolist(),
+                objective=objective,
+                uses=uses,
+                limits=limits,
+                offset=-fixed * disc,
+                required=must,
+            )
+        except Infeasible:
+            return None
 
     rows: list[dict[str, Any]] = []
     best: Choice | None = None
@@ -259,7 +284,9 @@ def select(
             "n_funded": len(funded),
             "funded": funded,
         }
-        if verify:
+        if verify and choice is None and must:
+            row.update(dict.fromkeys(_VERIFIED, np.nan))  # no answer: mandatory set unaffordable
+        elif verify:
             key = choice.items if choice is not None else ()
             if key not in verified:
                 verified[key] = _verify(scn, funded, trials, seed, fixed, disc)
@@ -268,8 +295,20 @@ def select(
         if progress is not None:
             progress(len(rows), len(grid))
     chosen: list[str] = []
+    why: list[str] = []
     if budget is not None:
         chosen = list(next(r["funded"] for r in rows if r["budget"] == float(budget)))
+        why = explain(
+            items,
+            chosen,
+            [f.id for f in scn.features if f.mandatory],
+            float(budget) - fixed,
+            objective,
+            uses=uses,
+            limits=limits,
+            team_ids=list(fc.compiled.team_ids),
+            currency=str(fc.compiled.currency),
+        )
     return Selection(
         frontier=frontier_table(rows),
         items=estimates_table(items),
@@ -281,7 +320,55 @@ def select(
         meta=dict(fc.meta),
         fixed=float(fixed),
         currency=str(fc.compiled.currency),
+        mandatory=[ids[i] for i in must],
+        explanation=why,
     )
+
+
+_VERIFIED = ("npv_mean", "npv_p10", "npv_positive_probability", "cost_mean", "cost_p80")
+
+
+def _check_mandatory(
+    ids: list[str],
+    must: list[int],
+    costs: list[float],
+    fixed: float,
+    budget: float | None,
+    uses: list[list[float]],
+    limits: list[float],
+    c: Any,
+) -> None:
+    """Raise :class:`InputError` when the mandatory set alone (with its dependencies)
+    exceeds ``budget`` after the fixed cost, or a team's capacity to the horizon: the
+    question has no answer, and funding part of the mandatory work would hide that."""
+    if not must:
+        return
+    names = ", ".join(ids[i] for i in must)
+    try:
+        check_required(must, costs, np.inf, uses, limits)
+    except Infeasible as err:
+        team = c.team_ids[err.resource] if err.resource is not None else "?"
+        unit = "items" if c.team_kind[err.resource] == THROUGHPUT else "person-days"
+        raise InputError(
+            f"the mandatory features and their dependencies ({names}) need "
+            f"{err.needed:,.0f} expected {unit} of team {team}, more than its capacity "
+            f"to the horizon ({err.available:,.0f}); no selection can fund them "
+            "(use --no-capacity to ignore team capacity)"
+        ) from None
+    if budget is None:
+        return
+    from portfolio_sim.formatting import money
+
+    cur = str(c.currency)
+    need = float(sum(costs[i] for i in must))
+    if fixed + need > float(budget) + 1e-9:
+        raise InputError(
+            f"the mandatory features and their dependencies ({names}) cost an estimated "
+            f"{money(need, cur)}; with the fixed cost {money(fixed, cur)} that is "
+            f"{money(fixed + need, cur)}, above the budget {money(float(budget), cur)} by "
+            f"{money(fixed + need - float(budget), cur)}: nothing else can be chosen and "
+            "the mandatory work itself is not affordable"
+        )
 
 
 def _disc(fc: Any) -> float:

@@ -133,7 +133,7 @@ def run_point(
     scn = _scenario_of(source, fmt, filename)
     if variant is not None:
         scn = apply_variant(scn, variant)
-    fc = forecast(with_changes(scn, changes), trials=trials, seed=seed)
+    fc = forecast(with_changes(scn, changes), trials=trials, seed=seed, percentiles="default")
     return headline(fc)
 
 

@@ -245,7 +245,7 @@ def _parse_other(text: str, dayfirst: bool) -> dt.date | None:
             return None
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and ``(first line number, cells)`` of each non-blank record."""
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -340,7 +340,7 @@ def calibrate(
     path = Path(history)
     if per not in ("week", "day"):
         raise InputError(f"per must be 'week' or 'day', got {per!r}")
-    header, rows = _read_rows(path)
+    header, rows = read_rows(path)
     explicit = {
         "team": team_column,
         "done": done_column,

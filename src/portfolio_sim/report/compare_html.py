@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from portfolio_sim import codes
 from portfolio_sim import formatting as fmt
 from portfolio_sim.report.charts import clean_svg, figure_svg, money_axis, new_figure
 from portfolio_sim.report.html import (
@@ -26,6 +27,10 @@ from portfolio_sim.report.html import (
     money_text,
     pct_text,
 )
+from portfolio_sim.results.percentiles import VALUE_PERCENTILES, level_key
+
+#: Marks of the date levels on the done-dates chart, in level order (cycles).
+MARKS = ("|", "x", "+", "d", "*", "1", "2", "3", "4")
 
 #: One colour per scenario (base first); cycles for many variants.
 COLORS = ("#135", "#c60", "#2a7", "#a3a", "#09c", "#b22", "#777", "#990")
@@ -54,6 +59,11 @@ def _signed_money(x: Any, currency: str) -> str:
     return fmt.signed_money(x, currency)
 
 
+def _p(level: Any) -> str:
+    """A level as a heading reads it: ``80`` -> ``"P80"``, ``97.5`` -> ``"P97.5"``."""
+    return "P" + level_key(level)[1:].replace("_", ".")
+
+
 def _html_table(df: pd.DataFrame, raw_cols: tuple[str, ...] = ()) -> str:
     """A table of pre-formatted strings; columns in ``raw_cols`` hold trusted HTML."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
@@ -71,22 +81,27 @@ def _html_table(df: pd.DataFrame, raw_cols: tuple[str, ...] = ()) -> str:
 
 # -- charts -----------------------------------------------------------------------------
 def feature_dates_chart(cmp: Any) -> str:
-    """Per feature, one P10-P95 bar per scenario with P50 and P85 marks, and deadlines."""
+    """Per feature, one bar per scenario from the lowest to the highest reported date level
+    (P10-P95 by default), a mark at each of the comparison's date levels (P50 and P85 by
+    default), and deadlines."""
     names = cmp.scenarios
     feats = {name: cmp.forecasts[name].features.set_index("id") for name in names}
     ids = list(dict.fromkeys(i for name in names for i in feats[name].index))
+    span_levels = cmp.base.date_levels  # every level the forecasts report, increasing
+    span = [level_key(p) for p in span_levels]
+    marks = [(level_key(p), MARKS[j % len(MARKS)]) for j, p in enumerate(cmp.levels.dates)]
     step = len(names) + 1
     fig, ax = new_figure(9, max(2.5, 0.18 * step * len(ids) + 1))
     for k, name in enumerate(names):
         df = feats[name]
         for i, fid in enumerate(ids):
-            if fid not in df.index or pd.isna(df.at[fid, "p10"]):
+            if fid not in df.index or pd.isna(df.at[fid, span[0]]):
                 continue
             r = df.loc[fid]
             y = -(i * step + k)
-            end = next((r[p] for p in ("p95", "p85", "p50", "p10") if not pd.isna(r[p])), None)
-            ax.plot([r["p10"], end], [y, y], color=_color(k), lw=4, alpha=0.45)
-            for p, marker in (("p50", "|"), ("p85", "x")):
+            end = next((r[p] for p in reversed(span) if not pd.isna(r[p])), None)
+            ax.plot([r[span[0]], end], [y, y], color=_color(k), lw=4, alpha=0.45)
+            for p, marker in marks:
                 if not pd.isna(r[p]):
                     ax.plot([r[p]], [y], marker, color=_color(k), ms=8, mew=2)
             if k == 0 and not pd.isna(r["deadline"]):
@@ -95,7 +110,9 @@ def feature_dates_chart(cmp: Any) -> str:
         ax.plot([], [], color=_color(k), lw=4, label=name)
     ax.set_yticks([-(i * step + (len(names) - 1) / 2) for i in range(len(ids))], ids)
     ax.tick_params(axis="y", labelsize=7)
-    ax.set_title("Done dates: P10-P95 bar, P50 (|) and P85 (x), deadline (red triangle)")
+    lo, hi = _p(span_levels[0]), _p(span_levels[-1])
+    shown = ", ".join(f"{_p(p)} ({m})" for p, (_, m) in zip(cmp.levels.dates, marks, strict=True))
+    ax.set_title(f"Done dates: {lo}-{hi} bar, {shown}, deadline (red triangle)")
     ax.set_xlabel("Done date")
     ax.set_ylim(-(len(ids) * step) + 0.5, 1.2)  # no blank band above or below the rows
     ax.legend(loc="lower right", fontsize=7)
@@ -153,7 +170,7 @@ def cost_fan_chart(cmp: Any) -> str:
 
 def npv_chart(cmp: Any) -> str:
     """NPV over trials per scenario (step histograms on common bins)."""
-    values = {name: cmp.forecasts[name].raw.money[:, 5] for name in cmp.scenarios}
+    values = {name: cmp.forecasts[name].raw.money[:, codes.MONEY_NPV] for name in cmp.scenarios}
     lo = min(float(v.min()) for v in values.values())
     hi = max(float(v.max()) for v in values.values())
     bins = np.linspace(lo, hi if hi > lo else lo + 1, 61)
@@ -235,19 +252,31 @@ def _headline(cmp: Any) -> str:
     cur = cmp.currency
     port = cmp.portfolio.set_index("scenario")
     paired = cmp.paired.set_index("variant")
+    lv = cmp.levels
+    # the cards show every chosen cost level; by default the cost P50 only
+    cost_levels = (50,) if cmp.percentiles is None else lv.cost
     cards = []
     for name in cmp.scenarios:
         r = port.loc[name]
+        variant = name in paired.index
+
+        def done(p: Any, r: Any = r, variant: bool = variant) -> str:
+            k = f"finish_{level_key(p)}"
+            delta = f" ({_days(r[f'{k}_delta_days'])})" if variant else ""
+            return f"{_p(p)} <b class='num'>{date_text(r[k])}</b>{delta}"
+
+        cost = ", ".join(
+            f"{_p(p)} {html.escape(money_text(r[f'cost_{level_key(p)}'], cur))}"
+            for p in cost_levels
+        )
         lines = [
-            f"Done P50 <b class='num'>{date_text(r['finish_p50'])}</b>, "
-            f"P85 <b class='num'>{date_text(r['finish_p85'])}</b>",
-            f"Cost P50 {html.escape(money_text(r['cost_p50'], cur))}",
+            "Done " + ", ".join(done(p) for p in lv.dates),
+            f"Cost {cost}",
             f"NPV mean {html.escape(money_text(r['npv_mean'], cur))}",
             f"Chance of overrunning the budget {pct_text(r['budget_overrun_probability'])}",
         ]
-        if name in paired.index:
+        if variant:
             p = paired.loc[name]
-            lines[0] += f" ({_days(r['finish_p50_delta_days'])})"
             lines.append(
                 f"Finishes earlier than the base in <b class='num'>{pct_text(p['earlier_probability'])}</b>"
                 " of trials"
@@ -267,14 +296,13 @@ def _side_by_side(cmp: Any) -> str:
     cur = cmp.currency
     port = cmp.portfolio.set_index("scenario")
     rows = []
+    lv = cmp.levels
     spec = [
-        ("Done P50", "finish_p50", "date"),
-        ("Done P85", "finish_p85", "date"),
+        *((f"Done {_p(p)}", f"finish_{level_key(p)}", "date") for p in lv.dates),
         ("Not done by the horizon", "not_done_share", "pct"),
-        ("Cost P50", "cost_p50", "money"),
-        ("Cost P80", "cost_p80", "money"),
+        *((f"Cost {_p(p)}", f"cost_{level_key(p)}", "money") for p in lv.cost),
         ("NPV mean", "npv_mean", "money"),
-        ("NPV P10", "npv_p10", "money"),
+        *((f"NPV {_p(p)}", f"npv_{level_key(p)}", "money") for p in lv.npv),
         ("Chance of overrunning the budget", "budget_overrun_probability", "pct"),
     ]
     for label, col, kind in spec:
@@ -301,14 +329,16 @@ def _side_by_side(cmp: Any) -> str:
 
 def _features_table(cmp: Any) -> str:
     f = cmp.features
+    dates: dict[str, Any] = {}
+    for p in cmp.levels.dates:
+        k = level_key(p)
+        dates[f"Done {_p(p)}"] = f[k].map(date_text)
+        dates[f"Δ {_p(p)}"] = f[f"{k}_delta_days"].map(_days)
     out = pd.DataFrame(
         {
             "Feature": f["id"],
             "Scenario": f["scenario"],
-            "Done P50": f["p50"].map(date_text),
-            "Δ Done P50": f["p50_delta_days"].map(_days),
-            "Done P85": f["p85"].map(date_text),
-            "Δ Done P85": f["p85_delta_days"].map(_days),
+            **dates,
             "Deadline": f["deadline"].map(lambda d: "" if pd.isna(d) else date_text(d)),
             "Chance of meeting the deadline": [
                 deadline_text(p, u)
@@ -321,20 +351,20 @@ def _features_table(cmp: Any) -> str:
     return _html_table(out)
 
 
-def _cut_line_table(cut: pd.DataFrame) -> str:
+def _cut_line_table(cut: pd.DataFrame, levels: Any = (50, 85)) -> str:
     def mark(ok: bool) -> str:
         return "<span class='yes'>makes it</span>" if ok else "<span class='no'>misses</span>"
 
+    at = {f"At {_p(p)}": cut[f"at_{level_key(p)}"].map(mark) for p in levels}
     out = pd.DataFrame(
         {
             "Feature": cut["id"],
             "Scenario": cut["scenario"],
             "Chance of being done by the date": cut["probability"].map(pct_text),
-            "At P50": cut["at_p50"].map(mark),
-            "At P85": cut["at_p85"].map(mark),
+            **at,
         }
     )
-    return _html_table(out, raw_cols=("At P50", "At P85"))
+    return _html_table(out, raw_cols=tuple(at))
 
 
 def _months_table(cmp: Any) -> str:
@@ -351,6 +381,7 @@ def _months_table(cmp: Any) -> str:
 
 def _npv_table(cmp: Any) -> str:
     cur = cmp.currency
+    levels = VALUE_PERCENTILES if cmp.percentiles is None else cmp.percentiles
     rows = []
     for name in cmp.scenarios:
         npv = cmp.forecasts[name].portfolio.loc["npv"]
@@ -358,9 +389,7 @@ def _npv_table(cmp: Any) -> str:
             {
                 "Scenario": name,
                 "NPV mean": money_text(npv["mean"], cur),
-                "NPV P10": money_text(npv["p10"], cur),
-                "NPV P50": money_text(npv["p50"], cur),
-                "NPV P90": money_text(npv["p90"], cur),
+                **{f"NPV {_p(p)}": money_text(npv[level_key(p)], cur) for p in levels},
                 "Chance NPV > 0": pct_text(npv["positive_probability"]),
             }
         )
@@ -369,22 +398,30 @@ def _npv_table(cmp: Any) -> str:
 
 def _teams_table(cmp: Any) -> str:
     t = cmp.stacked("teams")
+    chosen = cmp.percentiles  # by default: done P85 and cost P50
     out = pd.DataFrame(
         {
             "Team": t["id"],
             "Scenario": t["scenario"],
             "Utilisation": t["utilization"].map(lambda u: "" if pd.isna(u) else pct_text(u)),
-            "Done P85": t["p85"].map(date_text),
+            **{
+                f"Done {_p(p)}": t[level_key(p)].map(date_text)
+                for p in ((85,) if chosen is None else chosen)
+            },
         }
     )
-    if "cost_p50" in t.columns:
-        out["Cost P50"] = t["cost_p50"].map(lambda v: money_text(v, cmp.currency))
+    for p in (50,) if chosen is None else chosen:
+        if f"cost_{level_key(p)}" in t.columns:
+            col = t[f"cost_{level_key(p)}"]
+            out[f"Cost {_p(p)}"] = col.map(lambda v: money_text(v, cmp.currency))
     return _html_table(out.sort_values(["Team"], kind="stable"))
 
 
 def _paired_table(cmp: Any) -> str:
     cur = cmp.currency
     p = cmp.paired
+    # by default the delta's P10 and P90; else every chosen level
+    delta_levels = (10, 90) if cmp.percentiles is None else cmp.levels.npv_delta
     out = pd.DataFrame(
         {
             "Variant": p["variant"],
@@ -396,8 +433,12 @@ def _paired_table(cmp: Any) -> str:
             ),
             "Chance worth more": p["worth_more_probability"].map(pct_text),
             "Δ NPV mean": p["npv_delta_mean"].map(lambda v: _signed_money(v, cur)),
-            "Δ NPV P10": p["npv_delta_p10"].map(lambda v: _signed_money(v, cur)),
-            "Δ NPV P90": p["npv_delta_p90"].map(lambda v: _signed_money(v, cur)),
+            **{
+                f"Δ NPV {_p(q)}": p[f"npv_delta_{level_key(q)}"].map(
+                    lambda v: _signed_money(v, cur)
+                )
+                for q in delta_levels
+            },
             "Chance cheaper": p["cheaper_probability"].map(pct_text),
         }
     )
@@ -420,7 +461,7 @@ def comparison_html(cmp: Any) -> str:
             chart_pair(
                 f"Cut line: what is done by {date_text(target)}",
                 cut_line_chart(cut, target),
-                _cut_line_table(cut),
+                _cut_line_table(cut, cmp.levels.dates),
             )
         )
     if has_money:

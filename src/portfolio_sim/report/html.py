@@ -182,7 +182,7 @@ def forecast_html(fc: Any) -> str:
         "deadline_undecided_share",
         "not_done_share",
     ]
-    # how precise the dates are (docs/model.md §8.9): a footnote when all are within
+    # how precise the dates are (docs/model.md §8.10): a footnote when all are within
     # ±1 working day, else one "± wd" column (the widest interval of the row)
     teams = fc.teams
     feat_wd = feats[[f"{k}_ci_wd" for k in date_keys]].astype(float).max(axis=1)

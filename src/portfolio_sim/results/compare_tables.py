@@ -9,7 +9,12 @@ differences use the per-trial arrays (portfolio finish ``raw.port_t``, money
 every scenario shares the random draws of every entity the variant did not change
 (common random numbers, docs/model.md §7).
 
-DataFrame contract (column names are stable API):
+DataFrame contract (column names are stable API). The percentile columns follow the
+comparison's :class:`Levels`: by default dates at P50/P85, cost at P50/P80, NPV at P10
+and the paired NPV delta at P10/P50/P90 (the names below); with chosen levels
+(``compare(..., percentiles=(50, 80, 90))``, ``--percentiles``, the scenario's
+``report.percentiles``) every one of those sets is the chosen levels, keys
+:func:`~portfolio_sim.results.percentiles.level_key` (``p80``, ``p97_5``).
 
 ``features`` (one row per feature and scenario, features in base order, then added ones):
 scenario, id, team, p50, p85 (dates), deadline, deadline_probability,
@@ -34,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,103 +47,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from portfolio_sim.calendar import done_days_or
-from portfolio_sim.engines.output import MONEY_COLUMNS
+from portfolio_sim import codes
+from portfolio_sim.results.compare_rows import (
+    Levels,
+    cut_line_table,
+    days_between,
+    done_days,
+    p50_done_date,
+    per_trial_money,
+    portfolio_row,
+)
 from portfolio_sim.results.forecast import Forecast
-from portfolio_sim.results.percentiles import sample_percentiles
+from portfolio_sim.results.percentiles import Level, level_key, sample_percentiles
 
 BASE = "base"
-
-PORTFOLIO_METRICS = (
-    "finish_p50",
-    "finish_p85",
-    "not_done_share",
-    "cost_p50",
-    "cost_p80",
-    "npv_mean",
-    "npv_p10",
-    "budget_overrun_probability",
-)
-
-
-def _days_between(a: Any, b: Any) -> float:
-    """Calendar days from date ``b`` to date ``a`` (NaN when either is missing)."""
-    if pd.isna(a) or pd.isna(b):
-        return math.nan
-    return float((pd.Timestamp(a) - pd.Timestamp(b)).days)
-
-
-def _done_days(fc: Forecast) -> np.ndarray:
-    """Per-trial portfolio done day (working-day index; the horizon for "not done")."""
-    t = fc.raw.port_t
-    h = fc.compiled.horizon_days
-    return done_days_or(t, h).astype(np.int64)
-
-
-def _money(fc: Forecast, name: str) -> np.ndarray | None:
-    if fc.raw.money is None:
-        return None
-    return np.asarray(fc.raw.money[:, MONEY_COLUMNS.index(name)], dtype=np.float64)
-
-
-def portfolio_row(fc: Forecast) -> dict[str, Any]:
-    """The headline numbers of one forecast (the columns of ``Comparison.portfolio``)."""
-    port = fc.portfolio
-    fin = port.loc["finish"]
-    row: dict[str, Any] = {
-        "finish_p50": pd.Timestamp(fin["p50"]) if not pd.isna(fin["p50"]) else pd.NaT,
-        "finish_p85": pd.Timestamp(fin["p85"]) if not pd.isna(fin["p85"]) else pd.NaT,
-        "not_done_share": float(fin["not_done_share"]),
-        "cost_p50": math.nan,
-        "cost_p80": math.nan,
-        "npv_mean": math.nan,
-        "npv_p10": math.nan,
-        "budget_overrun_probability": math.nan,
-    }
-    if fc.raw.money is not None:
-        cost, npv = port.loc["cost"], port.loc["npv"]
-        total = fc.compiled.budget_total
-        cost_t = _money(fc, "cost")
-        overrun = None if total is None or cost_t is None else float(np.mean(cost_t > total))
-        row.update(
-            cost_p50=float(cost["p50"]),
-            cost_p80=float(cost["p80"]),
-            npv_mean=float(npv["mean"]),
-            npv_p10=float(npv["p10"]),
-            budget_overrun_probability=math.nan if overrun is None else float(overrun),
-        )
-    return row
-
-
-def cut_line_table(fc: Forecast, date: Any, scenario: str) -> pd.DataFrame:
-    """Which features of one forecast are done by ``date`` at P50 and at P85.
-
-    ``probability`` is the share of trials done on or before ``date`` (from the feature's
-    done-day histogram). A feature makes the date at P50 exactly when its P50 done date is
-    on or before it, i.e. when at least 50 % of trials are done by then (integer
-    comparison, the percentile rule of docs/model.md §8); likewise at P85."""
-    c = fc.compiled
-    h = c.horizon_days
-    limit = min(
-        int(c.calendar.index_on_or_before(np.datetime64(pd.Timestamp(date).date(), "D"))), h - 1
-    )
-    hist = fc.raw.feat_hist
-    n = int(fc.raw.trials)
-    done_by = np.cumsum(hist[:, :h], axis=1)[:, limit] if limit >= 0 else np.zeros(len(hist))
-    done_by = np.asarray(done_by, dtype=np.int64)
-    feats = fc.features
-    return pd.DataFrame(
-        {
-            "scenario": scenario,
-            "id": feats["id"],
-            "team": feats["team"],
-            "probability": done_by / n,
-            "p50": feats["p50"],
-            "p85": feats["p85"],
-            "at_p50": done_by * 100 >= 50 * n,
-            "at_p85": done_by * 100 >= 85 * n,
-        }
-    )
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -168,11 +91,19 @@ class Comparison:
     Build with :func:`portfolio_sim.compare`. ``forecasts`` maps each scenario name
     (``"base"`` first, then the variants in the order asked) to its :class:`Forecast`.
     ``cut_date`` is the target date of the default cut line (the latest feature
-    deadline, else the base's P50 portfolio done date, when not given)."""
+    deadline, else the base's P50 portfolio done date, when not given). ``percentiles``:
+    the chosen levels (every forecast was run with them), None for the defaults; see
+    :class:`Levels`."""
 
     forecasts: dict[str, Forecast]
     meta: dict[str, Any] = field(default_factory=dict)
     cut_date: dt.date | None = None
+    percentiles: tuple[Level, ...] | None = None
+
+    @property
+    def levels(self) -> Levels:
+        """The percentile levels of every table (:class:`Levels`)."""
+        return Levels.of(self.percentiles)
 
     # -- who is compared ---------------------------------------------------------------
     @property
@@ -199,18 +130,18 @@ class Comparison:
         deadlines = self.base.features["deadline"].dropna()
         if len(deadlines):
             return pd.Timestamp(deadlines.max()).date()
-        p50 = self.base.portfolio.loc["finish"]["p50"]
-        return None if pd.isna(p50) else pd.Timestamp(p50).date()
+        return p50_done_date(self.base)
 
     # -- tables ------------------------------------------------------------------------
     @property
     def features(self) -> pd.DataFrame:
-        """Per feature and scenario: P50/P85 done dates, deadline probability, deltas."""
+        """Per feature and scenario: done dates at :attr:`levels` (P50/P85 by default),
+        deadline probability, deltas."""
+        keys = self.levels.date_keys
         cols = [
             "id",
             "team",
-            "p50",
-            "p85",
+            *keys,
             "deadline",
             "deadline_probability",
             "deadline_undecided_share",
@@ -223,12 +154,10 @@ class Comparison:
             df = fc.features[cols].copy()
             order += [i for i in df["id"] if i not in order]
             ref = base.reindex(df["id"])
-            df["p50_delta_days"] = [
-                _days_between(a, b) for a, b in zip(df["p50"], ref["p50"], strict=True)
-            ]
-            df["p85_delta_days"] = [
-                _days_between(a, b) for a, b in zip(df["p85"], ref["p85"], strict=True)
-            ]
+            for k in keys:
+                df[f"{k}_delta_days"] = [
+                    days_between(a, b) for a, b in zip(df[k], ref[k], strict=True)
+                ]
             df["deadline_probability_delta"] = (
                 df["deadline_probability"].to_numpy() - ref["deadline_probability"].to_numpy()
             )
@@ -243,13 +172,14 @@ class Comparison:
     @property
     def portfolio(self) -> pd.DataFrame:
         """Per scenario: headline numbers and their deltas to the base."""
-        base = portfolio_row(self.base)
+        lv = self.levels
+        base = portfolio_row(self.base, lv)
         rows = []
         for name, fc in self.forecasts.items():
-            row = {"scenario": name, **portfolio_row(fc)}
-            for m in PORTFOLIO_METRICS:
+            row = {"scenario": name, **portfolio_row(fc, lv)}
+            for m in lv.metrics():
                 if m.startswith("finish_"):
-                    row[f"{m}_delta_days"] = _days_between(row[m], base[m])
+                    row[f"{m}_delta_days"] = days_between(row[m], base[m])
                 else:
                     row[f"{m}_delta"] = row[m] - base[m]
             rows.append(row)
@@ -258,13 +188,16 @@ class Comparison:
     @property
     def paired(self) -> pd.DataFrame:
         """Per variant: paired per-trial differences to the base (same trial, same draws)."""
-        b_day = _done_days(self.base)
+        b_day = done_days(self.base)
         b_t = self.base.raw.port_t
-        b_npv, b_cost = _money(self.base, "npv"), _money(self.base, "cost")
+        b_npv = per_trial_money(self.base, codes.MONEY_NPV)
+        b_cost = per_trial_money(self.base, codes.MONEY_COST)
+        delta_levels = self.levels.npv_delta
+        delta_cols = [f"npv_delta_{level_key(p)}" for p in delta_levels]
         rows = []
         for name in self.variants:
             fc = self.forecasts[name]
-            v_day = _done_days(fc)
+            v_day = done_days(fc)
             both = np.isfinite(b_t) & np.isfinite(fc.raw.port_t)
             row: dict[str, Any] = {
                 "variant": name,
@@ -275,17 +208,17 @@ class Comparison:
                     float(np.mean(fc.raw.port_t[both] - b_t[both])) if both.any() else math.nan
                 ),
             }
-            v_npv, v_cost = _money(fc, "npv"), _money(fc, "cost")
+            v_npv, v_cost = (
+                per_trial_money(fc, codes.MONEY_NPV),
+                per_trial_money(fc, codes.MONEY_COST),
+            )
             if b_npv is not None and v_npv is not None:
                 d = v_npv - b_npv
-                q = sample_percentiles(d, (10, 50, 90))
+                q = sample_percentiles(d, delta_levels)
                 row.update(
-                    worth_more_probability=float(np.mean(d > 0)),
-                    npv_delta_mean=float(d.mean()),
-                    npv_delta_p10=float(q[0]),
-                    npv_delta_p50=float(q[1]),
-                    npv_delta_p90=float(q[2]),
+                    worth_more_probability=float(np.mean(d > 0)), npv_delta_mean=float(d.mean())
                 )
+                row.update({c: float(q[k]) for k, c in enumerate(delta_cols)})
             if b_cost is not None and v_cost is not None:
                 row.update(
                     cheaper_probability=float(np.mean(v_cost < b_cost)),
@@ -300,9 +233,7 @@ class Comparison:
             "finish_delta_mean_workdays",
             "worth_more_probability",
             "npv_delta_mean",
-            "npv_delta_p10",
-            "npv_delta_p50",
-            "npv_delta_p90",
+            *delta_cols,
             "cheaper_probability",
             "cost_delta_mean",
         ]
@@ -310,11 +241,13 @@ class Comparison:
 
     def cut_line(self, date: Any = None) -> pd.DataFrame:
         """For a target ``date`` (default :attr:`target_date`): per scenario and feature,
-        the probability of being done by then and whether it makes it at P50 and P85."""
+        the probability of being done by then and whether it makes it at each date level
+        of :attr:`levels` (P50 and P85 by default)."""
         date = self.target_date if date is None else date
         if date is None:
             raise ValueError("no target date: pass one (no deadlines, portfolio never done)")
-        frames = [cut_line_table(fc, date, name) for name, fc in self.forecasts.items()]
+        levels = self.levels.dates
+        frames = [cut_line_table(fc, date, name, levels) for name, fc in self.forecasts.items()]
         return pd.concat(frames, ignore_index=True)
 
     def stacked(self, attr: str) -> pd.DataFrame:
@@ -402,17 +335,15 @@ class Comparison:
     def to_text(self) -> str:
         """A readable summary for the terminal: the side-by-side portfolio and pairs."""
         port = self.portfolio.set_index("scenario")
-        cols = [m for m in PORTFOLIO_METRICS if port[m].notna().any()]
+        cols = [m for m in self.levels.metrics() if port[m].notna().any()]
         shown = port[cols].T.astype(object)
         for m in cols:
             shown.loc[m] = [_text_value(m, v, self.currency) for v in port[m]]
         paired = self.paired.set_index("variant").dropna(axis=1, how="all").T.astype(object)
         for m in paired.index:
             paired.loc[m] = [_text_value(m, v, self.currency) for v in paired.loc[m]]
-        from portfolio_sim.formatting import label
-
-        shown.index = [label(str(m)) for m in shown.index]
-        paired.index = [label(str(m)) for m in paired.index]
+        shown.index = [metric_label(str(m)) for m in shown.index]
+        paired.index = [metric_label(str(m)) for m in paired.index]
         return (
             f"{self.base.scenario}: {self.base.trials:,} trials per scenario, "
             f"seed {self.base.seed} (common random numbers)\n\n"
@@ -435,6 +366,19 @@ class Comparison:
             f"Comparison(scenario={self.base.scenario!r}, variants={self.variants!r}, "
             f"trials={self.base.trials}, seed={self.base.seed})"
         )
+
+
+def metric_label(name: str) -> str:
+    """The human heading of a comparison column (:func:`portfolio_sim.formatting.label`),
+    with a decimal level read as written: ``npv_delta_p97_5`` -> ``"NPV delta P97.5"``."""
+    from portfolio_sim.formatting import label
+
+    m = re.fullmatch(r"(.*_)?p(\d+)_(\d+)(_.*)?", name)
+    if m is None:
+        return label(name)
+    marker = "p0"  # a level word label() capitalises; swapped for the decimal level
+    text = label(f"{m[1] or ''}{marker}{m[4] or ''}")
+    return text.replace("P0", f"P{m[2]}.{m[3]}", 1)
 
 
 def _text_value(name: str, v: Any, currency: str = "") -> str:

@@ -39,6 +39,11 @@ class Selection:
     #: Cost paid whatever is funded (teams without features to drop), in ``currency``.
     fixed: float = 0.0
     currency: str = ""
+    #: Features funded at every budget: marked ``mandatory`` and their dependencies.
+    mandatory: list[str] = field(default_factory=list)
+    #: Why each funded feature is in and the next ones are out, one line each
+    #: (:func:`portfolio_sim.decide.select_explain.explain`); empty without a budget.
+    explanation: list[str] = field(default_factory=list)
 
     def why_nothing(self) -> str:
         """Why nothing is funded at :attr:`budget` (empty when something is): the budget
@@ -93,6 +98,14 @@ class Selection:
                 lines += ["", f"{at} fund: {', '.join(self.chosen)}"]
             else:
                 lines += ["", f"{at} fund nothing: {self.why_nothing()}"]
+        if self.mandatory:
+            lines += ["", f"Mandatory (funded at every budget): {', '.join(self.mandatory)}"]
+        if self.explanation:
+            lines += [
+                "",
+                "Why (contribution = discounted value - discounted cost - expected penalty):",
+            ]
+            lines += [f"  {line}" for line in self.explanation]
         return "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ horizon while the deadline date is after the horizon date (neither met nor misse
 rest miss it. Both NaN for a feature without a deadline.
 ``teams``: id, kind, p10..p95, not_done_share, utilization.
 ``portfolio``: one row per metric (finish dates), columns p10..p95 and extras.
-95 % intervals (docs/model.md §8.9): ``pNN_ci_low``, ``pNN_ci_high``, ``pNN_ci_wd``
+95 % intervals (docs/model.md §8.10): ``pNN_ci_low``, ``pNN_ci_high``, ``pNN_ci_wd``
 (dates, ± working days) last in features/teams/finish, ``pNN_ci_rel`` in the cost row.
 """
 
@@ -114,7 +114,7 @@ class Forecast:
 
     @functools.cached_property
     def widest(self) -> precision.Widest:
-        """The widest 95 % intervals the precision rule looks at (docs/model.md §8.10)."""
+        """The widest 95 % intervals the precision rule looks at (docs/model.md §8.11)."""
         c, levels = self.compiled, precision.rule_levels(self.percentiles)
         return precision.widest(self.raw, c.horizon_days, c.feature_ids, *levels)
 

@@ -1,5 +1,5 @@
 """How precise a forecast's percentiles are, and trials chosen by precision
-(docs/model.md §8.9 and §8.10).
+(docs/model.md §8.10 and §8.11).
 
 **The confidence interval of a percentile.** With ``n`` trials sorted, ``X(1) <= ... <=
 X(n)``, the number ``B`` of trials at or below the true p-quantile ``q`` is
@@ -201,7 +201,7 @@ def widest(
     cost_levels: Sequence[float],
 ) -> Widest:
     """The widest half-widths among the portfolio's and every feature's ``date_levels``
-    done dates, and among the portfolio cost's ``cost_levels`` (docs/model.md §8.10)."""
+    done dates, and among the portfolio cost's ``cost_levels`` (docs/model.md §8.11)."""
     from portfolio_sim.results.percentiles import hist_percentiles, level_key
 
     hist = np.concatenate([portfolio_hist(raw.port_t, horizon_days), raw.feat_hist], axis=0)
@@ -236,7 +236,7 @@ def at_jump(hist: np.ndarray, low: np.ndarray, high: np.ndarray, last: int) -> n
     The share of trials below the gap is then within sampling error of the level itself
     (a discrete estimate such as ``samples`` often makes it exactly, e.g. 3 of 6
     samples at P50): the percentile is one of the two dates and no number of trials
-    decides which (docs/model.md §8.10)."""
+    decides which (docs/model.md §8.11)."""
     cum = np.cumsum(np.asarray(hist, dtype=np.int64), axis=-1)
     rows = np.arange(len(cum))[:, None]
     below_high = cum[rows, np.maximum(high - 1, 0)]

@@ -59,7 +59,7 @@ def widest_wd(df: pd.DataFrame, keys: list[str]) -> pd.Series:
 def forecast_text(fc: Any) -> str:
     """A readable summary: headline, features and teams. How precise the dates are:
     one footnote when every shown date is within ±1 working day at 95 %, else a "± wd"
-    column (the widest interval of the row; docs/model.md §8.9)."""
+    column (the widest interval of the row; docs/model.md §8.10)."""
     title = fc.scenario + (f" / variant {fc.variant}" if fc.variant else "")
     port = fc.portfolio.loc["finish"]
     keys = _date_keys(fc)
@@ -250,15 +250,12 @@ def table_text(df: pd.DataFrame, currency: str = "", headings: dict[str, str] | 
 def cut_line_text(cut: pd.DataFrame, date: Any) -> str:
     """The cut line of a comparison (:meth:`Comparison.cut_line`) for the terminal: per
     scenario and feature, the chance of being done by ``date`` and whether it makes the
-    date at P50 and at P85."""
+    date at each level (P50 and P85 by default)."""
     day = fmt.iso_date(date)
+    makes = {c: f"Makes it at {_level_label(c[3:])}" for c in cut.columns if c.startswith("at_p")}
+    makes |= {c[3:]: f"Done {_level_label(c[3:])}" for c in makes}
     table = table_text(
         cut,
-        headings={
-            "scenario": "Scenario",
-            "probability": f"Chance done by {day}",
-            "at_p50": "Makes it at P50",
-            "at_p85": "Makes it at P85",
-        },
+        headings={"scenario": "Scenario", "probability": f"Chance done by {day}", **makes},
     )
     return f"Cut line at {day}:\n{table}"

@@ -338,6 +338,64 @@ def _dates(scenario: Scenario) -> list[Problem]:
     return out
 
 
+def _relative_sizes(scenario: Scenario) -> list[Problem]:
+    """``size`` names and ``points`` resolve (docs/model.md §3.8), and each table is used
+    by teams of one kind only (a table has one unit: person-days or items)."""
+    from portfolio_sim.scenario.sizing import resolve
+
+    out: list[Problem] = []
+    kinds = {t.id: t.kind for t in scenario.teams}
+    users: dict[str, dict[str, str]] = {"sizes": {}, "points": {}}
+    for i, f in enumerate(scenario.features):
+        if f.size_name is not None:
+            table, field = "sizes", "size"
+            if f.size_name not in scenario.sizes:
+                known = ", ".join(scenario.sizes) or "none: add a top-level sizes table"
+                out.append(
+                    _p(
+                        ("features", i, "size"),
+                        f"unknown size {f.size_name!r} (sizes defined: {known})",
+                    )
+                )
+                continue
+        elif f.points is not None:
+            table, field = "points", "points"
+            if scenario.points is None:
+                out.append(
+                    _p(
+                        ("features", i, "points"),
+                        "points need a top-level points table, e.g. points: {per_point: "
+                        "{lognormal: {p10: 1, p90: 4}}}",
+                    )
+                )
+                continue
+            try:
+                resolve(f, scenario.sizes, scenario.points)
+            except ValidationError as err:  # the scaled distribution is out of bounds
+                reason = str(err.errors()[0]["msg"]).removeprefix("Value error, ")
+                out.append(_p(("features", i, field), f"{f.points:g} x per_point: {reason}"))
+                continue
+            except ValueError as err:
+                out.append(_p(("features", i, field), str(err)))
+                continue
+        else:
+            continue
+        kind = kinds.get(f.team)
+        if kind is not None:
+            users[table].setdefault(kind, f"{f.id!r} of team {f.team!r}")
+    for table, by_kind in users.items():
+        if len(by_kind) > 1:
+            out.append(
+                _p(
+                    (table,),
+                    f"the {table} table is used by feature {by_kind['effort']} (an effort "
+                    f"team: person-days) and by feature {by_kind['throughput']} (a throughput "
+                    "team: items); a table has one unit, so give one of them its estimate",
+                )
+            )
+    return out
+
+
 def check(scenario: Scenario) -> list[Problem]:
     """Every whole-scenario problem of a schema-valid scenario (empty list if none)."""
     problems = (
@@ -346,6 +404,7 @@ def check(scenario: Scenario) -> list[Problem]:
         + _cycles(scenario)
         + _teams(scenario)
         + _sizes_and_impacts(scenario)
+        + _relative_sizes(scenario)
         + _dates(scenario)
     )
     return dedupe(problems)

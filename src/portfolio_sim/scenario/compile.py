@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from portfolio_sim.calendar import WorkCalendar
+from portfolio_sim.calendar import WorkCalendar, team_day_shares
 from portfolio_sim.codes import (
     EFFORT,
     NO_DIST,
@@ -33,6 +33,7 @@ from portfolio_sim.codes import (
 from portfolio_sim.distributions import encode
 from portfolio_sim.graph import topological_order
 from portfolio_sim.scenario.schema import Distribution, Scenario
+from portfolio_sim.scenario.team_calendar import scale_segments
 
 NO_DEADLINE = np.iinfo(np.int64).max
 
@@ -251,6 +252,10 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
             (float(cal.index_on_or_after(c.on)), c.members, c.ramp_days) for c in team.changes
         ]
         starts, cums, rates, slopes = capacity_segments(team.members, changes, team.focus)
+        if team.holidays or team.availability:  # docs/model.md §2.8
+            ranges = [(a.from_, a.to, a.share) for a in team.availability]
+            shares = team_day_shares(cal, team.holidays, ranges)
+            starts, cums, rates, slopes = scale_segments(starts, rates, slopes, shares)
         cap_lists.append(list(zip(starts, cums, rates, slopes, strict=True)))
         pay = [(0, team.members)]
         for when, new, _ramp in changes:
@@ -351,7 +356,9 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
         team_feat_ptr=tf_ptr,
         team_feat_idx=tf_idx,
         feat_team=np.array([team_index[f.team] for f in scn.features], dtype=np.int64),
-        feat_items=np.array([f.items is not None for f in scn.features], dtype=np.bool_),
+        feat_items=np.array(
+            [scn.team(f.team).kind == "throughput" for f in scn.features], dtype=np.bool_
+        ),
         feat_size=feat_size,
         feat_growth=feat_growth,
         feat_cost=feat_cost,

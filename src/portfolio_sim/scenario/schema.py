@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     Tag,
     ValidationInfo,
     field_validator,
@@ -221,6 +222,20 @@ class Budget(_Model):
         return value
 
 
+class Availability(_Model):
+    """A share of a team's capacity over an inclusive date range (docs/model.md §2.8)."""
+
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    share: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Availability:
+        if self.to < self.from_:
+            raise ValueError(f"range ends ({self.to}) before it starts ({self.from_})")
+        return self
+
+
 class StaffingChange(_Model):
     on: dt.date
     members: float = Field(ge=0, le=MAX_MEMBERS)
@@ -236,6 +251,31 @@ class Team(_Model):
     changes: list[StaffingChange] = Field(default_factory=list)
     throughput: Throughput | None = None
     release: Literal["done", "horizon"] = "done"
+    #: Team calendar (docs/model.md §2.8): days off for this team only, and ranges at a
+    #: share of its capacity. Effort teams only.
+    holidays: list[Holiday] = Field(default_factory=list)
+    availability: list[Availability] = Field(default_factory=list)
+
+    @field_validator("holidays", "availability")
+    @classmethod
+    def _effort_only(cls, value: list[Any], info: ValidationInfo) -> list[Any]:
+        if value and info.data.get("throughput") is not None:
+            raise ValueError(
+                f"{info.field_name} apply to effort teams only: a throughput team's history "
+                "already reflects its absences (scale its throughput in a variant instead)"
+            )
+        return value
+
+    @field_validator("availability")
+    @classmethod
+    def _no_overlap(cls, value: list[Availability]) -> list[Availability]:
+        ranges = sorted(value, key=lambda a: a.from_)
+        for a, b in zip(ranges, ranges[1:], strict=False):
+            if b.from_ <= a.to:
+                raise ValueError(
+                    f"ranges {a.from_}..{a.to} and {b.from_}..{b.to} overlap (a day has one share)"
+                )
+        return value
 
     @property
     def kind(self) -> Literal["effort", "throughput"]:
@@ -266,22 +306,51 @@ class Feature(_Model):
     deadline: dt.date | None = None
     effort: Distribution | None = None
     items: Distribution | None = None
+    #: Relative size (docs/model.md §3.8): a name of the scenario's ``sizes`` table, or a
+    #: story-point count scaled by ``points.per_point``. Resolved by the scenario.
+    size_name: str | None = Field(default=None, alias="size", min_length=1)
+    points: float | None = Field(default=None, gt=0, le=MAX_AMOUNT)
     growth: Distribution | None = None
     cost: Distribution | None = None
     value: Value | None = None
     deadline_penalty: float = Field(default=0, ge=0, le=MAX_AMOUNT)
     capitalizable: bool = False
+    #: Regulatory or contractual work: ``select`` always funds it and its dependency
+    #: closure (docs/model.md §6.10). Forecasts ignore it.
+    mandatory: bool = False
+
+    _resolved: Distribution | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _one_size(self) -> Feature:
-        if (self.effort is None) == (self.items is None):
-            raise ValueError("a feature needs exactly one size: effort (person-days) or items")
+        given = [
+            k
+            for k, v in (
+                ("effort", self.effort),
+                ("items", self.items),
+                ("size", self.size_name),
+                ("points", self.points),
+            )
+            if v is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "a feature needs exactly one size: effort (person-days), items, size (a "
+                "name of the sizes table) or points"
+                + (f" (got {' and '.join(given)})" if given else "")
+            )
         return self
 
     @property
     def size(self) -> Distribution:
+        """The feature's estimate: ``effort`` or ``items`` as written, or the
+        distribution its ``size`` / ``points`` stands for (docs/model.md §3.8)."""
         size = self.effort if self.effort is not None else self.items
-        assert size is not None
+        if size is None:
+            size = self._resolved
+        if size is None:
+            what = f"size {self.size_name!r}" if self.size_name else f"points {self.points:g}"
+            raise ValueError(f"feature {self.id!r}: {what} is not in the scenario's table")
         return size
 
 
@@ -314,6 +383,12 @@ class Risk(_Model):
         return dist
 
 
+class Points(_Model):
+    """Story points (docs/model.md §3.8): ``points: n`` stands for n x ``per_point``."""
+
+    per_point: Distribution
+
+
 EntityKind = Literal["teams", "features", "risks"]
 
 
@@ -332,6 +407,31 @@ class VariantChange(_Model):
         return self
 
 
+class Report(_Model):
+    """How outputs report the forecast (docs/model.md §0.4); changes no number."""
+
+    #: Percentile levels of dates, cost and value in every output when the user gives
+    #: none (``--percentiles``, ``percentiles=``): numbers strictly between 0 and 100,
+    #: increasing, each once. None: each output's built-in levels.
+    percentiles: list[Annotated[float, Field(gt=0, lt=100)]] | None = Field(
+        default=None, min_length=1
+    )
+
+    @field_validator("percentiles")
+    @classmethod
+    def _increasing(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return value
+        for a, b in zip(value, value[1:], strict=False):
+            if b == a:
+                raise ValueError(f"level {b:g} is listed twice")
+            if b < a:
+                raise ValueError(
+                    f"levels must be in increasing order ({b:g} after {a:g}), e.g. [50, 80, 90]"
+                )
+        return value
+
+
 class Scenario(_Model):
     """A validated portfolio scenario."""
 
@@ -344,8 +444,12 @@ class Scenario(_Model):
     budget: Budget | None = None
     teams: list[Team] = Field(min_length=1)
     features: list[Feature] = Field(min_length=1)
+    #: Relative sizing tables (docs/model.md §3.8), in the unit of the features' teams.
+    sizes: dict[str, Distribution] = Field(default_factory=dict)
+    points: Points | None = None
     risks: list[Risk] = Field(default_factory=list)
     variants: dict[str, list[VariantChange]] = Field(default_factory=dict)
+    report: Report | None = None
     #: Which variant this is (None for the base); set by variants.apply_variant, never read
     #: from files (the loader rejects it) and absent from the JSON Schema.
     variant: SkipJsonSchema[str | None] = Field(default=None, exclude=True)
@@ -359,6 +463,20 @@ class Scenario(_Model):
             return self.start.replace(year=self.start.year + 5)
         except ValueError:  # 29 February
             return self.start.replace(year=self.start.year + 5, day=28)
+
+    @model_validator(mode="after")
+    def _resolve_sizes(self) -> Scenario:
+        """Resolve ``size`` and ``points`` into distributions (docs/model.md §3.8); an
+        unknown name or a missing table is left unresolved and reported by
+        :mod:`.checks` with the feature's path."""
+        from portfolio_sim.scenario.sizing import resolve
+
+        for f in self.features:
+            try:
+                f._resolved = resolve(f, self.sizes, self.points)
+            except (KeyError, ValueError):
+                f._resolved = None
+        return self
 
     @field_validator("horizon")
     @classmethod

@@ -9,7 +9,10 @@ A change is one of:
     ``features.one-click.team``, ``teams.web.throughput.samples``. Elsewhere parts are
     plain keys (``budget.total``, ``discount_rate``) or list indexes
     (``teams.web.changes.0.members``). Missing mappings on the way are created, so
-    ``budget.total`` works on a scenario without a budget.
+    ``budget.total`` works on a scenario without a budget. The ``report`` block
+    (docs/model.md §0.4) is not the model: a variant cannot set it, so the base and every
+    variant are reported at the same percentile levels (``compare`` shows them side by
+    side).
 ``add: {teams|features|risks: [entity, ...]}``
     Append entities (validated like entities in the file).
 ``remove: {teams|features|risks: [id, ...]}``
@@ -115,6 +118,14 @@ def _set(data: dict[str, Any], path: str, value: Any) -> str | None:
         else:
             return f"invalid path {path!r}: {parts[i - 1]!r} is a value, not a mapping"
     return None  # pragma: no cover - the loop always returns
+
+
+#: Why a variant may not ``set`` the ``report`` block (docs/model.md §7).
+_REPORT_FIXED = (
+    "a variant cannot change the report options: the base and every variant are reported "
+    "at the same percentile levels (set report.percentiles at the top of the file, or use "
+    "--percentiles)"
+)
 
 
 def _remove(data: dict[str, Any], kind: str, ids: list[str]) -> list[tuple[int, str]]:
@@ -243,7 +254,7 @@ def _apply_step(
     problems: list[Problem] = []
     if step.set is not None:
         for path, value in step.set.items():
-            reason = _set(data, path, value)
+            reason = _REPORT_FIXED if path.split(".")[0] == "report" else _set(data, path, value)
             if reason:
                 problems.append(Problem(format_path((*loc, "set", path)), reason))
     elif step.add is not None:
