@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import os
 import platform
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from portfolio_sim.errors import InputError
 from portfolio_sim.results.forecast import Forecast
@@ -17,6 +18,10 @@ from portfolio_sim.results.percentiles import Level, check_levels
 from portfolio_sim.scenario.compile import compile_scenario
 from portfolio_sim.scenario.dominant import dominant_estimates
 from portfolio_sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from portfolio_sim.engines.output import EngineOutput
+    from portfolio_sim.results.precision import AutoReport
 
 Engine = Literal["fast", "des"]
 MAX_TRIALS = 100_000_000
@@ -98,7 +103,7 @@ def provenance(seed: int, trials: int, engine: str, sha256: str | None) -> dict[
 
 def forecast(
     scenario: Scenario | str | os.PathLike[str],
-    trials: int = 10_000,
+    trials: int | Literal["auto"] = 10_000,
     seed: int = 0,
     variant: str | None = None,
     engine: Engine = "fast",
@@ -107,6 +112,9 @@ def forecast(
     keep_trials: bool = False,
     how_many_by: Sequence[dt.date | str] | dt.date | str | None = None,
     percentiles: Sequence[float] | Literal["default"] | None = None,
+    precision_days: float | None = None,
+    cost_rel_precision: float | None = None,
+    max_trials: int | None = None,
 ) -> Forecast:
     """Forecast a scenario (or one of its variants) with ``trials`` Monte Carlo trials.
 
@@ -123,25 +131,68 @@ def forecast(
     overrides the scenario's ``report.percentiles``; neither: the defaults.
     ``percentiles="default"``: the defaults whatever the file says (see
     :func:`report_levels`).
+
+    ``trials="auto"`` chooses the number of trials by precision (docs/model.md §8.11):
+    batches (10,000 trials, then doubling the total) until the 95 % interval of the
+    portfolio's and every feature's P50/P85/P95 done dates (every chosen level) is
+    within ``±precision_days`` working days (default 1) and that of cost P50/P80 within
+    ``cost_rel_precision`` of the cost (default 0.01), or ``max_trials`` (default
+    2,000,000) is reached, which the forecast then warns about. The result equals a
+    fixed run with the reported trial count (``result.trials``); ``result.auto`` says
+    what the rule did.
     """
-    if isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= MAX_TRIALS:
-        raise InputError(f"trials must be a whole number from 1 to {MAX_TRIALS:,}, got {trials!r}")
+    auto = trials == "auto"
+    if not auto and (
+        isinstance(trials, bool) or not isinstance(trials, int) or not 1 <= trials <= MAX_TRIALS
+    ):
+        raise InputError(
+            f"trials must be a whole number from 1 to {MAX_TRIALS:,} or 'auto', got {trials!r}"
+        )
+    report = _auto_report(auto, precision_days, cost_rel_precision, max_trials)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed must be a non-negative whole number, got {seed!r}")
     scn, digest = resolve_scenario(scenario, variant)
     levels = report_levels(scn, percentiles)
     compiled = compile_scenario(scn, seed)
-    t0 = time.perf_counter()
-    if engine == "fast":
-        from portfolio_sim.engines.fast import run_fast
+    if engine not in ("fast", "des"):
+        raise InputError(f"engine must be 'fast' or 'des', got {engine!r}")
 
-        raw = run_fast(compiled, trials, keep_trials=keep_trials, progress=progress)
-    elif engine == "des":
+    def run_batch(first: int, n: int) -> EngineOutput:
+        tick = None if progress is None else lambda d, t: progress(first + d, first + t)
+        if engine == "fast":
+            from portfolio_sim.engines.fast import run_fast
+
+            # batches of trials="auto" are joined trial by trial (results.precision
+            # .join_outputs): they keep their month arrays instead of streaming them
+            return run_fast(
+                compiled,
+                n,
+                keep_trials=keep_trials,
+                progress=tick,
+                first_trial=first,
+                stream=None if report is None else False,
+            )
         from portfolio_sim.engines.des import run_des
 
-        raw = run_des(compiled, trials, progress=progress)
+        return run_des(compiled, n, progress=tick, first_trial=first)
+
+    t0 = time.perf_counter()
+    if report is None:
+        assert isinstance(trials, int)
+        raw = run_batch(0, trials)
     else:
-        raise InputError(f"engine must be 'fast' or 'des', got {engine!r}")
+        from portfolio_sim.results import precision
+
+        rule_dates = precision.RULE_DATE_LEVELS if levels is None else levels
+        rule_cost = precision.RULE_COST_LEVELS if levels is None else levels
+        raw = precision.run_until_precise(
+            run_batch,
+            lambda out: precision.widest(
+                out, compiled.horizon_days, compiled.feature_ids, rule_dates, rule_cost
+            ),
+            report,
+        )
+        trials = raw.trials
     elapsed = time.perf_counter() - t0
     table = None
     if how_many_by is not None:
@@ -159,4 +210,52 @@ def forecast(
         dominant=dominant_estimates(scn),
         how_many=table,
         percentiles=levels,
+        auto=report,
+    )
+
+
+def _auto_report(
+    auto: bool,
+    precision_days: float | None,
+    cost_rel_precision: float | None,
+    max_trials: int | None,
+) -> AutoReport | None:
+    """The (empty) report of ``trials="auto"`` with its validated targets; None for a
+    fixed trial count, which takes no targets."""
+    from portfolio_sim.results import precision
+
+    given = {
+        "precision_days": precision_days,
+        "cost_rel_precision": cost_rel_precision,
+        "max_trials": max_trials,
+    }
+    if not auto:
+        named = [k for k, v in given.items() if v is not None]
+        if named:
+            raise InputError(f"{', '.join(named)}: only with trials='auto'")
+        return None
+    for name in ("precision_days", "cost_rel_precision"):
+        v = given[name]
+        if v is not None and (
+            isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < math.inf
+        ):
+            raise InputError(f"{name} must be a positive finite number, got {v!r}")
+    if max_trials is not None and (
+        isinstance(max_trials, bool)
+        or not isinstance(max_trials, int)
+        or not 1 <= max_trials <= MAX_TRIALS
+    ):
+        raise InputError(
+            f"max_trials must be a whole number from 1 to {MAX_TRIALS:,}, got {max_trials!r}"
+        )
+    return precision.AutoReport(
+        precision_days=float(
+            precision.DEFAULT_PRECISION_DAYS if precision_days is None else precision_days
+        ),
+        cost_rel_precision=float(
+            precision.DEFAULT_COST_REL_PRECISION
+            if cost_rel_precision is None
+            else cost_rel_precision
+        ),
+        max_trials=precision.MAX_AUTO_TRIALS if max_trials is None else max_trials,
     )

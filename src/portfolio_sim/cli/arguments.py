@@ -174,7 +174,7 @@ def check_table_outputs(args: argparse.Namespace) -> list[str]:
     """Before any work: ``--trials`` is at least 1 and every output of
     :func:`add_table_outputs` can be written (:func:`check_outputs`). Returns the paths
     no output may replace (the scenario file)."""
-    if args.trials < 1:
+    if args.trials != "auto" and args.trials < 1:
         raise InputError("--trials must be at least 1")
     protect = [args.file]
     check_outputs([args.json, args.html, args.xlsx], protect, folders=[args.csv])

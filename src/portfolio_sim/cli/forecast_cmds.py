@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import math
+import re
 import sys
 
 from portfolio_sim.cli import EXIT_OK, Command
@@ -14,12 +16,90 @@ from portfolio_sim.cli.arguments import (
     write_table_outputs,
 )
 from portfolio_sim.cli.progress import compile_notice, progress_printer
+from portfolio_sim.errors import InputError
+
+
+def trials_or_auto(text: str) -> int | str:
+    """``--trials``: a whole number from 1, or ``auto`` (chosen by precision)."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        value = whole_number(text)
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} or 'auto'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (or 'auto'), got {value}")
+    return value
+
+
+def at_least_one(text: str) -> int:
+    """A whole number from 1 to :data:`~portfolio_sim.forecasting.MAX_TRIALS`."""
+    from portfolio_sim.forecasting import MAX_TRIALS
+
+    value = whole_number(text)
+    if not 1 <= value <= MAX_TRIALS:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_TRIALS:,}, got {value:,}")
+    return value
+
+
+_DAYS = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:d|wd)?\s*$", re.IGNORECASE)
+
+
+def precision_days(text: str) -> float:
+    """``--precision``: working days, ``1d``, ``0.5d``, ``2wd`` or a plain number; > 0."""
+    match = _DAYS.match(text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"expected working days such as 1d or 2.5d, got {text!r}")
+    value = float(match.group(1))
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be more than 0 working days, got {text!r}")
+    return value
+
+
+def relative_error(text: str) -> float:
+    """``--cost-precision``: a relative error, ``1%`` or ``0.01``; in (0, 1)."""
+    body = text.strip()
+    scale = 100.0 if body.endswith("%") else 1.0
+    try:
+        value = float(body.rstrip("%").strip()) / scale
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a relative error such as 1% or 0.01, got {text!r}"
+        ) from None
+    if not 0 < value < 1:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"must be more than 0 and less than 100 %, got {text!r}")
+    return value
 
 
 def _configure_forecast(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="scenario file (.yaml, .yml or .toml)")
     parser.add_argument("--variant", metavar="NAME", help="forecast this variant")
-    parser.add_argument("--trials", type=whole_number, default=10_000, help="default 10000")
+    parser.add_argument(
+        "--trials",
+        type=trials_or_auto,
+        default=10_000,
+        help="a number (default 10000) or 'auto': batches until the 95 %% intervals of the "
+        "dates are within --precision (docs/model.md §8.11)",
+    )
+    parser.add_argument(
+        "--precision",
+        type=precision_days,
+        metavar="DAYS",
+        help="with --trials auto: the ± working days every P50/P85/P95 date of the portfolio "
+        "and of each feature must reach at 95 %% (default 1d)",
+    )
+    parser.add_argument(
+        "--cost-precision",
+        type=relative_error,
+        metavar="REL",
+        help="with --trials auto: the relative error of cost P50/P80 at 95 %% (default 1%%)",
+    )
+    parser.add_argument(
+        "--max-trials",
+        type=at_least_one,
+        metavar="N",
+        help="with --trials auto: stop (and warn) after this many trials (default 2000000)",
+    )
     parser.add_argument("--seed", type=whole_number, default=0, help="default 0")
     parser.add_argument("--engine", choices=["fast", "des"], default="fast")
     add_table_outputs(parser)
@@ -33,6 +113,11 @@ def _run_forecast(args: argparse.Namespace) -> int:
     from portfolio_sim.forecasting import forecast
 
     protect = check_table_outputs(args)
+    if args.trials != "auto":
+        for option in ("precision", "cost_precision", "max_trials"):
+            if getattr(args, option) is not None:
+                flag = "--" + option.replace("_", "-")
+                raise InputError(f"{flag}: only with --trials auto")
     compile_notice(args.quiet)
     result = forecast(
         args.file,
@@ -43,6 +128,9 @@ def _run_forecast(args: argparse.Namespace) -> int:
         progress=progress_printer(args.quiet),
         how_many_by=args.how_many_by,
         percentiles=args.percentiles,
+        precision_days=args.precision,
+        cost_rel_precision=args.cost_precision,
+        max_trials=args.max_trials,
     )
     # every computation succeeded: only now are the outputs written (each atomically)
     write_table_outputs(result, args, protect)

@@ -71,8 +71,11 @@ def run_fast(
     batch: int | None = None,
     workers: int | None = None,
     stream: bool | None = None,
+    first_trial: int = 0,
 ) -> EngineOutput:
-    """Run ``trials`` trials of ``compiled`` on the fast engine.
+    """Run ``trials`` trials of ``compiled`` on the fast engine: trials ``first_trial ..
+    first_trial + trials - 1`` (a run continued from where another stopped: together
+    they equal one run of both sizes, as ``forecast(..., trials="auto")`` uses).
 
     ``keep_trials`` also returns per-trial done/start/size arrays [trials, F] (memory
     trials x features: for tests, traces and small runs) and the per-trial month and
@@ -157,11 +160,12 @@ def run_fast(
             quarter_cost=quarter_cost[ml],
         )
         try:
-            _run_parallel(run_block, w, n, model, first, keep_trials, batch_out, mm)
+            _run_parallel(run_block, w, n, model, first_trial + first, keep_trials, batch_out, mm)
         except RuntimeError as err:
             if str(err) != STALL:
                 raise
-            raise ModelError(f"{STALL} (trials {first}..{first + n - 1})") from None
+            t0 = first_trial + first
+            raise ModelError(f"{STALL} (trials {t0}..{t0 + n - 1})") from None
         if stream:
             if streamed is None:
                 streamed = month_stream.MonthStream.from_pilot(
@@ -177,7 +181,13 @@ def run_fast(
         # a window missed its rank, or a value needs numpy's rules: the same trials
         # again (the same numbers), keeping the arrays
         return run_fast(
-            compiled, trials, keep_trials=keep_trials, batch=batch, workers=workers, stream=False
+            compiled,
+            trials,
+            keep_trials=keep_trials,
+            batch=batch,
+            workers=workers,
+            stream=False,
+            first_trial=first_trial,
         )
     return EngineOutput(
         trials=trials,

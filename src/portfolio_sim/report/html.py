@@ -15,6 +15,7 @@ import pandas as pd
 
 from portfolio_sim import formatting as fmt
 from portfolio_sim.report import charts
+from portfolio_sim.results import precision
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;
@@ -29,6 +30,7 @@ td,th{border:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:top}
 th{background:#f4f4f4;font-weight:600} td:first-child,th:first-child{text-align:left}
 td{white-space:nowrap} .text{text-align:left} td.text{white-space:normal}
 footer{margin-top:3em;color:#666;font-size:.8em;overflow-wrap:anywhere}
+.note{color:#555;font-size:.85em} .warning{color:#a00;font-weight:600}
 svg{max-width:100%;height:auto}
 @media print{
  @page{size:A4;margin:12mm}
@@ -149,7 +151,10 @@ def forecast_html(fc: Any) -> str:
         cards += [
             _card(
                 "Cost " + " / ".join(_level(k) for k in cost_keys),
-                " / ".join(money_text(cost[k], cur) for k in cost_keys),
+                " / ".join(money_text(cost[k], cur) for k in cost_keys)
+                + " ("
+                + precision.rel_text(max(float(cost[f"{k}_ci_rel"]) for k in cost_keys))
+                + " at 95 %)",
             ),
             _card("Budget", money_text(budget["total"], cur)),
             _card("Chance of overrunning the budget", pct_text(budget["overrun_probability"])),
@@ -177,14 +182,26 @@ def forecast_html(fc: Any) -> str:
         "deadline_undecided_share",
         "not_done_share",
     ]
+    # how precise the dates are (docs/model.md §8.10): a footnote when all are within
+    # ±1 working day, else one "± wd" column (the widest interval of the row)
+    teams = fc.teams
+    feat_wd = feats[[f"{k}_ci_wd" for k in date_keys]].astype(float).max(axis=1)
+    team_wd = teams[[f"{k}_ci_wd" for k in date_keys]].astype(float).max(axis=1)
+    port_wd = max(float(fin[f"{k}_ci_wd"]) for k in date_keys)
+    widest = max([port_wd, *feat_wd.tolist(), *team_wd.tolist()])
+    feat_table = feats[date_cols].copy()
+    if widest > precision.FOOTNOTE_UP_TO:
+        feat_table["± wd"] = feat_wd.map(precision.wd_text)
+    note = precision.dates_note(widest)
+    if widest > precision.FOOTNOTE_UP_TO:
+        note += f" Portfolio dates: {precision.wd_text(port_wd)}."
     parts.append(
         chart_pair(
             "When: done dates per feature",
             charts.feature_dates_svg(feats, date_keys),
-            html_table(feats[date_cols], cur),
+            html_table(feat_table, cur) + f"<p class='note'>{html.escape(note)}</p>",
         )
     )
-    teams = fc.teams
     team_cols = [
         c
         for c in (
@@ -201,7 +218,12 @@ def forecast_html(fc: Any) -> str:
         chart_pair(
             "Teams: utilisation and done dates",
             charts.utilisation_svg(teams),
-            html_table(teams[team_cols], cur),
+            html_table(
+                teams[team_cols].assign(**{"± wd": team_wd.map(precision.wd_text)})
+                if widest > precision.FOOTNOTE_UP_TO
+                else teams[team_cols],
+                cur,
+            ),
         )
     )
     if has_money:
@@ -266,7 +288,13 @@ def forecast_html(fc: Any) -> str:
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
         f"<h1>{html.escape(title)}</h1>"
         f"<p>{fc.trials:,} Monte Carlo trials, seed {fc.seed}, engine {html.escape(fc.engine)}.</p>"
-        f"<div class='headline'>{''.join(cards)}</div>"
+        + "".join(f"<p class='warning'>Warning: {html.escape(w)}</p>" for w in fc.warnings)
+        + "".join(
+            f"<p>{html.escape(t)}</p>"
+            for t in [precision.trials_note(fc.trials, fc.auto, detail=False)]
+            if t
+        )
+        + f"<div class='headline'>{''.join(cards)}</div>"
         + "".join(parts)
         + f"<footer>Provenance — {footer}</footer></body></html>"
     )

@@ -8,7 +8,8 @@ tables are built from, so a number read here equals the one in ``fc.features``,
 * :func:`portfolio_numbers` (``fc.portfolio`` as ``{metric: {column: value}}``): the
   ``finish`` row has p10..p95 as ``numpy.datetime64[D]`` (NaT = not done by the horizon)
   and ``not_done_share``; with money, ``cost``, ``npv``, ``value_pv``, ``cost_pv``,
-  ``capex`` (mean and percentiles; ``npv`` also ``positive_probability``) and ``roi``.
+  ``capex`` (mean and percentiles; ``npv`` also ``positive_probability``; ``cost`` also
+  its 95 % intervals ``pNN_ci_low``/``_high``/``_rel``) and ``roi``.
 * :func:`feature_columns` / :func:`team_columns` (``fc.features`` / ``fc.teams`` as
   ``{column: array or list}``, one entry per feature / team in scenario order; dates as
   ``datetime64[D]`` with NaT).
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from portfolio_sim.results import money
+from portfolio_sim.results import money, precision
 
 
 def portfolio_numbers(fc: Any) -> dict[str, dict[str, Any]]:
@@ -33,6 +34,7 @@ def portfolio_numbers(fc: Any) -> dict[str, dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {"finish": fc.portfolio_finish()}
     if fc.raw.money is not None:
         rows.update(money.portfolio_money(fc.raw))
+        rows["cost"].update(precision.cost_ci_row(fc.raw, fc.cost_levels))
     return rows
 
 

@@ -11,6 +11,8 @@ horizon while the deadline date is after the horizon date (neither met nor misse
 rest miss it. Both NaN for a feature without a deadline.
 ``teams``: id, kind, p10..p95, not_done_share, utilization.
 ``portfolio``: one row per metric (finish dates), columns p10..p95 and extras.
+95 % intervals (docs/model.md §8.10): ``pNN_ci_low``, ``pNN_ci_high``, ``pNN_ci_wd``
+(dates, ± working days) last in features/teams/finish, ``pNN_ci_rel`` in the cost row.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import numpy as np
 
 from portfolio_sim.calendar import done_days_or
 from portfolio_sim.engines.output import TIME_SCALE, WORK_SCALE, EngineOutput
-from portfolio_sim.results import money
+from portfolio_sim.results import money, precision
 from portfolio_sim.results.percentiles import DATE_PERCENTILES, hist_percentiles, level_key
 
 if TYPE_CHECKING:
@@ -97,6 +99,9 @@ class Forecast:
     #: None: the defaults (dates P10/P50/P85/P95, cost P10/P50/P80/P90, NPV and value
     #: P10/P50/P90). Chosen levels replace all three in every output.
     percentiles: tuple[float, ...] | None = None
+    #: What ``trials="auto"`` did (:class:`~portfolio_sim.results.precision.AutoReport`);
+    #: None for a fixed trial count.
+    auto: precision.AutoReport | None = None
 
     @property
     def date_levels(self) -> tuple[float, ...]:
@@ -107,6 +112,12 @@ class Forecast:
     def cost_levels(self) -> tuple[float, ...]:
         """The percentile levels of cost (team and portfolio)."""
         return money.COST_PS if self.percentiles is None else self.percentiles
+
+    @functools.cached_property
+    def widest(self) -> precision.Widest:
+        """The widest 95 % intervals the precision rule looks at (docs/model.md §8.11)."""
+        c, levels = self.compiled, precision.rule_levels(self.percentiles)
+        return precision.widest(self.raw, c.horizon_days, c.feature_ids, *levels)
 
     @property
     def date_columns(self) -> tuple[str, ...]:
@@ -148,7 +159,7 @@ class Forecast:
             self.portfolio_finish()["not_done_share"],
             str(c.calendar.horizon),
             self.dominant,
-        )
+        ) + precision.auto_warnings(self.auto)
 
     @property
     def scenario(self) -> str:
@@ -168,6 +179,12 @@ class Forecast:
     def _finish_columns(self, hist: np.ndarray) -> dict[str, np.ndarray]:
         bins = hist_percentiles(hist, self.date_levels)
         return {level_key(p): self._bin_dates(bins[:, k]) for k, p in enumerate(self.date_levels)}
+
+    def _ci_columns(self, hist: np.ndarray) -> dict[str, np.ndarray]:
+        """``pNN_ci_low``, ``pNN_ci_high``, ``pNN_ci_wd`` of every date level."""
+        return precision.ci_columns(
+            hist, self.date_levels, self.compiled.horizon_days, self._bin_dates
+        )
 
     # The tables are built from plain columns (numpy arrays, lists; dates as datetime64
     # with NaT) that the JSON export reads directly, so writing JSON needs no pandas.
@@ -214,6 +231,7 @@ class Forecast:
         }
         if raw.feat_value_sum is not None:
             cols.update(money.feature_value_columns(c, raw))
+        cols.update(self._ci_columns(hist))
         return cols
 
     def team_columns(self) -> dict[str, Any]:
@@ -233,6 +251,7 @@ class Forecast:
         }
         if raw.money is not None and len(c.team_ids):
             cols.update(money.team_cost_columns(c, raw, self.cost_levels))
+        cols.update(self._ci_columns(raw.team_hist))
         return cols
 
     def portfolio_finish(self) -> dict[str, Any]:
@@ -244,7 +263,13 @@ class Forecast:
         hist = np.bincount(days.astype(np.int64), minlength=h + 1)[None, :]
         row: dict[str, Any] = {k: v[0] for k, v in self._finish_columns(hist).items()}
         row["not_done_share"] = float(hist[0, h] / self.raw.trials)
+        row.update({k: v[0] for k, v in self._ci_columns(hist).items()})
         return row
+
+    def cost_ci(self) -> dict[str, dict[str, float]]:
+        """The 95 % interval of each cost percentile of the portfolio: ``{"p50": {"low",
+        "high", "rel"}}`` (amounts, ±inf = unbounded; ``rel`` the relative half-width)."""
+        return precision.cost_ci(self.raw, self.cost_levels)
 
     def _frame(self, cols: dict[str, Any]) -> pd.DataFrame:
         import pandas as pd
@@ -252,7 +277,8 @@ class Forecast:
         items = list(cols.items())
         df = pd.DataFrame(dict(items[:2]))  # id and team (features) or kind (teams)
         for k, v in items[2:]:
-            df[k] = pd.to_datetime(v) if k in self.date_columns or k == "deadline" else v
+            dated = k in self.date_columns or k == "deadline" or k.endswith(("_ci_low", "_ci_high"))
+            df[k] = pd.to_datetime(v) if dated else v
         return df
 
     @property
@@ -312,7 +338,7 @@ class Forecast:
 
         row: dict[str, Any] = {"metric": "finish"}
         for k, v in self.portfolio_finish().items():
-            if k in self.date_columns:
+            if isinstance(v, np.datetime64):
                 row[k] = pd.Timestamp(v) if not np.isnat(v) else pd.NaT
             else:
                 row[k] = v
@@ -320,6 +346,7 @@ class Forecast:
         if self.raw.money is not None:
             for name, stats in copy.deepcopy(self._portfolio_money).items():
                 rows.append({"metric": name, **stats})
+            rows[1].update(precision.cost_ci_row(self.raw, self.cost_levels))  # the cost row
         return pd.DataFrame(rows).set_index("metric")
 
     # -- exports -----------------------------------------------------------------------
@@ -328,6 +355,9 @@ class Forecast:
 
         def finish(cols: dict[str, Any], i: int) -> dict[str, str | None]:
             return {k: _iso(cols[k][i]) for k in self.date_columns}
+
+        def finish_ci(cols: dict[str, Any], i: int) -> dict[str, dict[str, Any]]:
+            return precision.finish_ci_doc(cols, i, self.date_columns, _iso)
 
         feats = self.feature_columns()
         teams = self.team_columns()
@@ -343,6 +373,7 @@ class Forecast:
                     "id": feats["id"][i],
                     "team": feats["team"][i],
                     "finish": finish(feats, i),
+                    "finish_ci": finish_ci(feats, i),
                     "mean_workdays": _num(feats["mean_workdays"][i]),
                     "deadline": _iso(feats["deadline"][i]),
                     "deadline_probability": _num(feats["deadline_probability"][i]),
@@ -356,6 +387,7 @@ class Forecast:
                     "id": teams["id"][i],
                     "kind": teams["kind"][i],
                     "finish": finish(teams, i),
+                    "finish_ci": finish_ci(teams, i),
                     "not_done_share": float(teams["not_done_share"][i]),
                     "utilization": _num(teams["utilization"][i]),
                 }
@@ -363,8 +395,10 @@ class Forecast:
             ],
             "portfolio": {
                 "finish": {k: _iso(port[k]) for k in self.date_columns},
+                "finish_ci": finish_ci({k: [v] for k, v in port.items()}, 0),
                 "not_done_share": float(port["not_done_share"]),
             },
+            "precision": precision.precision_doc(self.trials, self.widest, self.auto),
             "warnings": self.warnings,
             "provenance": dict(self.meta),
         }
@@ -415,6 +449,7 @@ class Forecast:
         doc["portfolio"].update(
             {
                 "cost": pm["cost"],
+                "cost_ci": precision.json_safe(self.cost_ci()),
                 "npv": pm["npv"],
                 "value_pv": pm["value_pv"],
                 "cost_pv": pm["cost_pv"],

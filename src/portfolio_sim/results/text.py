@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from portfolio_sim import formatting as fmt
+from portfolio_sim.results import precision
 
 
 def _date(x: Any) -> str:
@@ -45,22 +46,38 @@ def _date_keys(fc: Any) -> list[str]:
 
 def _keys(row: Any, default: tuple[str, ...], chosen: Any) -> list[str]:
     """Percentile keys of a money row to show: ``default``, or every chosen level."""
-    return list(default) if chosen is None else [k for k in row.index if k.startswith("p")]
+    if chosen is None:
+        return list(default)
+    return [k for k in row.index if k.startswith("p") and "_ci_" not in k]
+
+
+def widest_wd(df: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Per row, the widest 95 % half-width (working days) of the date columns ``keys``."""
+    return df[[f"{k}_ci_wd" for k in keys]].astype(float).max(axis=1)
 
 
 def forecast_text(fc: Any) -> str:
-    """A readable summary: headline, features and teams."""
+    """A readable summary: headline, features and teams. How precise the dates are:
+    one footnote when every shown date is within ±1 working day at 95 %, else a "± wd"
+    column (the widest interval of the row; docs/model.md §8.10)."""
     title = fc.scenario + (f" / variant {fc.variant}" if fc.variant else "")
     port = fc.portfolio.loc["finish"]
     keys = _date_keys(fc)
+    feats, teams = fc.features, fc.teams
+    port_wd = float(max(port[f"{k}_ci_wd"] for k in keys))
+    feat_wd, team_wd = widest_wd(feats, keys), widest_wd(teams, keys)
+    widest = max([port_wd, *feat_wd.tolist(), *team_wd.tolist()])
+    column = widest > precision.FOOTNOTE_UP_TO
     lines = [
         f"{title}: {fc.trials:,} trials, seed {fc.seed}, engine {fc.engine}",
+        *filter(None, [precision.trials_note(fc.trials, fc.auto)]),
         "",
-        "Portfolio done   " + "   ".join(f"{_level_label(k)} {_date(port[k])}" for k in keys),
+        "Portfolio done   "
+        + "   ".join(f"{_level_label(k)} {_date(port[k])}" for k in keys)
+        + (f"   ({precision.wd_text(port_wd)})" if column else ""),
     ]
     if port["not_done_share"] > 0:
         lines.append(f"Not done by the horizon in {_pct(port['not_done_share'])} of trials")
-    feats = fc.features
     table = pd.DataFrame(
         {
             fmt.label("id"): feats["id"],
@@ -76,7 +93,8 @@ def forecast_text(fc: Any) -> str:
             "Not done": feats["not_done_share"].map(lambda x: _pct(x) if x > 0 else ""),
         }
     )
-    teams = fc.teams
+    if column:
+        table["± wd"] = feat_wd.map(precision.wd_text)
     team_table = pd.DataFrame(
         {
             fmt.label("team"): teams["id"],
@@ -85,7 +103,10 @@ def forecast_text(fc: Any) -> str:
             fmt.label("utilization"): teams["utilization"].map(_pct),
         }
     )
+    if column:
+        team_table["± wd"] = team_wd.map(precision.wd_text)
     lines += ["", table.to_string(index=False), "", team_table.to_string(index=False)]
+    lines += ["", precision.dates_note(widest)]
     if fc.raw.money is not None:
         lines += ["", money_text(fc)]
     return "\n".join(lines)
@@ -110,8 +131,9 @@ def money_text(fc: Any) -> str:
     def levels(row: Any, ks: list[str]) -> str:
         return "   ".join(f"{_level_label(k)} {_m(row[k], cur)}" for k in ks)
 
+    rel = max(float(cost[f"{k}_ci_rel"]) for k in cost_keys)
     lines = [
-        "Cost             " + levels(cost, cost_keys),
+        "Cost             " + levels(cost, cost_keys) + f"   ({precision.rel_text(rel)} at 95 %)",
         "Contingency      P80-P50 {}   P90-P50 {}".format(
             _m(budget["contingency"]["p80_minus_p50"], cur),
             _m(budget["contingency"]["p90_minus_p50"], cur),
