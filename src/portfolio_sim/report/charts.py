@@ -139,8 +139,13 @@ def month_days(months: pd.Series) -> list[float]:
 
 
 def money_plot(
-    c: Canvas, values: Sequence[float], currency: str, x: tuple[float, float], ylabel: str,
-    top: float = 52, bottom: float = 50,
+    c: Canvas,
+    values: Sequence[float],
+    currency: str,
+    x: tuple[float, float],
+    ylabel: str,
+    top: float = 52,
+    bottom: float = 50,
 ) -> Plot:
     """A plot area over the whole canvas width with a money y axis from 0 (or the lowest
     value) to the highest value, and its y ticks and title."""
@@ -175,17 +180,35 @@ def cost_fan_svg(months: pd.DataFrame, budget: float | None, currency: str = "")
     fan(c, p, x, p10, p50, p90, currency, DARK, "")
     if budget is not None:
         y = p.y(budget)
-        c.line(p.left, y, p.right, y, RED, tip=f"Budget {fmt.money(budget, currency)}",
-               stroke_width=1.5, stroke_dasharray="6 3", class_="budget")
-        c.text(p.left + 6, y - 8, f"budget {fmt.money_tick(budget, currency)}", 10, "start",
-               fill=RED)
+        c.line(
+            p.left,
+            y,
+            p.right,
+            y,
+            RED,
+            tip=f"Budget {fmt.money(budget, currency)}",
+            stroke_width=1.5,
+            stroke_dasharray="6 3",
+            class_="budget",
+        )
+        c.text(
+            p.left + 6, y - 8, f"budget {fmt.money_tick(budget, currency)}", 10, "start", fill=RED
+        )
     p.frame()
     return c.svg()
 
 
 def fan(
-    c: Canvas, p: Plot, x: Sequence[float], lo: np.ndarray, mid: np.ndarray, hi: np.ndarray,
-    currency: str, color: str, name: str, band: bool = True,
+    c: Canvas,
+    p: Plot,
+    x: Sequence[float],
+    lo: np.ndarray,
+    mid: np.ndarray,
+    hi: np.ndarray,
+    currency: str,
+    color: str,
+    name: str,
+    band: bool = True,
 ) -> None:
     """A P10-P90 band (``band``) and a P50 line with a hover dot per month."""
     pts = [(p.x(d), p.y(v)) for d, v in zip(x, hi, strict=True) if math.isfinite(v)]
@@ -197,8 +220,10 @@ def fan(
     who = f"{name} " if name else ""
     for d, a, m, b in zip(x, lo, mid, hi, strict=True):
         if math.isfinite(m):
-            tip = (f"{who}{iso_day(d)[:7]}: P10 {fmt.money(a, currency)}, P50 "
-                   f"{fmt.money(m, currency)}, P90 {fmt.money(b, currency)}")
+            tip = (
+                f"{who}{iso_day(d)[:7]}: P10 {fmt.money(a, currency)}, P50 "
+                f"{fmt.money(m, currency)}, P90 {fmt.money(b, currency)}"
+            )
             svg.marker(c, "o", p.x(d), p.y(m), 6, color, tip)
 
 
@@ -212,21 +237,34 @@ def monthly_cost_svg(months: pd.DataFrame, currency: str = "") -> str:
     svg.title(c, title)
     unit = f" ({currency})" if currency else ""
     dom = (x[0], x[-1] + 30.44) if x else (0.0, 1.0)
-    p = money_plot(c, [*cols["cost_p90"], *cols["cost_p10"]], currency, dom,
-                   f"Cost per month{unit}")
+    p = money_plot(
+        c, [*cols["cost_p90"], *cols["cost_p10"]], currency, dom, f"Cost per month{unit}"
+    )
     month_axis(p)
-    svg.legend(c, p.left, 34, [("band", BAR, "cost P10-P90"), ("line", DARK, "cost P50"),
-                               ("line", ORANGE, "capex P50")])
+    svg.legend(
+        c,
+        p.left,
+        34,
+        [("band", BAR, "cost P10-P90"), ("line", DARK, "cost P50"), ("line", ORANGE, "capex P50")],
+    )
     for i, d in enumerate(x):
         x0, x1 = p.x(d), p.x(x[i + 1] if i + 1 < len(x) else d + 30.44)
         v = {k: float(col[i]) for k, col in cols.items()}
-        tip = (f"{iso_day(d)[:7]}: cost P10 {fmt.money(v['cost_p10'], currency)}, P50 "
-               f"{fmt.money(v['cost_p50'], currency)}, P90 {fmt.money(v['cost_p90'], currency)};"
-               f" capex P50 {fmt.money(v['capex_p50'], currency)}")
+        tip = (
+            f"{iso_day(d)[:7]}: cost P10 {fmt.money(v['cost_p10'], currency)}, P50 "
+            f"{fmt.money(v['cost_p50'], currency)}, P90 {fmt.money(v['cost_p90'], currency)};"
+            f" capex P50 {fmt.money(v['capex_p50'], currency)}"
+        )
         c.open_group(tip, class_="month")
         if math.isfinite(v["cost_p10"]) and math.isfinite(v["cost_p90"]):
-            c.rect(x0 + 1, p.y(v["cost_p90"]), x1 - x0 - 2,
-                   p.y(v["cost_p10"]) - p.y(v["cost_p90"]), BAR, fill_opacity=0.6)
+            c.rect(
+                x0 + 1,
+                p.y(v["cost_p90"]),
+                x1 - x0 - 2,
+                p.y(v["cost_p10"]) - p.y(v["cost_p90"]),
+                BAR,
+                fill_opacity=0.6,
+            )
         for key, color in (("cost_p50", DARK), ("capex_p50", ORANGE)):
             if math.isfinite(v[key]):
                 c.line(x0 + 1, p.y(v[key]), x1 - 1, p.y(v[key]), color, stroke_width=2.5)
@@ -245,8 +283,9 @@ def histogram(
     y0, y1, yt = svg.nice_domain(0.0, float(max(top, 1)), 5)
     labels = [svg.count_label(t) for t in yt]
     left = max(text_width(s, 10) for s in labels) + 36
-    p = Plot(c, left, ylabel_top, c.width - left - 24, c.height - ylabel_top - 50,
-             x=(x0, x1), y=(y0, y1))
+    p = Plot(
+        c, left, ylabel_top, c.width - left - 24, c.height - ylabel_top - 50, x=(x0, x1), y=(y0, y1)
+    )
     p.y_axis(list(zip(yt, labels, strict=True)), "Trials")
     return p, counts
 
@@ -263,8 +302,12 @@ def npv_svg(npv: np.ndarray, currency: str = "") -> str:
     xt = svg.nice_domain(p.x.lo, p.x.hi, 7)[2]
     unit = f" ({currency})" if currency else ""
     p.x_axis(list(zip(xt, svg.money_labels(xt, currency), strict=True)), f"NPV{unit}")
-    svg.legend(c, p.left, 34, [("bar", BAR, "trials per bin"), ("dash", DARK, "P50"),
-                               ("dash", ORANGE, "P10 and P90")])
+    svg.legend(
+        c,
+        p.left,
+        34,
+        [("bar", BAR, "trials per bin"), ("dash", DARK, "P50"), ("dash", ORANGE, "P10 and P90")],
+    )
     for k, n in enumerate(counts):
         a, b = float(edges[k]), float(edges[k + 1])
         tip = f"{fmt.money(a, currency)} to {fmt.money(b, currency)}: {n:,} trials"
@@ -273,16 +316,28 @@ def npv_svg(npv: np.ndarray, currency: str = "") -> str:
         if len(npv):
             v = float(np.percentile(npv, q, method="inverted_cdf"))
             x = p.x(v)
-            c.line(x, p.top, x, p.bottom, color, tip=f"P{q} {fmt.money(v, currency)}",
-                   stroke_width=1.5, stroke_dasharray="6 3")
+            c.line(
+                x,
+                p.top,
+                x,
+                p.bottom,
+                color,
+                tip=f"P{q} {fmt.money(v, currency)}",
+                stroke_width=1.5,
+                stroke_dasharray="6 3",
+            )
             c.text(x + 3, p.top + 8, f"P{q}", 10, "start", fill=color)
     p.frame()
     return c.svg()
 
 
 def hbars(
-    c: Canvas, p: Plot, rows: Sequence[str], groups: Sequence[tuple[str, str, Sequence[float]]],
-    row_h: float, unit: str = " %",
+    c: Canvas,
+    p: Plot,
+    rows: Sequence[str],
+    groups: Sequence[tuple[str, str, Sequence[float]]],
+    row_h: float,
+    unit: str = " %",
 ) -> None:
     """Grouped horizontal bars from 0: for each row (top to bottom) one bar per group
     (name, colour, values); a value NaN draws no bar and reads "n/a" in the hover title."""
@@ -298,13 +353,17 @@ def hbars(
                 continue
             c.rect(p.x(0), y0 + j * h, p.x(v) - p.x(0), h - 1, color, f"{row}{who}: {text}")
             if h >= 9:
-                c.text(p.x(v) + 3, y0 + j * h + h / 2, text, min(10, h), "start",
-                       class_="value")
+                c.text(p.x(v) + 3, y0 + j * h + h / 2, text, min(10, h), "start", class_="value")
 
 
 def percent_rows_chart(
-    title: str, rows: Sequence[str], groups: Sequence[tuple[str, str, Sequence[float]]],
-    xlabel: str, row_h: float = 22, width: float = 720, legend: bool = False,
+    title: str,
+    rows: Sequence[str],
+    groups: Sequence[tuple[str, str, Sequence[float]]],
+    xlabel: str,
+    row_h: float = 22,
+    width: float = 720,
+    legend: bool = False,
     mark50: bool = False,
 ) -> str:
     """A 0-100 % bar chart with one row per label (see :func:`hbars`)."""
@@ -329,8 +388,12 @@ def utilisation_svg(teams: pd.DataFrame) -> str:
     """Share of paid capacity spent on features, per effort team (scenario order)."""
     df = teams[teams["kind"] == "effort"]
     vals = (df["utilization"].astype(float) * 100).to_numpy()
-    return percent_rows_chart("Team utilisation", [str(i) for i in df["id"]],
-                              [("", BAR, vals)], "Utilisation (% of paid capacity)")
+    return percent_rows_chart(
+        "Team utilisation",
+        [str(i) for i in df["id"]],
+        [("", BAR, vals)],
+        "Utilisation (% of paid capacity)",
+    )
 
 
 def tornado_svg(table: pd.DataFrame, base: dict[str, Any], top: int = 15) -> str:
@@ -349,10 +412,22 @@ def tornado_svg(table: pd.DataFrame, base: dict[str, Any], top: int = 15) -> str
     svg.legend(c, left, 34, [("bar", "#6a9", "held at P10"), ("bar", "#c75", "held at P90")])
     pw = (WIDTH - left - gap - 20) / 2
     panels = (
-        ("finish_low_days", "finish_high_days", "P85 finish vs base", "Working days",
-         lambda v: f"{v:+,.0f} d", svg.count_label),
-        ("npv_low_delta", "npv_high_delta", "Mean NPV vs base", "NPV difference (currency)",
-         lambda v: fmt.signed_money(v, ""), lambda v: fmt.money_tick(v, "")),
+        (
+            "finish_low_days",
+            "finish_high_days",
+            "P85 finish vs base",
+            "Working days",
+            lambda v: f"{v:+,.0f} d",
+            svg.count_label,
+        ),
+        (
+            "npv_low_delta",
+            "npv_high_delta",
+            "Mean NPV vs base",
+            "NPV difference (currency)",
+            lambda v: fmt.signed_money(v, ""),
+            lambda v: fmt.money_tick(v, ""),
+        ),
     )
     for i, s in enumerate(labels):
         c.label(left - 8, top_y + (i + 0.5) * row_h, s, left - 14, 11, class_="row-label")
@@ -368,8 +443,9 @@ def tornado_svg(table: pd.DataFrame, base: dict[str, Any], top: int = 15) -> str
             y = top_y + i * row_h + 3
             for j, (v, color, at) in enumerate(((a[i], "#6a9", "P10"), (b[i], "#c75", "P90"))):
                 if math.isfinite(v):
-                    c.rect(p.x(0), y + j * 8, p.x(v) - p.x(0), 8, color,
-                           f"{s} held at {at}: {show(v)}")
+                    c.rect(
+                        p.x(0), y + j * 8, p.x(v) - p.x(0), 8, color, f"{s} held at {at}: {show(v)}"
+                    )
         c.line(p.x(0), p.top, p.x(0), p.bottom, "#333", stroke_width=1.0)
         p.frame()
     return c.svg()

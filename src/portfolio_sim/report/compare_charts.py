@@ -39,8 +39,19 @@ MARKS = ("|", "x", "+", "d", "*", "1", "2", "3", "4")
 COLORS = ("#135", "#c60", "#2a7", "#a3a", "#09c", "#b22", "#777", "#990")
 
 #: Red-yellow-green (ColorBrewer RdYlGn, 11 classes) for probabilities 0..1.
-RDYLGN = ("#a50026", "#d73027", "#f46d43", "#fdae61", "#fee08b", "#ffffbf", "#d9ef8b",
-          "#a6d96a", "#66bd63", "#1a9850", "#006837")
+RDYLGN = (
+    "#a50026",
+    "#d73027",
+    "#f46d43",
+    "#fdae61",
+    "#fee08b",
+    "#ffffbf",
+    "#d9ef8b",
+    "#a6d96a",
+    "#66bd63",
+    "#1a9850",
+    "#006837",
+)
 
 #: Height of one scenario's sub-row of the done-dates chart.
 SUB_ROW = 9
@@ -93,8 +104,7 @@ def feature_dates_chart(cmp: Any) -> str:
     rows_tick_top(p, ticks, len(ids), "Done date")
     for i, fid in enumerate(ids):
         y_top = top + i * block + 4
-        c.label(left - 8, y_top + len(names) * SUB_ROW / 2, fid, left - 14, 11,
-                class_="row-label")
+        c.label(left - 8, y_top + len(names) * SUB_ROW / 2, fid, left - 14, 11, class_="row-label")
         for k, name in enumerate(names):
             df = feats[name]
             if fid not in df.index or pd.isna(df.at[fid, span[0]]):
@@ -170,20 +180,42 @@ def cost_fan_chart(cmp: Any) -> str:
         legend.append(("dash", RED, "budget"))
     c0 = Canvas(WIDTH, 0)
     top = svg.legend(c0, 80, 34, legend) + 18
-    p = money_plot(c, [*ys, *([budget] if budget is not None else [])], cmp.currency, dom,
-                   f"Cumulative cost ({cmp.currency})", top=top)
+    p = money_plot(
+        c,
+        [*ys, *([budget] if budget is not None else [])],
+        cmp.currency,
+        dom,
+        f"Cumulative cost ({cmp.currency})",
+        top=top,
+    )
     svg.legend(c, p.left, 34, legend)
     month_axis(p)
     for k, name in enumerate(cmp.scenarios):
         m = months[name]
-        fan(c, p, xs[name], *(m[f"cumulative_{q}"].to_numpy(float) for q in ("p10", "p50", "p90")),
-            cmp.currency, _color(k), name, band=k == 0)
+        fan(
+            c,
+            p,
+            xs[name],
+            *(m[f"cumulative_{q}"].to_numpy(float) for q in ("p10", "p50", "p90")),
+            cmp.currency,
+            _color(k),
+            name,
+            band=k == 0,
+        )
     if budget is not None:
         y = p.y(budget)
-        c.line(p.left, y, p.right, y, RED, tip=f"Budget {fmt.money(budget, cmp.currency)}",
-               stroke_width=1.5, stroke_dasharray="6 3", class_="budget")
-        c.text(p.left + 6, y - 8, f"budget {fmt.money_tick(budget, cmp.currency)}", 10,
-               fill=RED)
+        c.line(
+            p.left,
+            y,
+            p.right,
+            y,
+            RED,
+            tip=f"Budget {fmt.money(budget, cmp.currency)}",
+            stroke_width=1.5,
+            stroke_dasharray="6 3",
+            class_="budget",
+        )
+        c.text(p.left + 6, y - 8, f"budget {fmt.money_tick(budget, cmp.currency)}", 10, fill=RED)
     p.frame()
     return c.svg()
 
@@ -203,8 +235,9 @@ def npv_chart(cmp: Any) -> str:
     p, counts = histogram(c, np.asarray(list(values.values())), cmp.currency, edges, top)
     svg.legend(c, p.left, 34, legend)
     xt = svg.nice_domain(p.x.lo, p.x.hi, 7)[2]
-    p.x_axis(list(zip(xt, svg.money_labels(xt, cmp.currency), strict=True)),
-             f"NPV ({cmp.currency})")
+    p.x_axis(
+        list(zip(xt, svg.money_labels(xt, cmp.currency), strict=True)), f"NPV ({cmp.currency})"
+    )
     cur = cmp.currency
     for k, (name, v) in enumerate(values.items()):
         pts: list[tuple[float, float]] = [(p.x(float(edges[0])), p.y(0))]
@@ -214,12 +247,26 @@ def npv_chart(cmp: Any) -> str:
         c.polyline(pts, _color(k), stroke_width=1.5)
         for b, n in enumerate(counts[k]):  # hover targets: one per bin
             a, e = float(edges[b]), float(edges[b + 1])
-            c.rect(p.x(a), p.y(n) - 3, p.x(e) - p.x(a), 6, _color(k),
-                   f"{name}: {fmt.money(a, cur)} to {fmt.money(e, cur)}: {n:,} trials",
-                   fill_opacity=0.0)
+            c.rect(
+                p.x(a),
+                p.y(n) - 3,
+                p.x(e) - p.x(a),
+                6,
+                _color(k),
+                f"{name}: {fmt.money(a, cur)} to {fmt.money(e, cur)}: {n:,} trials",
+                fill_opacity=0.0,
+            )
         mean = float(v.mean())
-        c.line(p.x(mean), p.top, p.x(mean), p.bottom, _color(k), stroke_width=1.0,
-               stroke_dasharray="2 2", tip=f"{name} mean {fmt.money(mean, cur)}")
+        c.line(
+            p.x(mean),
+            p.top,
+            p.x(mean),
+            p.bottom,
+            _color(k),
+            stroke_width=1.0,
+            stroke_dasharray="2 2",
+            tip=f"{name} mean {fmt.money(mean, cur)}",
+        )
     p.frame()
     return c.svg()
 
@@ -239,9 +286,14 @@ def utilisation_chart(cmp: Any) -> str:
             for i in ids
         ]
         groups.append((name, _color(k), vals))
-    return percent_rows_chart("Team utilisation", [str(i) for i in ids], groups,
-                              "Utilisation (% of paid capacity)",
-                              row_h=max(22, 12 * len(groups) + 6), legend=True)
+    return percent_rows_chart(
+        "Team utilisation",
+        [str(i) for i in ids],
+        groups,
+        "Utilisation (% of paid capacity)",
+        row_h=max(22, 12 * len(groups) + 6),
+        legend=True,
+    )
 
 
 def paired_chart(paired: pd.DataFrame) -> str:
@@ -255,9 +307,15 @@ def paired_chart(paired: pd.DataFrame) -> str:
     groups = [
         (label, _color(k + 1), 100 * paired[c].to_numpy(float)) for k, (c, label) in enumerate(cols)
     ]
-    return percent_rows_chart("Variant vs base, trial by trial", list(paired["variant"]),
-                              groups, "% of trials, paired with the base",
-                              row_h=max(22, 12 * len(groups) + 6), legend=True, mark50=True)
+    return percent_rows_chart(
+        "Variant vs base, trial by trial",
+        list(paired["variant"]),
+        groups,
+        "% of trials, paired with the base",
+        row_h=max(22, 12 * len(groups) + 6),
+        legend=True,
+        mark50=True,
+    )
 
 
 __all__ = [

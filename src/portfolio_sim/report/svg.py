@@ -191,15 +191,41 @@ class Canvas:
             x, w = x + w, -w
         if h < 0:
             y, h = y + h, -h
-        self._el("rect", tip, {"x": float(x), "y": float(y), "width": float(w), "height": float(h),
-                               "fill": fill, **kw})
+        self._el(
+            "rect",
+            tip,
+            {
+                "x": float(x),
+                "y": float(y),
+                "width": float(w),
+                "height": float(h),
+                "fill": fill,
+                **kw,
+            },
+        )
 
     def line(
-        self, x1: float, y1: float, x2: float, y2: float, stroke: str, tip: str | None = None,
+        self,
+        x1: float,
+        y1: float,
+        x2: float,
+        y2: float,
+        stroke: str,
+        tip: str | None = None,
         **kw: Any,
     ) -> None:
-        self._el("line", tip, {"x1": float(x1), "y1": float(y1), "x2": float(x2),
-                               "y2": float(y2), "stroke": stroke, **kw})
+        self._el(
+            "line",
+            tip,
+            {
+                "x1": float(x1),
+                "y1": float(y1),
+                "x2": float(x2),
+                "y2": float(y2),
+                "stroke": stroke,
+                **kw,
+            },
+        )
 
     def path(self, d: str, tip: str | None = None, **kw: Any) -> None:
         self._el("path", tip, {"d": d, **kw})
@@ -209,8 +235,14 @@ class Canvas:
             self.path(points_d(pts), fill="none", stroke=stroke, **kw)
 
     def text(
-        self, x: float, y: float, s: str, size: float = 11, anchor: str = "start",
-        tip: str | None = None, **kw: Any,
+        self,
+        x: float,
+        y: float,
+        s: str,
+        size: float = 11,
+        anchor: str = "start",
+        tip: str | None = None,
+        **kw: Any,
     ) -> None:
         """Text whose vertical centre is at ``y``."""
         kw.setdefault("dominant_baseline", "central")
@@ -218,7 +250,13 @@ class Canvas:
         self.parts.append(f"<text{a}>{_tip(tip)}{esc(s)}</text>")
 
     def label(
-        self, x: float, y: float, s: str, width: float, size: float = 11, anchor: str = "end",
+        self,
+        x: float,
+        y: float,
+        s: str,
+        width: float,
+        size: float = 11,
+        anchor: str = "end",
         **kw: Any,
     ) -> None:
         """Text fitted into ``width`` pixels; a shortened one keeps the full text as its
@@ -253,8 +291,14 @@ class Plot:
     with an x and a y scale, gridlines, ticks and axis titles."""
 
     def __init__(
-        self, c: Canvas, left: float, top: float, width: float, height: float,
-        x: tuple[float, float] = (0.0, 1.0), y: tuple[float, float] = (0.0, 1.0),
+        self,
+        c: Canvas,
+        left: float,
+        top: float,
+        width: float,
+        height: float,
+        x: tuple[float, float] = (0.0, 1.0),
+        y: tuple[float, float] = (0.0, 1.0),
     ) -> None:
         self.c, self.left, self.top, self.width, self.height = c, left, top, width, height
         self.right, self.bottom = left + width, top + height
@@ -262,12 +306,17 @@ class Plot:
         self.y = Scale(y[0], y[1], top + height, top)
 
     def frame(self) -> None:
-        self.c.rect(self.left, self.top, self.width, self.height, "none", stroke="#888",
-                    stroke_width=1.0)
+        self.c.rect(
+            self.left, self.top, self.width, self.height, "none", stroke="#888", stroke_width=1.0
+        )
 
     def x_axis(
-        self, ticks: Sequence[tuple[float, str]], title: str = "", grid: bool = True,
-        top_labels: bool = False, rotate: bool = False,
+        self,
+        ticks: Sequence[tuple[float, str]],
+        title: str = "",
+        grid: bool = True,
+        top_labels: bool = False,
+        rotate: bool = False,
     ) -> None:
         """Ticks and labels below the plot (and above it with ``top_labels``), the axis
         title below the labels."""
@@ -282,15 +331,28 @@ class Plot:
                     continue
                 if rotate:
                     ty = y - 2 if up else y + 2
-                    c.text(x, ty, lab, 10, "start" if up else "end", class_="xtick",
-                           transform=f"rotate(-35 {num(x)} {num(ty)})",
-                           dominant_baseline=None)
+                    c.text(
+                        x,
+                        ty,
+                        lab,
+                        10,
+                        "start" if up else "end",
+                        class_="xtick",
+                        transform=f"rotate(-35 {num(x)} {num(ty)})",
+                        dominant_baseline=None,
+                    )
                 else:
                     c.text(x, y + (-6 if up else 7), lab, 10, "middle", class_="xtick")
         if title:
             dy = 52 if rotate else 30
-            c.text(self.left + self.width / 2, self.bottom + dy, title, 11, "middle",
-                   class_="axis-title")
+            c.text(
+                self.left + self.width / 2,
+                self.bottom + dy,
+                title,
+                11,
+                "middle",
+                class_="axis-title",
+            )
 
     def y_axis(
         self, ticks: Sequence[tuple[float, str]], title: str = "", grid: bool = True
@@ -305,14 +367,29 @@ class Plot:
             c.text(self.left - 6, y, lab, 10, "end", class_="ytick")
         if title:
             x = self.left - widest - 18
-            c.text(x, self.top + self.height / 2, title, 11, "middle", class_="axis-title",
-                   transform=f"rotate(-90 {num(x)} {num(self.top + self.height / 2)})")
+            c.text(
+                x,
+                self.top + self.height / 2,
+                title,
+                11,
+                "middle",
+                class_="axis-title",
+                transform=f"rotate(-90 {num(x)} {num(self.top + self.height / 2)})",
+            )
 
 
 def title(c: Canvas, s: str, y: float = 16, size: float = 13) -> None:
     """The chart title, centred at the top."""
-    c.text(c.width / 2, y, fit(s, c.width - 10, size), size, "middle", font_weight="600",
-           class_="chart-title", tip=None)
+    c.text(
+        c.width / 2,
+        y,
+        fit(s, c.width - 10, size),
+        size,
+        "middle",
+        font_weight="600",
+        class_="chart-title",
+        tip=None,
+    )
 
 
 def legend(c: Canvas, x: float, y: float, items: Sequence[tuple[str, str, str]]) -> float:
@@ -339,8 +416,9 @@ def legend(c: Canvas, x: float, y: float, items: Sequence[tuple[str, str, str]])
     return y
 
 
-def marker(c: Canvas, shape: str, x: float, y: float, size: float, color: str,
-           tip: str | None = None) -> None:
+def marker(
+    c: Canvas, shape: str, x: float, y: float, size: float, color: str, tip: str | None = None
+) -> None:
     """A mark centred at (x, y): ``|`` tick, ``x`` cross, ``+`` plus, ``d`` diamond, ``*``
     star, ``1``-``4`` three-armed marks (down, up, left, right), ``v`` triangle down,
     ``o`` circle."""
@@ -350,23 +428,39 @@ def marker(c: Canvas, shape: str, x: float, y: float, size: float, color: str,
         c.path(f"M{num(x)},{num(y - h)} V{num(y + h)}", tip, **stroke)
     elif shape == "x":
         k = h * 0.75
-        c.path(f"M{num(x - k)},{num(y - k)} L{num(x + k)},{num(y + k)} M{num(x - k)},"
-               f"{num(y + k)} L{num(x + k)},{num(y - k)}", tip, **stroke)
+        c.path(
+            f"M{num(x - k)},{num(y - k)} L{num(x + k)},{num(y + k)} M{num(x - k)},"
+            f"{num(y + k)} L{num(x + k)},{num(y - k)}",
+            tip,
+            **stroke,
+        )
     elif shape == "+":
-        c.path(f"M{num(x - h)},{num(y)} H{num(x + h)} M{num(x)},{num(y - h)} V{num(y + h)}",
-               tip, **stroke)
+        c.path(
+            f"M{num(x - h)},{num(y)} H{num(x + h)} M{num(x)},{num(y - h)} V{num(y + h)}",
+            tip,
+            **stroke,
+        )
     elif shape == "d":
-        c.path(points_d([(x, y - h), (x + h * 0.7, y), (x, y + h), (x - h * 0.7, y)]) + " Z",
-               tip, fill=color)
+        c.path(
+            points_d([(x, y - h), (x + h * 0.7, y), (x, y + h), (x - h * 0.7, y)]) + " Z",
+            tip,
+            fill=color,
+        )
     elif shape == "v":
-        c.path(points_d([(x - h, y - h * 0.8), (x + h, y - h * 0.8), (x, y + h * 0.8)]) + " Z",
-               tip, fill=color)
+        c.path(
+            points_d([(x - h, y - h * 0.8), (x + h, y - h * 0.8), (x, y + h * 0.8)]) + " Z",
+            tip,
+            fill=color,
+        )
     elif shape == "o":
-        c._el("circle", tip, {"cx": float(x), "cy": float(y), "r": float(h * 0.6),
-                              "fill": color})
+        c._el("circle", tip, {"cx": float(x), "cy": float(y), "r": float(h * 0.6), "fill": color})
     else:  # "*" and the three-armed marks
-        turns = {"1": (90, 210, 330), "2": (270, 30, 150), "3": (180, 300, 60),
-                 "4": (0, 120, 240)}.get(shape, (90, 150, 210, 270, 330, 30))
+        turns = {
+            "1": (90, 210, 330),
+            "2": (270, 30, 150),
+            "3": (180, 300, 60),
+            "4": (0, 120, 240),
+        }.get(shape, (90, 150, 210, 270, 330, 30))
         d = " ".join(
             f"M{num(x)},{num(y)} L{num(x + h * math.cos(math.radians(a)))},"
             f"{num(y + h * math.sin(math.radians(a)))}"
