@@ -150,7 +150,7 @@ def money_plot(
     """A plot area over the whole canvas width with a money y axis from 0 (or the lowest
     value) to the highest value, and its y ticks and title."""
     finite = [float(v) for v in values if v is not None and math.isfinite(v)]
-    lo, hi, ticks = svg.nice_domain(min([0.0, *finite]), max([0.0, *finite]) or 1.0)
+    lo, hi, ticks = svg.nice_domain(min([0.0, *finite]), max([0.0, *finite]) or 1.0, 6, 1.0)
     labels = svg.money_labels(ticks, currency)
     left = max(text_width(s, 10) for s in labels) + 36
     p = Plot(c, left, top, c.width - left - 24, c.height - top - bottom, x=x, y=(lo, hi))
@@ -278,9 +278,9 @@ def histogram(
 ) -> tuple[Plot, list[np.ndarray]]:
     """A plot with a money x axis over the bin ``edges`` and a trial-count y axis."""
     counts = [np.histogram(v, bins=edges)[0] for v in values]
-    x0, x1, xt = svg.nice_domain(float(edges[0]), float(edges[-1]), 7)
+    x0, x1, xt = svg.nice_domain(float(edges[0]), float(edges[-1]), 7, 1.0)
     top = max((int(k.max()) for k in counts if len(k)), default=1)
-    y0, y1, yt = svg.nice_domain(0.0, float(max(top, 1)), 5)
+    y0, y1, yt = svg.nice_domain(0.0, float(max(top, 1)), 5, 1.0)
     labels = [svg.count_label(t) for t in yt]
     left = max(text_width(s, 10) for s in labels) + 36
     p = Plot(
@@ -299,7 +299,7 @@ def npv_svg(npv: np.ndarray, currency: str = "") -> str:
     svg.title(c, title)
     edges = np.histogram_bin_edges(npv, bins=60)
     p, (counts,) = histogram(c, np.asarray([npv]), currency, edges)
-    xt = svg.nice_domain(p.x.lo, p.x.hi, 7)[2]
+    xt = svg.nice_domain(p.x.lo, p.x.hi, 7, 1.0)[2]
     unit = f" ({currency})" if currency else ""
     p.x_axis(list(zip(xt, svg.money_labels(xt, currency), strict=True)), f"NPV{unit}")
     svg.legend(
@@ -434,7 +434,7 @@ def tornado_svg(table: pd.DataFrame, base: dict[str, Any], top: int = 15) -> str
     for k, (lo, hi, head, unit, show, tick) in enumerate(panels):
         a, b = df[lo].to_numpy(float), df[hi].to_numpy(float)
         vals = [v for v in (*a, *b) if math.isfinite(v)]
-        x0, x1, xt = svg.nice_domain(min([0.0, *vals]), max([0.0, *vals]), 5)
+        x0, x1, xt = svg.nice_domain(min([0.0, *vals]), max([0.0, *vals]), 5, 1.0)
         px = left + k * (pw + gap)
         p = Plot(c, px, top_y, pw, n * row_h, x=(x0, x1))
         c.text(px + pw / 2, top_y - 12, head, 11, "middle", font_weight="600")

@@ -234,7 +234,7 @@ def npv_chart(cmp: Any) -> str:
     top = svg.legend(Canvas(800, 0), 80, 34, legend) + 18
     p, counts = histogram(c, np.asarray(list(values.values())), cmp.currency, edges, top)
     svg.legend(c, p.left, 34, legend)
-    xt = svg.nice_domain(p.x.lo, p.x.hi, 7)[2]
+    xt = svg.nice_domain(p.x.lo, p.x.hi, 7, 1.0)[2]
     p.x_axis(
         list(zip(xt, svg.money_labels(xt, cmp.currency), strict=True)), f"NPV ({cmp.currency})"
     )

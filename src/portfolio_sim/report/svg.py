@@ -104,11 +104,14 @@ def nice_step(span: float, n: int) -> float:
     return next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw * 0.999)
 
 
-def nice_domain(lo: float, hi: float, n: int = 6) -> tuple[float, float, list[float]]:
-    """``[lo, hi]`` widened to whole steps, and its ticks."""
+def nice_domain(
+    lo: float, hi: float, n: int = 6, min_step: float = 0.0
+) -> tuple[float, float, list[float]]:
+    """``[lo, hi]`` widened to whole steps (at least ``min_step``: 1 on a money axis, so
+    ticks are whole units), and its ticks."""
     if not hi > lo:
         hi = lo + (abs(lo) if lo else 1.0)
-    step = nice_step(hi - lo, n)
+    step = max(nice_step(hi - lo, n), min_step)
     a, b = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
     ticks = [round(k * step, 10) for k in range(a, b + 1)]
     return ticks[0], ticks[-1], ticks
