@@ -191,12 +191,16 @@ def cost_fan_chart(cmp: Any) -> str:
     svg.legend(c, p.left, 34, legend)
     month_axis(p)
     for k, name in enumerate(cmp.scenarios):
-        m = months[name]
+        lo, mid, hi = (
+            months[name][f"cumulative_{q}"].to_numpy(float) for q in ("p10", "p50", "p90")
+        )
         fan(
             c,
             p,
             xs[name],
-            *(m[f"cumulative_{q}"].to_numpy(float) for q in ("p10", "p50", "p90")),
+            lo,
+            mid,
+            hi,
             cmp.currency,
             _color(k),
             name,
