@@ -3,8 +3,8 @@
 One convention, used by every human-facing surface (HTML reports and charts, the
 terminal tables, Excel headings), so a reader sees the same spelling everywhere. This
 module imports no pandas or matplotlib at module level: :mod:`portfolio_sim.results` and
-:mod:`portfolio_sim.report` both use it (the matplotlib axis helper lives in
-:mod:`portfolio_sim.report`). Machine exports (JSON, CSV) keep snake_case keys
+:mod:`portfolio_sim.report` both use it (the chart axis helpers live in
+:mod:`portfolio_sim.report.svg`). Machine exports (JSON, CSV) keep snake_case keys
 and plain numbers; see docs/outputs.md.
 
 * **Money** is the scenario's currency *code*, a space, then whole units with thousands
@@ -13,8 +13,8 @@ and plain numbers; see docs/outputs.md.
   never turns into a formula; :func:`signed_money` always shows the sign (``"+EUR 5,000"``).
   Never scientific notation, whatever the size. Cents are for machine exports only.
 * **Axis ticks** of money are short: ``money_tick(1_200_000, "EUR") == "EUR 1.2M"``,
-  ``"EUR 350k"``, ``"EUR 0"``; never a matplotlib ``1e6`` offset (see
-  :func:`portfolio_sim.report.charts.money_axis`).
+  ``"EUR 350k"``, ``"EUR 0"``; never an exponent or a ``1e6`` offset (see
+  :func:`portfolio_sim.report.svg.money_labels`).
 * **Probabilities** are whole percentages with a space before the sign:
   ``pct(0.851) == "85 %"``. A share that is not exactly 0 or 1 never rounds to a
   certainty: ``pct(0.996) == ">99 %"``, ``pct(0.004) == "<1 %"``.

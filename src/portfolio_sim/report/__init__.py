@@ -1,1 +1,2 @@
-"""Reports: matplotlib charts as inline SVG and one self-contained, offline HTML file."""
+"""Reports: charts written as SVG text (report/svg.py; matplotlib only for the PNG Gantt)
+and one self-contained, offline HTML file."""

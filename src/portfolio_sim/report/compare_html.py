@@ -4,8 +4,9 @@ Headline answers first (for each variant: when, what it costs, what it is worth,
 often it beats the base in the same trial), then the side-by-side table, per-feature done
 dates with deadlines, the cut line, the cost fan chart with the budget line, the NPV
 distribution, team utilisation and the paired comparison. Every chart is inline SVG
-(matplotlib) next to the table of the numbers it draws; the SVG is cleaned of namespace
-URLs and RDF metadata so the file holds no http(s) reference at all.
+(:mod:`portfolio_sim.report.compare_charts`, no matplotlib) next to the table of the numbers
+it draws; the SVG is cleaned of its namespace URL so the file holds no http(s) reference at
+all.
 """
 
 from __future__ import annotations
@@ -13,12 +14,17 @@ from __future__ import annotations
 import html
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from portfolio_sim import codes
 from portfolio_sim import formatting as fmt
-from portfolio_sim.report.charts import clean_svg, figure_svg, money_axis, new_figure
+from portfolio_sim.report.compare_charts import (
+    cost_fan_chart,
+    cut_line_chart,
+    feature_dates_chart,
+    npv_chart,
+    paired_chart,
+    utilisation_chart,
+)
 from portfolio_sim.report.html import (
     CSS,
     chart_pair,
@@ -29,24 +35,10 @@ from portfolio_sim.report.html import (
 )
 from portfolio_sim.results.percentiles import VALUE_PERCENTILES, level_key
 
-#: Marks of the date levels on the done-dates chart, in level order (cycles).
-MARKS = ("|", "x", "+", "d", "*", "1", "2", "3", "4")
-
-#: One colour per scenario (base first); cycles for many variants.
-COLORS = ("#135", "#c60", "#2a7", "#a3a", "#09c", "#b22", "#777", "#990")
-
 EXTRA_CSS = """
 .card .s{color:#444;font-size:.85em;margin-top:.3em}
 td.good{color:#175} td.bad{color:#a22} .yes{color:#175;font-weight:600} .no{color:#a22}
 """
-
-
-def _chart(fig: Any) -> str:
-    return clean_svg(figure_svg(fig))
-
-
-def _color(k: int) -> str:
-    return COLORS[k % len(COLORS)]
 
 
 def _days(x: Any) -> str:
@@ -77,174 +69,6 @@ def _html_table(df: pd.DataFrame, raw_cols: tuple[str, ...] = ()) -> str:
         ]
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-# -- charts -----------------------------------------------------------------------------
-def feature_dates_chart(cmp: Any) -> str:
-    """Per feature, one bar per scenario from the lowest to the highest reported date level
-    (P10-P95 by default), a mark at each of the comparison's date levels (P50 and P85 by
-    default), and deadlines."""
-    names = cmp.scenarios
-    feats = {name: cmp.forecasts[name].features.set_index("id") for name in names}
-    ids = list(dict.fromkeys(i for name in names for i in feats[name].index))
-    span_levels = cmp.base.date_levels  # every level the forecasts report, increasing
-    span = [level_key(p) for p in span_levels]
-    marks = [(level_key(p), MARKS[j % len(MARKS)]) for j, p in enumerate(cmp.levels.dates)]
-    step = len(names) + 1
-    fig, ax = new_figure(9, max(2.5, 0.18 * step * len(ids) + 1))
-    for k, name in enumerate(names):
-        df = feats[name]
-        for i, fid in enumerate(ids):
-            if fid not in df.index or pd.isna(df.at[fid, span[0]]):
-                continue
-            r = df.loc[fid]
-            y = -(i * step + k)
-            end = next((r[p] for p in reversed(span) if not pd.isna(r[p])), None)
-            ax.plot([r[span[0]], end], [y, y], color=_color(k), lw=4, alpha=0.45)
-            for p, marker in marks:
-                if not pd.isna(r[p]):
-                    ax.plot([r[p]], [y], marker, color=_color(k), ms=8, mew=2)
-            if k == 0 and not pd.isna(r["deadline"]):
-                ax.plot([r["deadline"]], [y + 0.6], "v", color="#c00", ms=7)
-    for k, name in enumerate(names):
-        ax.plot([], [], color=_color(k), lw=4, label=name)
-    ax.set_yticks([-(i * step + (len(names) - 1) / 2) for i in range(len(ids))], ids)
-    ax.tick_params(axis="y", labelsize=7)
-    lo, hi = _p(span_levels[0]), _p(span_levels[-1])
-    shown = ", ".join(f"{_p(p)} ({m})" for p, (_, m) in zip(cmp.levels.dates, marks, strict=True))
-    ax.set_title(f"Done dates: {lo}-{hi} bar, {shown}, deadline (red triangle)")
-    ax.set_xlabel("Done date")
-    ax.set_ylim(-(len(ids) * step) + 0.5, 1.2)  # no blank band above or below the rows
-    ax.legend(loc="lower right", fontsize=7)
-    ax.grid(axis="x", alpha=0.3)
-    fig.autofmt_xdate()
-    return _chart(fig)
-
-
-def cut_line_chart(cut: pd.DataFrame, date: Any) -> str:
-    """Heat map: probability that each feature is done by the target date, per scenario."""
-    table = cut.pivot_table(index="id", columns="scenario", values="probability", sort=False)
-    table = table[list(dict.fromkeys(cut["scenario"]))]
-    fig, ax = new_figure(6, max(2.0, 0.3 * len(table) + 1))
-    values = np.ma.masked_invalid(table.to_numpy(dtype=float))
-    ax.pcolormesh(values, cmap="RdYlGn", vmin=0, vmax=1, edgecolors="white", linewidth=1)
-    ax.set_xticks([j + 0.5 for j in range(table.shape[1])], list(table.columns))
-    ax.set_yticks([i + 0.5 for i in range(table.shape[0])], list(table.index))
-    ax.tick_params(axis="x", rotation=30)
-    ax.invert_yaxis()
-    ax.tick_params(labelsize=7)
-    for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
-        if not np.isnan(v):
-            ax.text(j + 0.5, i + 0.5, f"{100 * v:.0f}%", ha="center", va="center", fontsize=7)
-    ax.set_title(f"Probability of being done by {date_text(date)}")
-    return _chart(fig)
-
-
-def cost_fan_chart(cmp: Any) -> str:
-    """Cumulative cost by month: the base's P10-P90 band, each scenario's P50, budget."""
-    fig, ax = new_figure(9, 3.6)
-    for k, name in enumerate(cmp.scenarios):
-        months = cmp.forecasts[name].months
-        x = pd.to_datetime(months["month"])
-        if k == 0:
-            ax.fill_between(
-                x,
-                months["cumulative_p10"],
-                months["cumulative_p90"],
-                color="#9ab",
-                alpha=0.5,
-                label=f"{name} P10-P90",
-            )
-        ax.plot(x, months["cumulative_p50"], color=_color(k), label=f"{name} P50")
-    budget = cmp.base.compiled.budget_total
-    if budget is not None:
-        ax.axhline(budget, color="#c00", ls="--", label="budget")
-    ax.set_title("Cumulative cost by month")
-    ax.set_ylabel(f"Cumulative cost ({cmp.currency})")
-    ax.set_xlabel("Month")
-    money_axis(ax.yaxis, cmp.currency)
-    ax.legend(loc="upper left", fontsize=7)
-    ax.grid(alpha=0.3)
-    return _chart(fig)
-
-
-def npv_chart(cmp: Any) -> str:
-    """NPV over trials per scenario (step histograms on common bins)."""
-    values = {name: cmp.forecasts[name].raw.money[:, codes.MONEY_NPV] for name in cmp.scenarios}
-    lo = min(float(v.min()) for v in values.values())
-    hi = max(float(v.max()) for v in values.values())
-    bins = np.linspace(lo, hi if hi > lo else lo + 1, 61)
-    fig, ax = new_figure(7, 3.2)
-    for k, (name, v) in enumerate(values.items()):
-        ax.hist(v, bins=bins, histtype="step", color=_color(k), lw=1.5, label=name)
-        ax.axvline(float(v.mean()), color=_color(k), ls=":", lw=1)
-    ax.set_title("NPV over trials (dotted: mean)")
-    ax.set_xlabel(f"NPV ({cmp.currency})")
-    ax.set_ylabel("Trials")
-    money_axis(ax.xaxis, cmp.currency)
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3)
-    return _chart(fig)
-
-
-def utilisation_chart(cmp: Any) -> str:
-    """Share of paid capacity spent on features, per effort team and scenario."""
-    teams = {name: cmp.forecasts[name].teams.set_index("id") for name in cmp.scenarios}
-    ids = list(
-        dict.fromkeys(i for t in teams.values() for i in t.index[t["kind"] == "effort"].tolist())
-    )
-    n = len(cmp.scenarios)
-    fig, ax = new_figure(6, max(2.0, 0.22 * n * max(len(ids), 1) + 1))
-    height = 0.8 / n
-    for k, (name, t) in enumerate(teams.items()):
-        vals = [
-            100 * float(t.at[i, "utilization"])
-            if i in t.index and not pd.isna(t.at[i, "utilization"])
-            else 0.0
-            for i in ids
-        ]
-        ax.barh(
-            [j + k * height for j in range(len(ids))],
-            vals,
-            height=height,
-            color=_color(k),
-            label=name,
-        )
-    ax.set_yticks([j + 0.4 - height / 2 for j in range(len(ids))], ids)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("Utilisation (% of paid capacity)")
-    ax.set_title("Team utilisation")
-    ax.legend(fontsize=7, loc="lower right")
-    return _chart(fig)
-
-
-def paired_chart(paired: pd.DataFrame) -> str:
-    """Per variant: how often it beats the base in the same trial."""
-    cols = [
-        ("earlier_probability", "finishes earlier"),
-        ("worth_more_probability", "worth more (NPV)"),
-        ("cheaper_probability", "costs less"),
-    ]
-    cols = [(c, label) for c, label in cols if paired[c].notna().any()]
-    fig, ax = new_figure(6, max(2.0, 0.25 * len(cols) * len(paired) + 1))
-    height = 0.8 / max(len(cols), 1)
-    for k, (c, label) in enumerate(cols):
-        ax.barh(
-            [j + k * height for j in range(len(paired))],
-            100 * paired[c].fillna(0).to_numpy(),
-            height=height,
-            color=_color(k + 1),
-            label=label,
-        )
-    ax.set_yticks([j + 0.4 - height / 2 for j in range(len(paired))], list(paired["variant"]))
-    ax.invert_yaxis()
-    ax.set_xlim(0, 100)
-    ax.axvline(50, color="#999", ls=":")
-    ax.set_xlabel("% of trials, paired with the base")
-    ax.set_title("Variant vs base, trial by trial")
-    ax.legend(fontsize=7, loc="lower right")
-    return _chart(fig)
 
 
 # -- sections ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The Gantt chart of one traced trial, drawn with matplotlib (Agg), as SVG or PNG.
+"""The Gantt chart of one traced trial, as SVG text (:mod:`portfolio_sim.report.svg`) or
+as PNG (matplotlib, imported only for the PNG).
 
 One lane per team (in scenario order, top to bottom). Within a lane, features that run at
 the same time (WIP > 1) get their own track. A bar runs from the feature's start through
@@ -12,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from typing import Any
 
 import pandas as pd
 
-from portfolio_sim.report.charts import figure_svg, new_figure
+from portfolio_sim.report import svg
+from portfolio_sim.report.svg import Canvas, Plot, day_number, text_width
 
 BAR = "#9ab"
 BAR_EDGE = "#135"
@@ -52,7 +55,8 @@ def gantt_figure(
     horizon: dt.date,
     title: str = "",
 ) -> Any:
-    """The Gantt chart as a matplotlib figure.
+    """The Gantt chart as a matplotlib figure (for the PNG; :func:`gantt_svg` draws the
+    same chart without matplotlib).
 
     ``features`` has columns feature, team, start_date, done_date (NaT: not done by the
     horizon), deadline (NaT: none) and deadline_met; ``teams`` gives the lanes. Optional
@@ -60,7 +64,11 @@ def gantt_figure(
     starts mid-day where another ends shares its track); without them bars span whole
     days. A deadline is drawn at the end of its day.
     """
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
     import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
 
     plans: dict[str, list[tuple[Any, ...]]] = {t: [] for t in teams}
     exact = "bar_start" in features.columns and "bar_end" in features.columns
@@ -76,7 +84,8 @@ def gantt_figure(
         plans.setdefault(r.team, []).append((start, end, done, r))
     layout: list[tuple[str, float, float]] = []  # lane label, centre y, height
     width = 10.0
-    fig, ax = new_figure(width, 0.8 + 0.5 * sum(max(1, _n_tracks(p)) for p in plans.values()))
+    height = 0.8 + 0.5 * sum(max(1, _n_tracks(p)) for p in plans.values())
+    fig, ax = plt.subplots(figsize=(width, height), dpi=96)
     ends = [b[1] for p in plans.values() for b in p]
     first = min([b[0] for p in plans.values() for b in p], default=pd.Timestamp(horizon))
     last = max([*ends, pd.Timestamp(finish) if finish else first]) + ONE_DAY
@@ -142,6 +151,34 @@ def _n_tracks(plan: list[tuple[Any, ...]]) -> int:
     return max(_tracks([(b[0], b[1]) for b in plan]), default=0) + 1
 
 
+def _plans(
+    features: pd.DataFrame, teams: list[str], horizon: dt.date
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Per team (lane order), its bars as (start, end, done, row, track), sorted by start."""
+    plans: dict[str, list[tuple[Any, ...]]] = {t: [] for t in teams}
+    exact = "bar_start" in features.columns and "bar_end" in features.columns
+    for r in features.itertuples(index=False):
+        if pd.isna(r.start_date):
+            continue  # never started: no bar
+        done = not pd.isna(r.done_date)
+        if exact:
+            start, end = pd.Timestamp(r.bar_start), pd.Timestamp(r.bar_end)
+        else:
+            start = pd.Timestamp(r.start_date)
+            end = pd.Timestamp(r.done_date if done else horizon) + ONE_DAY
+        plans.setdefault(r.team, []).append((start, end, done, r))
+    out = {}
+    for team, plan in plans.items():
+        plan = sorted(plan, key=lambda b: (b[0], b[1]))
+        tracks = _tracks([(b[0], b[1]) for b in plan])
+        out[team] = [(*b, k) for b, k in zip(plan, tracks, strict=True)]
+    return out
+
+
+#: Height of one track of a lane, in pixels.
+TRACK = 24
+
+
 def gantt_svg(
     features: pd.DataFrame,
     teams: list[str],
@@ -149,8 +186,76 @@ def gantt_svg(
     horizon: dt.date,
     title: str = "",
 ) -> str:
-    """The Gantt chart (see :func:`gantt_figure`) as SVG text."""
-    return figure_svg(gantt_figure(features, teams, finish, horizon, title))
+    """The Gantt chart (see :func:`gantt_figure` for what it shows) as SVG text; every
+    bar's hover title gives the feature, its team, start and done dates and deadline."""
+    plans = _plans(features, teams, horizon)
+    lanes = [(t, max((b[4] for b in plan), default=0) + 1) for t, plan in plans.items()]
+    starts = [day_number(b[0]) for p in plans.values() for b in p]
+    ends = [day_number(b[1]) for p in plans.values() for b in p]
+    fin = day_number(pd.Timestamp(finish) + ONE_DAY) if finish is not None else math.nan
+    first = min(starts, default=day_number(horizon))
+    last = max([*ends, fin if math.isfinite(fin) else first]) + 1
+    head = title or "Gantt"
+    left = min(max((text_width(t, 11) for t in plans), default=30) + 22, 240)
+    height_px = sum(n for _, n in lanes) * TRACK
+    c = Canvas(1000, 40 + height_px + 80, head)
+    svg.title(c, head)
+    p = Plot(c, left, 40, 1000 - left - 24, max(height_px, TRACK), x=(first, last))
+    ticks = svg.date_ticks(first, last, int(p.width // 80))
+    note = f"dashed: portfolio finish {finish}" if finish else "portfolio not done by horizon"
+    p.x_axis(ticks, f"{note}; triangles: deadlines (green met, red missed, grey undecided)")
+    c.defs.append(
+        '<pattern id="gantt-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'
+        f'<line x1="0" y1="0" x2="0" y2="6" stroke="{BAR_EDGE}" stroke-width="1.2"/></pattern>'
+    )
+    y = p.top
+    for k, (team, n) in enumerate(lanes):
+        if k:
+            c.line(p.left, y, p.right, y, "#ccc")
+        c.label(left - 8, y + n * TRACK / 2, team, left - 14, 11, class_="lane")
+        for start, end, done, r, track in plans[team]:
+            ty = y + (track + 0.5) * TRACK
+            x0, x1 = p.x(day_number(start)), p.x(day_number(end))
+            state = f"done {r.done_date:%Y-%m-%d}" if done else "not done by the horizon"
+            deadline = "" if pd.isna(r.deadline) else f"; deadline {r.deadline:%Y-%m-%d}"
+            tip = f"{r.feature} ({team}): start {r.start_date:%Y-%m-%d}, {state}{deadline}"
+            c.open_group(tip, class_="bar")
+            c.rect(
+                x0,
+                ty - 8,
+                max(x1 - x0, 1.0),
+                16,
+                BAR if done else "url(#gantt-hatch)",
+                stroke=BAR_EDGE,
+                stroke_width=0.8,
+            )
+            label = _fit(str(r.feature), (x1 - x0 - 3) / (9 * svg.CHAR_WIDTH)).strip()
+            if label:
+                c.text(x0 + 3, ty, label, 9)
+            c.close_group()
+            if not pd.isna(r.deadline):
+                met = r.deadline_met
+                color = UNDECIDED if met is None or pd.isna(met) else MET if met else MISSED
+                dx = p.x(day_number(pd.Timestamp(r.deadline) + ONE_DAY))
+                word = "undecided" if color == UNDECIDED else "met" if met else "missed"
+                dtip = f"{r.feature}: deadline {r.deadline:%Y-%m-%d} ({word})"
+                c.line(dx, ty - 9, dx, ty + 9, color, stroke_width=1.5)
+                svg.marker(c, "v", dx, ty - 12, 9, color, dtip)
+        y += n * TRACK
+    if math.isfinite(fin):
+        c.line(
+            p.x(fin),
+            p.top,
+            p.x(fin),
+            p.bottom,
+            FINISH,
+            stroke_width=1.2,
+            stroke_dasharray="6 3",
+            tip=f"portfolio finish {finish}",
+        )
+    p.frame()
+    return c.svg()
 
 
 def gantt_png(

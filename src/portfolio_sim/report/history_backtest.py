@@ -1,17 +1,20 @@
 """A small self-contained HTML page for a backtest: summary, reliability chart (inline
-SVG drawn by matplotlib, no network), and the per-cut table."""
+SVG drawn by :mod:`portfolio_sim.report.svg`, no network), and the per-cut table."""
 
 from __future__ import annotations
 
 import html
-import io
 from typing import Any
 
 import numpy as np
 
 from portfolio_sim import formatting as fmt
-from portfolio_sim.report.charts import clean_svg, standalone_svg
+from portfolio_sim.report import svg
+from portfolio_sim.report.charts import clean_svg
 from portfolio_sim.report.html import CSS, html_table
+from portfolio_sim.report.svg import Canvas, Plot
+
+BLUE = "#1f5fa8"
 
 #: Headings of the summary and per-cut tables.
 LABELS = {
@@ -35,32 +38,44 @@ LABELS = {
 
 def reliability_svg(result: Any) -> str:
     """The reliability chart: observed share of actuals at or below the forecast
-    percentile, against the nominal level, with +-2 standard errors and the diagonal."""
-    import matplotlib
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import PercentFormatter
-
+    percentile, against the nominal level, with +-2 standard errors (grey band) and the
+    diagonal of perfect calibration; each point's hover title gives its numbers."""
     rel = result.reliability
-    fig = Figure(figsize=(5.0, 5.0))
-    ax = fig.add_subplot(1, 1, 1)
-    ax.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1, label="perfect")
-    lo = np.clip(rel["level"] - 2 * rel["se"], 0, 1)
-    hi = np.clip(rel["level"] + 2 * rel["se"], 0, 1)
-    ax.fill_between(rel["level"], lo, hi, color="#dddddd", label="±2 SE (sampling)")
-    ax.plot(rel["level"], rel["observed"], marker="o", color="#1f5fa8", label="observed")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("Forecast percentile (nominal level, %)")
-    ax.set_ylabel("Share of actuals at or below it (%)")
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_title(f"Reliability over {int(rel['cuts'].iloc[0])} forecasts")
-    ax.grid(True, linewidth=0.3)
-    ax.legend(loc="upper left", fontsize=8)
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": "portfolio-sim", "svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    return standalone_svg(buf.getvalue())
+    level = rel["level"].to_numpy(float)
+    observed = rel["observed"].to_numpy(float)
+    se = rel["se"].to_numpy(float)
+    title = f"Reliability over {int(rel['cuts'].iloc[0])} forecasts"
+    c = Canvas(500, 500, title)
+    svg.title(c, title)
+    svg.legend(
+        c,
+        70,
+        34,
+        [
+            ("dash", "#999999", "perfect"),
+            ("band", "#dddddd", "±2 SE (sampling)"),
+            ("o", BLUE, "observed"),
+        ],
+    )
+    p = Plot(c, 70, 52, 410, 390)
+    ticks = [(t / 10, f"{10 * t} %") for t in range(0, 11, 2)]
+    p.y_axis(ticks, "Share of actuals at or below it (%)")
+    p.x_axis(ticks, "Forecast percentile (nominal level, %)")
+    lo = np.clip(level - 2 * se, 0, 1)
+    hi = np.clip(level + 2 * se, 0, 1)
+    band = [(p.x(x), p.y(y)) for x, y in zip(level, hi, strict=True)]
+    band += [(p.x(x), p.y(y)) for x, y in zip(level[::-1], lo[::-1], strict=True)]
+    if band:
+        c.path(svg.points_d(band) + " Z", fill="#dddddd")
+    c.line(p.x(0), p.y(0), p.x(1), p.y(1), "#999999", stroke_dasharray="6 3")
+    c.polyline(
+        [(p.x(x), p.y(y)) for x, y in zip(level, observed, strict=True)], BLUE, stroke_width=2.0
+    )
+    for x, y, e in zip(level, observed, se, strict=True):
+        tip = f"P{100 * x:.0f}: {fmt.pct(y)} of actuals at or below it (±2 SE {fmt.pct(2 * e)})"
+        svg.marker(c, "o", p.x(x), p.y(y), 9, BLUE, tip)
+    p.frame()
+    return c.svg()
 
 
 #: Per-cut rows shown in the page (the CSV output has them all).
