@@ -150,3 +150,17 @@ def test_inline_svg_is_clean_for_html() -> None:
     )
     assert 'xmlns="http://www.w3.org/2000/svg"' in svg
     assert "http" not in charts.clean_svg(svg)
+
+
+def test_html_tables_name_their_rows(tmp_path: Path) -> None:
+    """The forecast report's teams table is headed "Team", its features table "Feature"
+    (both frames key their rows by ``id``)."""
+    out = tmp_path / "r.html"
+    assert main(["forecast", str(ACME), "--trials", "200", "--quiet", "--html", str(out)]) == 0
+    text = out.read_text()
+    teams = text[text.index("Teams: utilisation") :]
+    first_heading = re.search(r"<table.*?<th[^>]*>([^<]*)</th>", teams, re.S)
+    assert first_heading is not None and first_heading.group(1) == "Team"
+    feats = text[text.index("When: done dates") :]
+    first_heading = re.search(r"<table.*?<th[^>]*>([^<]*)</th>", feats, re.S)
+    assert first_heading is not None and first_heading.group(1) == "Feature"

@@ -223,6 +223,7 @@ def forecast_html(fc: Any) -> str:
                 if widest > precision.FOOTNOTE_UP_TO
                 else teams[team_cols],
                 cur,
+                labels={"id": "Team"},
             ),
         )
     )
