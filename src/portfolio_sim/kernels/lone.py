@@ -194,27 +194,53 @@ def lone_throughput(m, j, trial, delay, done, start, work, ready, deps_left, sta
             lo += 1
         if lo == hi:
             break
-        # Is any feature eligible? If not, skip to the first period one may be.
+        # The queue of period q: its head (the first eligible feature), whether an
+        # eligible feature needs no items, and the earliest time another may join it.
+        head = -1
+        zero = False
         later = INF
-        eligible = False
         for i in range(lo, hi):
             f = fidx[i]
             if state[f] == DONE:
                 continue
             if ready[f] <= p_start + EPS:
-                eligible = True
-                break
-            if ready[f] < later:
+                if head < 0:
+                    head = f
+                if rem[f] <= 0.0:
+                    zero = True
+            elif ready[f] < later:
                 later = ready[f]
-        if not eligible:
-            if pe < ne and rel_t[pe] < later:
-                later = rel_t[pe]
+        if pe < ne and rel_t[pe] < later:
+            later = rel_t[pe]
+        if head < 0:  # nothing eligible: skip to the first period something may be
             if later == INF:
                 break
             q = max(q + 1, np.int64(math.ceil(later / L - EPS)))
             continue
         periods += 1
         n = tp_items(code, off, npar, pool, key, q, trial, cache, stamp, j)
+        if not zero:
+            # Whole periods to the head while it does not finish and the queue stays.
+            finishes = False
+            while True:
+                if n >= rem[head]:
+                    finishes = True
+                    break
+                if n > 0.0:
+                    if state[head] == WAITING:
+                        state[head] = ACTIVE
+                        start[head] = q * L
+                    rem[head] -= n
+                    w += n
+                q += 1
+                if (q + 1) * L > horizon + EPS or q * L + EPS >= later:
+                    break
+                periods += 1
+                n = tp_items(code, off, npar, pool, key, q, trial, cache, stamp, j)
+            if not finishes:
+                continue
+            p_start = q * L
+        # A period in which something finishes: hand out its items in priority order.
         end = (q + 1) * L
         finished = False
         for i in range(lo, hi):
