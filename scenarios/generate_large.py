@@ -452,7 +452,11 @@ def main() -> None:
     root = Path(__file__).resolve().parent
     out = args.out
     if out is None:
-        out = root.parent / "benchmarks" / "large-cycles.yaml" if args.cycles else root / "large-portfolio.yaml"
+        out = (
+            root.parent / "benchmarks" / "large-cycles.yaml"
+            if args.cycles
+            else root / "large-portfolio.yaml"
+        )
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(generate(args.seed, args.cycles), encoding="utf-8")
     tmp.replace(out)

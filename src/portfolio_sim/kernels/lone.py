@@ -29,7 +29,9 @@ INF = np.inf
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def lone_effort(m, j, size, delay, done, start, work, ready, deps_left, state, fin, rel_t, rel_f, ne):
+def lone_effort(
+    m, j, size, delay, done, start, work, ready, deps_left, state, fin, rel_t, rel_f, ne
+):
     """Simulate effort team j alone; fills its features' ``done``/``start``, ``work[j]``.
 
     ``fin[f]`` is the virtual progress at which in-progress feature f finishes. Events:
@@ -94,7 +96,9 @@ def lone_effort(m, j, size, delay, done, start, work, ready, deps_left, state, f
                 if vmin <= v:
                     tc = t
                 else:
-                    tc = cap_time(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, c + (vmin - v) * k)
+                    tc = cap_time(
+                        cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, c + (vmin - v) * k
+                    )
                     if tc < t:
                         tc = t
             if k >= wip:
@@ -157,7 +161,24 @@ def lone_effort(m, j, size, delay, done, start, work, ready, deps_left, state, f
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def lone_throughput(m, j, trial, delay, done, start, work, ready, deps_left, state, rem, rel_t, rel_f, ne, cache, stamp):
+def lone_throughput(
+    m,
+    j,
+    trial,
+    delay,
+    done,
+    start,
+    work,
+    ready,
+    deps_left,
+    state,
+    rem,
+    rel_t,
+    rel_f,
+    ne,
+    cache,
+    stamp,
+):
     """Walk throughput team j's periods once, in order; fills its features' ``done`` and
     ``start``, ``work[j]``. ``rem[f]`` holds feature f's remaining items (its size at
     first). Period q (clock ``[qL, (q+1)L)``) serves, in priority order, the features not
