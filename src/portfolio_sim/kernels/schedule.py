@@ -11,9 +11,14 @@ in-progress feature has received since the team's epoch); a feature started at p
 ``V0`` with size ``s`` finishes when ``V = V0 + s``. Only the team whose state changes
 is updated, so an event costs O(features of that team).
 
-Simultaneous events: all completions at clock time t are applied first (across teams),
-then every affected team starts its highest-priority ready features. Ties within
-``EPS`` of each other count as simultaneous.
+The loop here, :func:`cycle_loop`, runs the teams of one component of the team graph
+(a cycle of teams; kernels/trial.py runs the components in topological order and lone
+teams by kernels/lone.py, docs/model.md §10.11). Their dependencies in earlier components
+arrive as release events.
+
+Simultaneous events: all completions at clock time t are applied first (across the
+component's teams), then every affected team starts its highest-priority ready features.
+Ties within ``EPS`` of each other count as simultaneous.
 
 The event loop has no cap on the number of events (issue #13: a cap reported whatever
 was unfinished when it bound as "not done by the horizon"). It terminates because every
