@@ -15,14 +15,12 @@ the results are identical (benchmarks/record_outputs.py).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
 from portfolio_sim.codes import ACTIVE, DONE, EPS, WAITING
 from portfolio_sim.kernels.schedule import STALL, cap_at, cap_time
-from portfolio_sim.kernels.throughput import tp_items
+from portfolio_sim.kernels.throughput import _period_of, tp_items
 from portfolio_sim.rng import NO_REFCOUNT
 
 INF = np.inf
@@ -53,6 +51,7 @@ def lone_effort(
     k = 0  # features in progress
     v = 0.0  # virtual progress
     c = 0.0  # capacity used up to the last sync
+    t_sync = -1.0  # the time of the last sync
     w = 0.0
     nxt = INF
     due = INF
@@ -66,10 +65,12 @@ def lone_effort(
             dirty = False
             while lo < hi and state[fidx[lo]] == DONE:
                 lo += 1
-            cc = cap_at(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t)
-            if k > 0:
-                v += (cc - c) / k
-            c = cc
+            if t != t_sync:  # (at the same time again it would add 0.0 to v)
+                cc = cap_at(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t)
+                if k > 0:
+                    v += (cc - c) / k
+                c = cc
+                t_sync = t
             tr = INF
             vmin = INF
             for i in range(lo, hi):
@@ -133,6 +134,7 @@ def lone_effort(
         if k > 0:
             v += (cc - c) / k
         c = cc
+        t_sync = t
         tol = EPS * (1.0 + abs(v))
         if nxt <= t and v + tol < due < INF:
             v = due  # the scheduled completion's time has come (kernels/schedule.py)
@@ -236,7 +238,7 @@ def lone_throughput(
         if head < 0:  # nothing eligible: skip to the first period something may be
             if later == INF:
                 break
-            q = max(q + 1, np.int64(math.ceil(later / L - EPS)))
+            q = _period_of(later, L, q + 1)
             continue
         periods += 1
         n = tp_items(code, off, npar, pool, key, q, trial, cache, stamp, j)

@@ -117,9 +117,10 @@ def kernel_simulate_trial(
             )  # fmt: skip
         elif kind == LONE_THROUGHPUT:
             j = m.comp_team[m.comp_ptr[comp]]
+            # (no memo of period draws: the single pass draws each period once)
             events += lone_throughput(
                 m, j, trial, delay, done, start, work, ready, deps_left, state, finish_v,
-                rel_t, rel_f, ne, tp_cache, tp_stamp,
+                rel_t, rel_f, ne, tp_cache[:, :0], tp_stamp[:, :0],
             )  # fmt: skip
         else:
             events += cycle_loop(
