@@ -20,7 +20,7 @@ from numba import njit
 
 from portfolio_sim.codes import ACTIVE, DONE, EPS, WAITING
 from portfolio_sim.kernels.schedule import STALL, cap_at, cap_time
-from portfolio_sim.kernels.throughput import _period_of, tp_items
+from portfolio_sim.kernels.throughput import period_of, tp_items
 from portfolio_sim.rng import NO_REFCOUNT
 
 INF = np.inf
@@ -238,7 +238,7 @@ def lone_throughput(
         if head < 0:  # nothing eligible: skip to the first period something may be
             if later == INF:
                 break
-            q = _period_of(later, L, q + 1)
+            q = period_of(later, L, q + 1)
             continue
         periods += 1
         n = tp_items(code, off, npar, pool, key, q, trial, cache, stamp, j)
