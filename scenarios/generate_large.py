@@ -5,6 +5,7 @@ same file, byte for byte. Regenerate with
 
     python scenarios/generate_large.py            # writes scenarios/large-portfolio.yaml
     python scenarios/generate_large.py --seed 5 --out /tmp/other.yaml
+    python scenarios/generate_large.py --cycles   # writes benchmarks/large-cycles.yaml
 
 Only numpy is needed (numpy.random.default_rng). The file is written by hand-rolled
 formatting (one flow mapping per team, feature and risk) so it stays readable and diffable.
@@ -14,8 +15,13 @@ Shape of what comes out:
   from bootstrapped history or a distribution), some with staffing changes and wip_limit 2.
 - 200 features spread over the teams. Each team's backlog is sized to roughly 16 months of
   its capacity, so the portfolio mostly finishes within the horizon (2030-12-31).
-- Dependencies point only to earlier features in the file (so there are never cycles);
-  about a third of them cross teams.
+- Dependencies point only to earlier features in the file (so features never form a
+  cycle). Teams are layered as in most real portfolios: platform teams, then domain
+  teams, then product teams; a feature depends across teams only on a feature of a lower
+  layer, so the *team graph* has no cycle either (each team is simulated on its own,
+  docs/model.md §10.11). With ``--cycles`` (the file's shape before the layering) any
+  cross-team dependency on an earlier feature is allowed, which makes a 10-team and a
+  2-team cycle: benchmarks/large-cycles.yaml keeps that portfolio for the benchmarks.
 - Every distribution kind is used; risks of all three kinds; value, deadlines, penalties,
   one-off costs, capex flags and a budget; three variants (set, add, remove).
 """
@@ -50,6 +56,30 @@ EFFORT_TEAMS = [
     "pricing",
 ]
 THROUGHPUT_TEAMS = ["ios", "android", "customer-service", "martech", "content", "b2b-portal"]
+#: Layer of each team: 0 platform, 1 domain, 2 product. A cross-team dependency goes from a
+#: higher layer to a lower one only (unless ``--cycles``).
+LAYER = {
+    "data-platform": 0,
+    "identity": 0,
+    "sre": 0,
+    "security": 0,
+    "payments": 0,
+    "catalogue": 1,
+    "search": 1,
+    "pricing": 1,
+    "crm": 1,
+    "erp-integration": 1,
+    "warehouse": 1,
+    "logistics": 1,
+    "ml": 1,
+    "checkout": 2,
+    "ios": 2,
+    "android": 2,
+    "customer-service": 2,
+    "martech": 2,
+    "content": 2,
+    "b2b-portal": 2,
+}
 
 THEMES = [
     "api-v2",
@@ -170,7 +200,9 @@ def size_distribution(rng: np.random.Generator, m: float, integer_ok: bool) -> d
     return {"samples": [round(float(s)) for s in samples]}
 
 
-def generate(seed: int) -> str:
+def generate(seed: int, cycles: bool = False) -> str:
+    """The scenario file's text; ``cycles`` allows cross-team dependencies in any
+    direction (the team graph then has cycles), otherwise only onto lower layers."""
     rng = np.random.default_rng(seed)
 
     # ---- teams
@@ -264,7 +296,11 @@ def generate(seed: int) -> str:
         if i > 0 and rng.random() < 0.3:
             window = list(range(max(0, i - 40), i))
             same = [j for j in window if assign[j] == team]
-            other = [j for j in window if assign[j] != team]
+            other = [
+                j
+                for j in window
+                if assign[j] != team and (cycles or LAYER[assign[j]] < LAYER[team])
+            ]
             deps = []
             for _ in range(int(rng.integers(1, 3))):
                 pool = other if (rng.random() < 0.35 and other) or not same else same
@@ -351,6 +387,11 @@ def generate(seed: int) -> str:
     w("# A synthetic portfolio of 20 teams and 200 features for benchmarks and scale tests.")
     w("# Units: effort in person-days, items in backlog items, money in EUR, delays in")
     w("# working days. Backlogs are sized to ~16 months of each team's capacity.")
+    if cycles:
+        w("# Cross-team dependencies in any direction: the team graph has cycles.")
+    else:
+        w("# Teams are layered (platform, domain, product); cross-team dependencies point")
+        w("# to lower layers only, so the team graph has no cycle.")
     w("")
     w("name: Large synthetic portfolio (benchmark)")
     w(f"start: {START.isoformat()}")
@@ -401,12 +442,25 @@ def generate(seed: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=20270104)
+    parser.add_argument("--out", type=Path, default=None)
     parser.add_argument(
-        "--out", type=Path, default=Path(__file__).resolve().parent / "large-portfolio.yaml"
+        "--cycles",
+        action="store_true",
+        help="cross-team dependencies in any direction (default out: benchmarks/large-cycles.yaml)",
     )
     args = parser.parse_args()
-    args.out.write_text(generate(args.seed), encoding="utf-8")
-    print(f"wrote {args.out}")
+    root = Path(__file__).resolve().parent
+    out = args.out
+    if out is None:
+        out = (
+            root.parent / "benchmarks" / "large-cycles.yaml"
+            if args.cycles
+            else root / "large-portfolio.yaml"
+        )
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(generate(args.seed, args.cycles), encoding="utf-8")
+    tmp.replace(out)
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

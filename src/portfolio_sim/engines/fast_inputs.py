@@ -12,12 +12,15 @@ from __future__ import annotations
 import numpy as np
 
 from portfolio_sim.kernels.arrays import KernelModel
+from portfolio_sim.kernels.components import team_components
 from portfolio_sim.kernels.money import KernelMoney, value_tables
 from portfolio_sim.scenario.compile import NO_DEADLINE, CompiledScenario
 
 
 def kernel_model(c: CompiledScenario) -> KernelModel:
-    """The schedule arrays of ``c`` for kernels/schedule.py and kernels/run.py."""
+    """The schedule arrays of ``c`` for kernels/schedule.py and kernels/run.py, with the
+    team graph's components (kernels/components.py)."""
+    comps = team_components(c.team_kind, c.feat_team, c.dep_ptr, c.dep_idx, c.succ_ptr, c.succ_idx)
     return KernelModel(
         horizon=float(c.horizon_days),
         team_kind=c.team_kind,
@@ -50,6 +53,15 @@ def kernel_model(c: CompiledScenario) -> KernelModel:
         risk_ptr=c.risk_ptr,
         risk_idx=c.risk_idx,
         pool=c.pool,
+        comp_ptr=comps.comp_ptr,
+        comp_team=comps.comp_team,
+        comp_kind=comps.comp_kind,
+        team_comp=comps.team_comp,
+        ext_ptr=comps.ext_ptr,
+        ext_idx=comps.ext_idx,
+        succ_in_ptr=comps.succ_in_ptr,
+        succ_in_idx=comps.succ_in_idx,
+        deps_init=comps.deps_init,
     )
 
 

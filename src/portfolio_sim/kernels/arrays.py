@@ -46,3 +46,13 @@ class KernelModel(NamedTuple):
     risk_ptr: np.ndarray
     risk_idx: np.ndarray
     pool: np.ndarray
+    # The team graph's components (kernels/components.py TeamComponents, same names).
+    comp_ptr: np.ndarray
+    comp_team: np.ndarray
+    comp_kind: np.ndarray
+    team_comp: np.ndarray
+    ext_ptr: np.ndarray
+    ext_idx: np.ndarray
+    succ_in_ptr: np.ndarray
+    succ_in_idx: np.ndarray
+    deps_init: np.ndarray

@@ -25,7 +25,8 @@ from portfolio_sim.codes import EFFORT, MONEY_SCALE, N_MONEY, TIME_SCALE, WORK_S
 from portfolio_sim.kernels.arrays import KernelModel
 from portfolio_sim.kernels.clock import kernel_done_day
 from portfolio_sim.kernels.money import KernelMoney, trial_money
-from portfolio_sim.kernels.schedule import cap_at, kernel_sample_trial, kernel_simulate_trial
+from portfolio_sim.kernels.schedule import cap_at, kernel_sample_trial
+from portfolio_sim.kernels.trial import kernel_simulate_trial
 from portfolio_sim.rng import NO_REFCOUNT
 
 
@@ -80,6 +81,8 @@ class TrialWork(NamedTuple):
     tp_cache: np.ndarray  # [T, H+1] items per period, this trial
     tp_stamp: np.ndarray  # [T, H+1] trial that filled tp_cache (-1: none)
     team_lo: np.ndarray  # [T] first open feature position
+    rel_t: np.ndarray  # [F] a team component's release events: times
+    rel_f: np.ndarray  # [F] and the features they release
     m_cost: np.ndarray  # [M] month cost
     m_capex: np.ndarray  # [M] month capex
     f_value: np.ndarray  # [F] discounted value
@@ -112,6 +115,8 @@ def trial_work(n_f: int, n_t: int, n_bins: int, n_m: int) -> TrialWork:
         tp_cache=np.empty((n_t, n_bins)),
         tp_stamp=np.full((n_t, n_bins), -1, dtype=np.int64),
         team_lo=np.empty(n_t, dtype=np.int64),
+        rel_t=np.empty(n_f),
+        rel_f=np.empty(n_f, dtype=np.int64),
         m_cost=np.empty(n_m),
         m_capex=np.empty(n_m),
         f_value=np.empty(n_f),
@@ -182,6 +187,8 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
             wk.tp_cache,
             wk.tp_stamp,
             wk.team_lo,
+            wk.rel_t,
+            wk.rel_f,
         )
         last = 0.0
         for j in range(n_t):

@@ -11,9 +11,14 @@ in-progress feature has received since the team's epoch); a feature started at p
 ``V0`` with size ``s`` finishes when ``V = V0 + s``. Only the team whose state changes
 is updated, so an event costs O(features of that team).
 
-Simultaneous events: all completions at clock time t are applied first (across teams),
-then every affected team starts its highest-priority ready features. Ties within
-``EPS`` of each other count as simultaneous.
+The loop here, :func:`cycle_loop`, runs the teams of one component of the team graph
+(a cycle of teams; kernels/trial.py runs the components in topological order and lone
+teams by kernels/lone.py, docs/model.md §10.11). Their dependencies in earlier components
+arrive as release events.
+
+Simultaneous events: all completions at clock time t are applied first (across the
+component's teams), then every affected team starts its highest-priority ready features.
+Ties within ``EPS`` of each other count as simultaneous.
 
 The event loop has no cap on the number of events (issue #13: a cap reported whatever
 was unfinished when it bound as "not done by the horizon"). It terminates because every
@@ -221,8 +226,8 @@ def _tp_settle(m, j, t, trial, lo, arrays):
             deps_left[f] = -1  # released
             moved += 1
             _release(
-                m.succ_ptr,
-                m.succ_idx,
+                m.succ_in_ptr,
+                m.succ_in_idx,
                 m.feat_not_before,
                 m.feat_team,
                 f,
@@ -236,8 +241,9 @@ def _tp_settle(m, j, t, trial, lo, arrays):
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def kernel_simulate_trial(
+def cycle_loop(
     m,
+    comp,
     trial,
     size,
     delay,
@@ -258,23 +264,28 @@ def kernel_simulate_trial(
     tp_cache,
     tp_stamp,
     team_lo,
+    rel_t,
+    rel_f,
+    ne,
 ):
-    """Simulate one trial; fills ``done`` and ``start`` (clock times, inf if not reached)
-    and ``work`` (work done per team, person-days or items, through the horizon).
+    """Simulate the teams of component ``comp`` (a cycle of the team graph, or any one
+    team) together: fills their features' ``done`` and ``start`` (clock times, inf if not
+    reached) and ``work`` (work done per team, person-days or items, through the
+    horizon). Their dependencies on earlier components arrive as release events
+    (``rel_t[:ne]`` ascending, ``rel_f`` the feature released; kernels/trial.py).
     ``team_due[j]`` is the virtual progress at which effort team j's next scheduled event
-    completes a feature (inf when that event is a readiness).
-    Returns the number of events processed."""
+    completes a feature (inf when that event is a readiness). The trial's arrays are
+    initialised by the caller. Returns the number of events processed."""
     cap_cum = m.cap_cum
     cap_ptr = m.cap_ptr
     cap_rate = m.cap_rate
     cap_slope = m.cap_slope
     cap_t = m.cap_t
-    dep_ptr = m.dep_ptr
     feat_not_before = m.feat_not_before
     feat_team = m.feat_team
     pool = m.pool
-    succ_idx = m.succ_idx
-    succ_ptr = m.succ_ptr
+    succ_idx = m.succ_in_idx
+    succ_ptr = m.succ_in_ptr
     team_feat_idx = m.team_feat_idx
     team_feat_ptr = m.team_feat_ptr
     team_key = m.team_key
@@ -282,26 +293,10 @@ def kernel_simulate_trial(
     team_wip = m.team_wip
     tp_dist = m.tp_dist
     tp_period = m.tp_period
-    n_f = feat_team.shape[0]
-    n_t = team_kind.shape[0]
     horizon = m.horizon
-    for f in range(n_f):
-        state[f] = WAITING
-        done[f] = INF
-        start[f] = INF
-        finish_v[f] = size[f]  # remaining items for throughput features
-        deps_left[f] = dep_ptr[f + 1] - dep_ptr[f]
-        ready[f] = feat_not_before[f] + delay[f] if deps_left[f] == 0 else INF
-    for j in range(n_t):
-        team_k[j] = 0
-        team_v[j] = 0.0
-        team_c[j] = 0.0
-        team_next[j] = INF
-        team_due[j] = INF
-        dirty[j] = True
-        work[j] = 0.0
-        tp_q[j] = 0
-        team_lo[j] = team_feat_ptr[j]
+    c_lo = m.comp_ptr[comp]
+    c_hi = m.comp_ptr[comp + 1]
+    comp_team = m.comp_team
     # (the trial arrays _tp_settle works on, in its order)
     tp_arrays = (
         ready,
@@ -319,10 +314,12 @@ def kernel_simulate_trial(
     )
     t = 0.0
     events = 0
+    pe = 0
     moved = 1  # features started or completed since the last event (see the docstring)
     while True:
         # Phase 2: starts, and each changed team's next event.
-        for j in range(n_t):
+        for jj in range(c_lo, c_hi):
+            j = comp_team[jj]
             if not dirty[j]:
                 continue
             dirty[j] = False
@@ -398,9 +395,12 @@ def kernel_simulate_trial(
             team_due[j] = vmin if tc <= tr else INF
         # The next moment anything happens.
         t_next = INF
-        for j in range(n_t):
+        for jj in range(c_lo, c_hi):
+            j = comp_team[jj]
             if team_next[j] < t_next:
                 t_next = team_next[j]
+        if pe < ne and rel_t[pe] < t_next:
+            t_next = rel_t[pe]
         if t_next > horizon:
             break
         if t_next <= t and moved == 0:
@@ -408,8 +408,18 @@ def kernel_simulate_trial(
         t = t_next
         events += 1
         moved = 0
+        # Releases from earlier components at t.
+        while pe < ne and rel_t[pe] <= t:
+            f = rel_f[pe]
+            pe += 1
+            moved += 1
+            deps_left[f] -= 1
+            if deps_left[f] == 0:
+                ready[f] = max(t, feat_not_before[f]) + delay[f]
+                dirty[feat_team[f]] = True
         # Phase 1: completions and period ends at t.
-        for j in range(n_t):
+        for jj in range(c_lo, c_hi):
+            j = comp_team[jj]
             if team_next[j] > t + EPS:
                 continue
             dirty[j] = True
@@ -449,7 +459,8 @@ def kernel_simulate_trial(
     # can be among them, or it would have been an event: nothing to release). tp_commit is
     # called here directly: a third call site of _tp_settle cost ~4% (Numba/LLVM stopped
     # inlining it).
-    for j in range(n_t):
+    for jj in range(c_lo, c_hi):
+        j = comp_team[jj]
         if team_kind[j] == THROUGHPUT:
             tp_q[j] = tp_commit(
                 team_lo[j],

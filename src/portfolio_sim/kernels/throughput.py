@@ -64,7 +64,7 @@ def _queue_at(lo, hi, fidx, p_start, ready, state, remaining):
 
 
 @njit(cache=True, inline="always", **NO_REFCOUNT)
-def _period_of(r, L, q):
+def period_of(r, L, q):
     """The first period >= q in which a feature ready at clock r is eligible."""
     return max(q, np.int64(math.ceil(r / L - EPS)))
 
@@ -107,7 +107,7 @@ def tp_next_completion(
         if head < 0:  # nothing eligible in period q: skip to the first period that has
             if change == INF:
                 return INF
-            q = _period_of(change, L, q)
+            q = period_of(change, L, q)
             continue
         if head != prev:  # a new head of the queue (or the first): its own remaining
             prev = head
@@ -157,7 +157,7 @@ def tp_commit(
     while (q + 1) * L <= t + EPS:
         head, zero, change = _queue_at(lo, hi, fidx, q * L, ready, state, remaining)
         if head < 0:  # nothing eligible in period q
-            qe = -1 if change == INF else _period_of(change, L, q)
+            qe = -1 if change == INF else period_of(change, L, q)
             if qe < 0 or (qe + 1) * L > t + EPS:
                 # No feature was eligible in the periods that ended by t: they are settled.
                 # (Not beyond: a feature made ready later may still be eligible before qe.)
