@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from portfolio_sim.rng import quantile_table, table_nodes
+
 #: z such that Phi(z) = 0.9; the lognormal fit puts p10 and p90 at mu -/+ Z90 * sigma.
 Z90 = 1.2815515655446004
 
@@ -129,59 +131,88 @@ def pert_shape(low: float, mode: float, high: float) -> tuple[float, float]:
     return alpha, beta
 
 
-#: Bins of the piecewise-constant envelope used to sample Beta-PERT (see rng.py).
-PERT_BINS = 64
+def _beta_series(x: np.ndarray, a: float, b: float) -> np.ndarray:
+    """I_x(a, b) for x <= 1/2 by the positive series
+    x^a (1-x)^b / (a B(a, b)) * sum_n (a+b)_n / (a+1)_n x^n: positive terms (no
+    cancellation), summed until the next adds under 1e-17 of the total (the term ratio
+    tends to x <= 1/2, so the rest is below twice the last term)."""
+    log_b = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+    with np.errstate(divide="ignore"):
+        lead = np.exp(a * np.log(x) + b * np.log1p(-x) - log_b) / a
+    term = np.ones_like(x)
+    total = np.ones_like(x)
+    for n in range(400):
+        term = term * ((a + b + n) / (a + 1.0 + n)) * x
+        total += term
+        if x.size == 0 or float(np.max(term / total)) < 1e-17:
+            break
+    return lead * total
 
 
-def beta_envelope(alpha: float, beta: float, bins: int = PERT_BINS) -> np.ndarray:
-    """Tables for exact rejection sampling of Beta(alpha, beta), alpha, beta >= 1.
+def beta_cdf(x: np.ndarray, a: float, b: float) -> np.ndarray:
+    """The exact regularised incomplete Beta function I_x(a, b) (the Beta(a, b) CDF), to
+    about 1e-15 relative, for a, b >= 1 (every Beta-PERT shape); no scipy."""
+    x = np.clip(np.asarray(x, dtype=np.float64), 0.0, 1.0)
+    out = np.empty_like(x)
+    low = x <= 0.5
+    out[low] = _beta_series(x[low], a, b)
+    out[~low] = 1.0 - _beta_series(1.0 - x[~low], b, a)
+    return out
 
-    The unit interval is cut into ``bins`` equal bins. On each bin the unnormalised density
-    g(x) = x^(alpha-1) (1-x)^(beta-1) lies between ``lower`` (its smaller endpoint value:
-    g is unimodal) and ``upper`` (its larger endpoint value, or g at the mode when the
-    mode is inside). A bin is chosen with probability proportional to ``upper`` (Walker's
-    alias method: ``prob``, ``alias``), a point uniformly inside it, and a height uniformly
-    under ``upper``; the point is accepted at once below ``lower`` and otherwise only if
-    below g. That is exact rejection sampling from the envelope; with 64 bins about 97 %
-    of points are accepted, 94 % without evaluating g.
 
-    Returns ``[prob (bins), alias (bins), upper (bins), lower (bins)]`` concatenated.
-    """
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g = np.exp((alpha - 1.0) * np.log(edges) + (beta - 1.0) * np.log1p(-edges))
-    g = np.nan_to_num(g, nan=0.0, posinf=0.0)
-    if alpha == 1.0:
-        g[0] = (1.0 - edges[0]) ** (beta - 1.0)
-    if beta == 1.0:
-        g[-1] = edges[-1] ** (alpha - 1.0)
-    upper = np.maximum(g[:-1], g[1:])
-    lower = np.minimum(g[:-1], g[1:])
-    if alpha + beta > 2.0:
-        mode = (alpha - 1.0) / (alpha + beta - 2.0)
-        k = min(int(mode * bins), bins - 1)
-        gm = mode ** (alpha - 1.0) * (1.0 - mode) ** (beta - 1.0)
-        upper[k] = max(upper[k], gm)
-    # Walker's alias table for bin probabilities proportional to upper.
-    scaled = upper / upper.sum() * bins
-    prob = np.ones(bins)
-    alias = np.arange(bins, dtype=np.float64)
-    small = [i for i in range(bins) if scaled[i] < 1.0]
-    large = [i for i in range(bins) if scaled[i] >= 1.0]
-    while small and large:
-        s_i, l_i = small.pop(), large.pop()
-        prob[s_i] = scaled[s_i]
-        alias[s_i] = l_i
-        scaled[l_i] -= 1.0 - scaled[s_i]
-        (small if scaled[l_i] < 1.0 else large).append(l_i)
-    return np.concatenate([prob, alias, upper, lower])
+def beta_pdf(x: np.ndarray, a: float, b: float) -> np.ndarray:
+    """The Beta(a, b) density (a, b >= 1)."""
+    x = np.asarray(x, dtype=np.float64)
+    log_b = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+    with np.errstate(divide="ignore"):
+        return np.exp((a - 1.0) * np.log(x) + (b - 1.0) * np.log1p(-x) - log_b)
+
+
+def beta_quantile(v: np.ndarray, a: float, b: float) -> np.ndarray:
+    """The exact v-quantile of Beta(a, b) for 0 < v <= 1/2 (a, b >= 1), to about 1e-15
+    relative: Newton's method on log F(x) = log v in log x (nearly linear in the left
+    tail, where F ~ x^a / (a B(a, b)), the starting point), kept inside a shrinking
+    bisection bracket so that it always converges."""
+    v = np.asarray(v, dtype=np.float64)
+    log_b = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+    lo = np.zeros_like(v)
+    hi = np.ones_like(v)
+    x = np.clip(np.exp((np.log(v) + math.log(a) + log_b) / a), 1e-300, 0.5)
+    close = 0
+    for _ in range(200):  # quadratic convergence: two steps after 1e-9 reach the ulp
+        cdf = beta_cdf(x, a, b)
+        lo = np.where(cdf <= v, x, lo)
+        hi = np.where(cdf >= v, x, hi)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            nx = x * np.exp(-(np.log(cdf) - np.log(v)) * cdf / (beta_pdf(x, a, b) * x))
+        bad = ~((nx >= lo) & (nx <= hi))  # also NaN
+        nx[bad] = 0.5 * (lo[bad] + hi[bad])
+        close = close + 1 if bool(np.all(np.abs(nx - x) <= 1e-9 * nx)) else 0
+        x = nx
+        if close == 2:
+            break
+    return x
+
+
+def pert_tables(alpha: float, beta: float) -> np.ndarray:
+    """The two quantile tables of Beta(alpha, beta) (rng.quantile_table): the left one of
+    x = Q(v) for u = v < 1/2, the right one of 1 - Q(1 - v), i.e. the left table of
+    Beta(beta, alpha), for u = 1 - v > 1/2. Nodes are exact (:func:`beta_quantile`); the
+    slopes are 1 / density. Error bound: docs/model.md §4.4."""
+    v = table_nodes()
+    out = []
+    for a, b in ((alpha, beta), (beta, alpha)):
+        q = beta_quantile(v.reshape(-1), a, b).reshape(v.shape)
+        out.append(quantile_table(q, 1.0 / beta_pdf(q, a, b)))
+    return np.concatenate(out)
 
 
 def encode(kind: str, params: Any) -> tuple[int, np.ndarray]:
     """Turn a validated distribution into (code, float64 parameter vector) for the kernels.
 
     Layouts: fixed [x]; uniform [lo, hi]; triangular [lo, mode, hi]; pert [lo, mode, hi,
-    alpha, beta, bins, envelope tables (see :func:`beta_envelope`)]; lognormal
+    alpha, beta, left and right quantile tables (see :func:`pert_tables`; none when
+    low = high)]; lognormal
     [mu, sigma]; samples [s0, s1, ...]; integers [lo, hi].
     """
     code = KINDS[kind]
@@ -192,8 +223,8 @@ def encode(kind: str, params: Any) -> tuple[int, np.ndarray]:
     vals = [float(v) for v in params]
     if kind == "pert":
         a, b = pert_shape(*vals)
-        table = beta_envelope(a, b) if vals[2] > vals[0] else np.zeros(0)
-        return code, np.concatenate([[*vals, a, b, float(len(table) // 4)], table])
+        table = pert_tables(a, b) if vals[2] > vals[0] else np.zeros(0)
+        return code, np.concatenate([[*vals, a, b], table])
     return code, np.array(vals, dtype=np.float64)
 
 
