@@ -139,8 +139,7 @@ def _normal_table() -> np.ndarray:
 NORMAL_TABLE = _normal_table()
 
 
-@intrinsic
-def _float_bits(typingctx: Any, x: Any) -> Any:
+def _float_bits_typer(typingctx: Any, x: Any) -> Any:
     """The IEEE-754 bits of a float64 as an int64 (one LLVM bitcast, no memory)."""
     sig = types.int64(types.float64)
 
@@ -150,6 +149,7 @@ def _float_bits(typingctx: Any, x: Any) -> Any:
     return sig, codegen
 
 
+_float_bits: Any = intrinsic(_float_bits_typer)
 _MANTISSA_LOW = (1 << (52 - TABLE_BITS)) - 1
 _MANTISSA_SCALE = 1.0 / (1 << (52 - TABLE_BITS))
 
