@@ -98,7 +98,7 @@ def test_beta_cdf_equals_the_integral_of_its_density(a: float) -> None:
 def test_beta_quantile_inverts_the_cdf_at_every_node(a: float) -> None:
     v = table_nodes().reshape(-1)
     q = d.beta_quantile(v, a, 6.0 - a)
-    assert (np.diff(q.reshape(TABLE_LEVELS, -1)[::-1].reshape(-1)) >= 0).all()
+    assert (np.diff(q.reshape(TABLE_LEVELS, -1)[::-1, :-1].reshape(-1)) > 0).all()
     np.testing.assert_allclose(d.beta_cdf(q, a, 6.0 - a), v, rtol=1e-13, atol=0)
 
 
