@@ -8,10 +8,11 @@ One thread; the best of ``--repeat`` runs.
 ``--compare SRC`` times another checkout's ``src/`` (e.g. main's, unpacked with
 ``git archive main src | tar -x -C /tmp/old``) against this one, alternating child
 processes for ``--rounds`` rounds and keeping each side's best, so that a busy shared
-machine slows both sides alike::
+machine slows both sides alike. ``--forecast N`` adds a warm ``forecast`` of N trials of
+scenarios/large-portfolio.yaml (whole call and the engine's own ``elapsed_s``)::
 
     python benchmarks/bench_samplers.py
-    python benchmarks/bench_samplers.py --compare /tmp/old/src
+    python benchmarks/bench_samplers.py --compare /tmp/old/src --forecast 200000
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ CASES: list[tuple[str, str, Any]] = [
     ("lognormal 30/90", "lognormal", {"p10": 30, "p90": 90}),
 ]
 SRC = Path(__file__).resolve().parents[1] / "src"
+SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "large-portfolio.yaml"
 
 
 def measure(draws: int, repeat: int) -> dict[str, float]:
@@ -83,9 +85,26 @@ def measure(draws: int, repeat: int) -> dict[str, float]:
     return out
 
 
-def _child(src: str, draws: int, repeat: int) -> dict[str, float]:
-    env = dict(os.environ, PYTHONPATH=src, NUMBA_NUM_THREADS="1")
+def measure_forecast(trials: int, repeat: int) -> dict[str, float]:
+    """Seconds of ``forecast(large scenario, trials)``, warm cache: whole call and engine."""
+    from portfolio_sim import load
+    from portfolio_sim.forecasting import forecast
+
+    scn = load(SCENARIO)
+    forecast(scn, trials=64, seed=1)  # load (or compile) the kernels
+    best = {"forecast large (s)": float("inf"), "engine large (s)": float("inf")}
+    for _ in range(repeat):
+        t = time.perf_counter()
+        res = forecast(scn, trials=trials, seed=1)
+        best["forecast large (s)"] = min(best["forecast large (s)"], time.perf_counter() - t)
+        best["engine large (s)"] = min(best["engine large (s)"], float(res.elapsed_s))
+    return best
+
+
+def _child(src: str, draws: int, repeat: int, trials: int) -> dict[str, float]:
+    env = dict(os.environ, PYTHONPATH=src)
     cmd = [sys.executable, __file__, "--json", "--draws", str(draws), "--repeat", str(repeat)]
+    cmd += ["--forecast", str(trials)]
     res = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
     return dict(json.loads(res.stdout.splitlines()[-1]))
 
@@ -96,25 +115,35 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--compare", metavar="SRC", help="another checkout's src/ to compare")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument(
+        "--forecast", type=int, default=0, metavar="N", help="also time N trials of the large"
+    )
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.json:
-        print(json.dumps(measure(a.draws, a.repeat)))
+        out = measure(a.draws, a.repeat)
+        if a.forecast:
+            out.update(measure_forecast(a.forecast, a.repeat))
+        print(json.dumps(out))
         return
-    print(f"machine: {platform.machine()} {platform.node()}, {os.cpu_count()} cpus, one thread")
+    print(f"machine: {platform.machine()} {platform.node()}, {os.cpu_count()} cpus")
+    print("draws: one thread; forecast: numba's default threads")
     if not a.compare:
         for name, ns in measure(a.draws, a.repeat).items():
             print(f"{name:<18} {ns:8.2f} ns/draw")
+        if a.forecast:
+            for name, sec in measure_forecast(a.forecast, a.repeat).items():
+                print(f"{name:<18} {sec:8.3f}")
         return
     old: dict[str, float] = {}
     new: dict[str, float] = {}
     for _ in range(a.rounds):
         for side, src in ((old, a.compare), (new, str(SRC))):
-            for k, v in _child(src, a.draws, a.repeat).items():
+            for k, v in _child(src, a.draws, a.repeat, a.forecast).items():
                 side[k] = min(side.get(k, float("inf")), v)
-    print(f"{'distribution':<18} {'old ns':>8} {'new ns':>8} {'speed-up':>8}")
+    print(f"{'ns/draw or s':<18} {'old':>8} {'new':>8} {'speed-up':>8}")
     for name in new:
-        print(f"{name:<18} {old[name]:8.2f} {new[name]:8.2f} {old[name] / new[name]:7.1f}x")
+        print(f"{name:<18} {old[name]:8.3f} {new[name]:8.3f} {old[name] / new[name]:7.2f}x")
 
 
 if __name__ == "__main__":

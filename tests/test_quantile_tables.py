@@ -187,3 +187,13 @@ def test_normal_table_error_in_z() -> None:
     z = np.array([inv(float(x)) for x in v])
     assert np.max(np.abs(lookup(NORMAL_TABLE, v) - z)) < 1e-7
     assert _cubics_increase(NORMAL_TABLE)
+
+
+def test_the_uniform_one_reads_as_the_deepest_tail() -> None:
+    # uniform() returns (k + 0.5) 2^-53; the largest k rounds to 1.0 exactly, so draw's
+    # v = 1 - u is 0: its bits give level 52, cell 0, t = 0, i.e. Q(2^-54), finite.
+    assert (float(2**53 - 1) + 0.5) * 2.0**-53 == 1.0
+    tables = d.pert_tables(2.2, 3.8)
+    for off in (0, TABLE_SIZE):
+        assert table_lookup(tables, off, 0.0) == table_lookup(tables, off, U_MIN)  # type: ignore[arg-type]
+    assert table_lookup(NORMAL_TABLE, 0, 0.0) == pytest.approx(NormalDist().inv_cdf(U_MIN))  # type: ignore[arg-type]

@@ -12,8 +12,9 @@ other entity's draws unchanged (common random numbers across variants).
 The generator is a counter-based hash in the SplitMix64 family: the 64-bit stream key and
 the trial are mixed by one round of the SplitMix64 finaliser, then the draw index by a
 second round. SplitMix64 passes BigCrush; two rounds decorrelate neighbouring keys,
-trials and indices. ``uniform`` returns a double in the open interval (0, 1) with 53
-random bits.
+trials and indices. ``uniform`` returns a double with 53 random bits, (k + 1/2) 2^-53 for
+a 53-bit k: in (0, 1), except that the largest k rounds to exactly 1.0 (chance 2^-53;
+every sampler handles it, see docs/model.md §4.9).
 
 Draw indices: an entity owns *slots* (0 = size, 1 = growth, ...; a throughput team's
 slot is its period number). A slot may consume several uniforms (the money model's
@@ -84,7 +85,8 @@ def _mix(x):
 
 @njit(cache=True, **NO_REFCOUNT)
 def uniform(key: int, trial: int, index: int) -> float:
-    """The uniform in (0, 1) at ``index`` of ``key``'s stream in ``trial``."""
+    """The uniform in (0, 1] (1.0 with chance 2^-53) at ``index`` of ``key``'s stream in
+    ``trial``."""
     x = _mix(np.uint64(key) + np.uint64(trial) * _G1)
     x = _mix(x ^ (np.uint64(index) * _G2 + _G1))
     return (float(x >> _S11) + 0.5) * _TWO53
