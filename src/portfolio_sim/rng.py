@@ -28,7 +28,7 @@ either engine. Closed forms serve where they are cheap (uniform, integers, sampl
 triangular); the Beta behind Beta-PERT and the standard normal behind the lognormal are
 inverted by *quantile tables*: cubic Hermite interpolation of the exact quantile function
 on a dyadic grid (:func:`quantile_table`), with an error below 1e-6 of the range (PERT)
-and 1e-8 in z (normal), stated in docs/model.md §4 and tested in
+and 1e-7 in z (normal), stated in docs/model.md §4.9 and tested in
 tests/test_quantile_tables.py. One uniform a draw keeps every stream trivially
 independent of threads and batching, and lets correlated estimates use a Gaussian copula.
 """
