@@ -18,9 +18,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from numba import njit
-
-from portfolio_sim.rng import quantile_table, table_nodes
 
 #: z such that Phi(z) = 0.9; the lognormal fit puts p10 and p90 at mu -/+ Z90 * sigma.
 Z90 = 1.2815515655446004
@@ -133,91 +130,18 @@ def pert_shape(low: float, mode: float, high: float) -> tuple[float, float]:
     return alpha, beta
 
 
-@njit(cache=True)
-def _beta_series(x: float, a: float, b: float, log_b: float) -> float:
-    """I_x(a, b) for 0 < x <= 1/2 by the positive series
-    x^a (1-x)^b / (a B(a, b)) * sum_n (a+b)_n / (a+1)_n x^n: no cancellation, summed until
-    a term adds under 1e-17 of the total (the term ratio tends to x <= 1/2, so the rest
-    is below twice the last term)."""
-    lead = math.exp(a * math.log(x) + b * math.log1p(-x) - log_b) / a
-    term = 1.0
-    total = 1.0
-    for n in range(2000):
-        term *= (a + b + n) / (a + 1.0 + n) * x
-        total += term
-        if term < 1e-17 * total:
-            break
-    return lead * total
-
-
-@njit(cache=True)
-def _beta_cdf(x: float, a: float, b: float, log_b: float) -> float:
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    if x <= 0.5:
-        return _beta_series(x, a, b, log_b)
-    return 1.0 - _beta_series(1.0 - x, b, a, log_b)
-
-
-@njit(cache=True)
-def _beta_quantile(v: float, a: float, b: float, log_b: float, x0: float) -> float:
-    """Newton's method on log F(x) = log v in log x from ``x0`` (or, if that is 0, from
-    the left tail's power law F ~ x^a / (a B(a, b)), where log F is nearly linear in
-    log x), kept inside a shrinking bisection bracket so that it always converges; two
-    steps after the step falls under 1e-9 of x (quadratic convergence) reach the last
-    bit."""
-    lo = 0.0
-    hi = 1.0
-    x = x0 if x0 > 0.0 else math.exp((math.log(v) + math.log(a) + log_b) / a)
-    x = min(max(x, 1e-300), 0.5)
-    close = 0
-    for _ in range(400):
-        c = _beta_cdf(x, a, b, log_b)
-        if c <= v:
-            lo = x
-        if c >= v:
-            hi = x
-        pdf = math.exp((a - 1.0) * math.log(x) + (b - 1.0) * math.log1p(-x) - log_b)
-        nx = x * math.exp(-(math.log(c) - math.log(v)) * c / (pdf * x)) if c > 0.0 else -1.0
-        if not (lo <= nx <= hi):
-            nx = 0.5 * (lo + hi)
-        close = close + 1 if abs(nx - x) <= 1e-9 * nx else 0
-        x = nx
-        if close == 2:
-            break
-    return x
-
-
 def _log_beta(a: float, b: float) -> float:
     return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
-
-
-@njit(cache=True)
-def _beta_cdf_array(x: np.ndarray, a: float, b: float, log_b: float) -> np.ndarray:
-    out = np.empty(x.size)
-    for i in range(x.size):
-        out[i] = _beta_cdf(x[i], a, b, log_b)
-    return out
-
-
-@njit(cache=True)
-def _beta_quantile_array(v: np.ndarray, a: float, b: float, log_b: float) -> np.ndarray:
-    """Quantiles at ``v``; each from its neighbour's when that is near (v within 10 %)."""
-    out = np.empty(v.size)
-    for i in range(v.size):
-        near = i > 0 and 0.9 < v[i] / v[i - 1] < 1.1
-        out[i] = _beta_quantile(v[i], a, b, log_b, out[i - 1] if near else 0.0)
-    return out
 
 
 def beta_cdf(x: np.ndarray, a: float, b: float) -> np.ndarray:
     """The exact regularised incomplete Beta function I_x(a, b) (the Beta(a, b) CDF), to
     about 1e-15 relative, for a, b >= 1 (every Beta-PERT shape); no scipy."""
+    from portfolio_sim.rng import beta_cdf_array  # Numba: not on validate's path
+
     x = np.asarray(x, dtype=np.float64)
     flat = np.ascontiguousarray(x.reshape(-1))
-    return _beta_cdf_array(flat, float(a), float(b), _log_beta(a, b)).reshape(x.shape)
+    return beta_cdf_array(flat, float(a), float(b), _log_beta(a, b)).reshape(x.shape)
 
 
 def beta_pdf(x: np.ndarray, a: float, b: float) -> np.ndarray:
@@ -229,10 +153,12 @@ def beta_pdf(x: np.ndarray, a: float, b: float) -> np.ndarray:
 
 def beta_quantile(v: np.ndarray, a: float, b: float) -> np.ndarray:
     """The exact v-quantile of Beta(a, b) for 0 < v <= 1/2 (a, b >= 1), to about 1e-15
-    relative (Newton's method on :func:`beta_cdf`, see ``_beta_quantile``)."""
+    relative (Newton's method on :func:`beta_cdf`, see ``rng.beta_quantile_array``)."""
+    from portfolio_sim.rng import beta_quantile_array
+
     v = np.asarray(v, dtype=np.float64)
     flat = np.ascontiguousarray(v.reshape(-1))
-    return _beta_quantile_array(flat, float(a), float(b), _log_beta(a, b)).reshape(v.shape)
+    return beta_quantile_array(flat, float(a), float(b), _log_beta(a, b)).reshape(v.shape)
 
 
 @functools.lru_cache(maxsize=256)
@@ -242,6 +168,8 @@ def pert_tables(alpha: float, beta: float) -> np.ndarray:
     Beta(beta, alpha), for u = 1 - v > 1/2. Nodes are exact (:func:`beta_quantile`); the
     slopes are 1 / density. Error bound: docs/model.md §4.4. About 1.5 ms a shape, cached
     (variants and sweeps compile the same estimates again); read-only."""
+    from portfolio_sim.rng import quantile_table, table_nodes
+
     v = table_nodes()
     out = []
     for a, b in ((alpha, beta), (beta, alpha)):

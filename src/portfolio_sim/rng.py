@@ -171,6 +171,90 @@ def table_lookup(table: np.ndarray, off: int, v: float) -> float:
     return table[c] + t * (table[c + 1] + t * (table[c + 2] + t * table[c + 3]))
 
 
+# -- the exact Beta CDF and quantile (compile-time nodes of the Beta-PERT tables) ----------
+# Here rather than in distributions.py because they are Numba code, and distributions must
+# stay importable without Numba (``portfolio-sim validate`` never loads it).
+
+
+@njit(cache=True)
+def _beta_series(x: float, a: float, b: float, log_b: float) -> float:
+    """I_x(a, b) for 0 < x <= 1/2 by the positive series
+    x^a (1-x)^b / (a B(a, b)) * sum_n (a+b)_n / (a+1)_n x^n: no cancellation, summed until
+    a term adds under 1e-17 of the total (the term ratio tends to x <= 1/2, so the rest
+    is below twice the last term)."""
+    lead = math.exp(a * math.log(x) + b * math.log1p(-x) - log_b) / a
+    term = 1.0
+    total = 1.0
+    for n in range(2000):
+        term *= (a + b + n) / (a + 1.0 + n) * x
+        total += term
+        if term < 1e-17 * total:
+            break
+    return lead * total
+
+
+@njit(cache=True)
+def _beta_cdf(x: float, a: float, b: float, log_b: float) -> float:
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    if x <= 0.5:
+        return _beta_series(x, a, b, log_b)
+    return 1.0 - _beta_series(1.0 - x, b, a, log_b)
+
+
+@njit(cache=True)
+def _beta_quantile(v: float, a: float, b: float, log_b: float, x0: float) -> float:
+    """Newton's method on log F(x) = log v in log x from ``x0`` (or, if that is 0, from
+    the left tail's power law F ~ x^a / (a B(a, b)), where log F is nearly linear in
+    log x), kept inside a shrinking bisection bracket so that it always converges; two
+    steps after the step falls under 1e-9 of x (quadratic convergence) reach the last
+    bit."""
+    lo = 0.0
+    hi = 1.0
+    x = x0 if x0 > 0.0 else math.exp((math.log(v) + math.log(a) + log_b) / a)
+    x = min(max(x, 1e-300), 0.5)
+    close = 0
+    for _ in range(400):
+        c = _beta_cdf(x, a, b, log_b)
+        if c <= v:
+            lo = x
+        if c >= v:
+            hi = x
+        pdf = math.exp((a - 1.0) * math.log(x) + (b - 1.0) * math.log1p(-x) - log_b)
+        nx = x * math.exp(-(math.log(c) - math.log(v)) * c / (pdf * x)) if c > 0.0 else -1.0
+        if not (lo <= nx <= hi):
+            nx = 0.5 * (lo + hi)
+        close = close + 1 if abs(nx - x) <= 1e-9 * nx else 0
+        x = nx
+        if close == 2:
+            break
+    return x
+
+
+@njit(cache=True)
+def beta_cdf_array(x: np.ndarray, a: float, b: float, log_b: float) -> np.ndarray:
+    """The Beta(a, b) CDF at every ``x`` (a, b >= 1; ``log_b`` = ln B(a, b)); see
+    ``distributions.beta_cdf``."""
+    out = np.empty(x.size)
+    for i in range(x.size):
+        out[i] = _beta_cdf(x[i], a, b, log_b)
+    return out
+
+
+@njit(cache=True)
+def beta_quantile_array(v: np.ndarray, a: float, b: float, log_b: float) -> np.ndarray:
+    """Beta(a, b) quantiles at every ``v`` in (0, 1/2], each Newton solve started from its
+    neighbour's answer when that is near (v within 10 %); see
+    ``distributions.beta_quantile``."""
+    out = np.empty(v.size)
+    for i in range(v.size):
+        near = i > 0 and 0.9 < v[i] / v[i - 1] < 1.1
+        out[i] = _beta_quantile(v[i], a, b, log_b, out[i - 1] if near else 0.0)
+    return out
+
+
 @njit(cache=True, inline="always", **NO_REFCOUNT)
 def draw(
     code: int,
