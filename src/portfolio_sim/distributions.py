@@ -130,6 +130,14 @@ def pert_shape(low: float, mode: float, high: float) -> tuple[float, float]:
     return alpha, beta
 
 
+def _numba_ready() -> None:
+    """Prepare Numba before the first (cached) Numba call, as the engines do: compiling a
+    scenario with a PERT runs the Beta code of rng.py before any kernel is loaded."""
+    from portfolio_sim.jit_cache import ensure_fresh
+
+    ensure_fresh()
+
+
 def _log_beta(a: float, b: float) -> float:
     return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
 
@@ -139,6 +147,7 @@ def beta_cdf(x: np.ndarray, a: float, b: float) -> np.ndarray:
     about 1e-15 relative, for a, b >= 1 (every Beta-PERT shape); no scipy."""
     from portfolio_sim.rng import beta_cdf_array  # Numba: not on validate's path
 
+    _numba_ready()
     x = np.asarray(x, dtype=np.float64)
     flat = np.ascontiguousarray(x.reshape(-1))
     return beta_cdf_array(flat, float(a), float(b), _log_beta(a, b)).reshape(x.shape)
@@ -156,6 +165,7 @@ def beta_quantile(v: np.ndarray, a: float, b: float) -> np.ndarray:
     relative (Newton's method on :func:`beta_cdf`, see ``rng.beta_quantile_array``)."""
     from portfolio_sim.rng import beta_quantile_array
 
+    _numba_ready()
     v = np.asarray(v, dtype=np.float64)
     flat = np.ascontiguousarray(v.reshape(-1))
     return beta_quantile_array(flat, float(a), float(b), _log_beta(a, b)).reshape(v.shape)
