@@ -66,6 +66,33 @@ class Status:
         return float(sum(self.actual_cost.values()))
 
 
+_SHIFTABLE = ("fixed", "uniform", "triangular", "pert", "samples", "integers")
+
+
+def shifted(dist: Distribution, n: float) -> Distribution:
+    """X - n for X ~ ``dist``, when every value of X is >= n (else ValueError)."""
+    kind, params = dist.kind, dist.params
+    if kind not in _SHIFTABLE:
+        raise ValueError(f"a {kind} estimate cannot be shifted by the items done: give remaining")
+    values = [float(params)] if kind == "fixed" else [float(v) for v in params]
+    if min(values) < n:
+        raise ValueError(
+            f"the planned estimate allows fewer than the {n:g} items done: give remaining"
+        )
+    new = values[0] - n if kind == "fixed" else [v - n for v in values]
+    return Distribution.model_validate({kind: new})
+
+
+def lowest(dist: Distribution) -> float:
+    """The smallest value ``dist`` can draw (a lognormal's is above 0: returned as its p10)."""
+    params = dist.params
+    if dist.kind == "fixed":
+        return float(params)
+    if dist.kind == "lognormal":
+        return float(params["p10"])
+    return float(min(params))
+
+
 def empty_status(as_of: dt.date) -> Status:
     """A status with no entries (a re-forecast at ``as_of = start`` is the plain one)."""
     return Status(as_of=as_of)
@@ -171,6 +198,25 @@ class _Checker:
                 self.bad(path, "a mapping with done_on, or started_on and the work left", line)
                 continue
             st = self._feature(path, entry, line, as_of, kinds[feat.team])
+            if st is not None and not kinds[feat.team] and st.done_on is None:
+                least = (
+                    lowest(st.remaining)
+                    if st.remaining is not None
+                    else (st.remaining_fraction or 0.0) * lowest(feat.size)
+                )
+                if least <= 0.0:
+                    key = "remaining" if st.remaining is not None else "remaining_fraction"
+                    self.bad(f"{path}.{key}", "a started feature has work left in every draw "
+                             "(a feature with none is done: give done_on; §11.1)", _line(entry, key))  # fmt: skip
+                    continue
+            if st is not None and st.items_done is not None:
+                try:
+                    if feat.growth is not None:
+                        raise ValueError("items_done on a feature with growth: give remaining")
+                    shifted(feat.size, st.items_done)
+                except ValueError as err:
+                    self.bad(f"{path}.items_done", str(err), _line(entry, "items_done"))
+                    continue
             if st is not None:
                 out[str(fid)] = st
         return out

@@ -35,24 +35,7 @@ from portfolio_sim.errors import Problem, ScenarioError
 from portfolio_sim.scenario.compile import CompiledScenario, compile_scenario
 from portfolio_sim.scenario.schema import Distribution, Feature, Scenario
 from portfolio_sim.scenario.sizing import scaled_params
-from portfolio_sim.scenario.status import FeatureStatus, Status
-
-_SHIFTABLE = ("fixed", "uniform", "triangular", "pert", "samples", "integers")
-
-
-def shifted(dist: Distribution, n: float) -> Distribution:
-    """X - n for X ~ ``dist``, when every value of X is >= n (else ValueError)."""
-    kind, params = dist.kind, dist.params
-    if kind not in _SHIFTABLE:
-        raise ValueError(f"a {kind} estimate cannot be shifted by the items done: give remaining")
-    values = [float(params)] if kind == "fixed" else [float(v) for v in params]
-    if min(values) < n:
-        raise ValueError(
-            f"the planned estimate allows fewer than the {n:g} items done: give remaining"
-        )
-    new = values[0] - n if kind == "fixed" else [v - n for v in values]
-    return Distribution.model_validate({kind: new})
-
+from portfolio_sim.scenario.status import FeatureStatus, Status, shifted
 
 def _left(feature: Feature, st: FeatureStatus, items: bool) -> dict[str, object]:
     """The fields of a started feature that hold the work left."""
