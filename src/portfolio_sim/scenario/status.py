@@ -105,7 +105,9 @@ def load_status(path: str | os.PathLike[str], scenario: Scenario) -> Status:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as err:
-        raise ScenarioError(Problem("", f"cannot read status file: {err.strerror}", str(p)))
+        raise ScenarioError(
+            Problem("", f"cannot read status file: {err.strerror}", str(p))
+        ) from None
     return status_from_text(text, scenario, str(p))
 
 
@@ -227,7 +229,9 @@ class _Checker:
         ok = True
         for key in e:
             if key not in _FEATURE_KEYS:
-                self.bad(f"{path}.{key}", f"unknown field{suggest(key, _FEATURE_KEYS)}", _line(e, key))
+                self.bad(
+                    f"{path}.{key}", f"unknown field{suggest(key, _FEATURE_KEYS)}", _line(e, key)
+                )
                 ok = False
         dates: dict[str, dt.date] = {}
         for key in ("done_on", "started_on"):
@@ -238,7 +242,9 @@ class _Checker:
                     self.bad(f"{path}.{key}", "a date (YYYY-MM-DD)", kl)
                     ok = False
                 elif d < self.scn.start:
-                    self.bad(f"{path}.{key}", f"{d} is before the plan's start {self.scn.start}", kl)
+                    self.bad(
+                        f"{path}.{key}", f"{d} is before the plan's start {self.scn.start}", kl
+                    )
                     ok = False
                 elif key == "done_on" and d >= as_of:
                     self.bad(f"{path}.{key}", f"{d} is not before as_of {as_of} (the forecast "
@@ -277,7 +283,11 @@ class _Checker:
             if x is None or not 0.0 <= x <= 1.0:
                 self.bad(f"{path}.{k}", f"a number from 0 to 1, got {e[k]!r}", kl)
                 return None
-            return FeatureStatus(started_on=dates.get("started_on"), remaining_fraction=x) if ok else None
+            return (
+                FeatureStatus(started_on=dates.get("started_on"), remaining_fraction=x)
+                if ok
+                else None
+            )
         if not items:
             self.bad(f"{path}.{k}", "items_done is for features of throughput teams", kl)
             return None
@@ -324,7 +334,9 @@ class _Checker:
                 ds = feats.get(d)
                 line = _line(node, f.id)
                 if ds is None or ds.done_on is None:
-                    self.bad(f"features.{f.id}.done_on", f"done, but its dependency {d} is not", line)
+                    self.bad(
+                        f"features.{f.id}.done_on", f"done, but its dependency {d} is not", line
+                    )
                 elif ds.done_on > st.done_on:
                     self.bad(f"features.{f.id}.done_on", f"done on {st.done_on}, before its "
                              f"dependency {d} (done on {ds.done_on})", line)  # fmt: skip

@@ -37,6 +37,7 @@ from portfolio_sim.scenario.schema import Distribution, Feature, Scenario
 from portfolio_sim.scenario.sizing import scaled_params
 from portfolio_sim.scenario.status import FeatureStatus, Status, shifted
 
+
 def _left(feature: Feature, st: FeatureStatus, items: bool) -> dict[str, object]:
     """The fields of a started feature that hold the work left."""
     size: Distribution
@@ -78,7 +79,7 @@ def status_scenario(scn: Scenario, status: Status) -> tuple[Scenario, dict[str, 
     feats: list[Feature] = []
     problems: list[Problem] = []
     for f in scn.features:
-        st = status.features.get(f.id)
+        fs = status.features.get(f.id)
         deps = [d for d in f.depends_on if d not in done_day]
         if f.id in done_day:
             zero = Distribution(fixed=0.0)
@@ -101,9 +102,9 @@ def status_scenario(scn: Scenario, status: Status) -> tuple[Scenario, dict[str, 
         update: dict[str, object] = {"depends_on": deps}
         if moved and (f.not_before is None or f.not_before < status.as_of):
             update["not_before"] = status.as_of
-        if st is not None:
+        if fs is not None:
             try:
-                left = _left(f, st, items_team[f.team])
+                left = _left(f, fs, items_team[f.team])
             except ValueError as err:
                 problems.append(Problem(f"features.{f.id}", str(err), status.file))
                 continue
