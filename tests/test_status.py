@@ -102,12 +102,12 @@ def test_as_of_start_without_entries_is_the_plain_forecast_bit_for_bit() -> None
         np.testing.assert_array_equal(getattr(plain.raw, name), getattr(again.raw, name), name)
 
 
-@pytest.mark.parametrize("name", ["status-2027-03", "status-2027-06", "status-2027-10"])
+@pytest.mark.parametrize("name", ["digital-2027-03", "digital-2027-06", "digital-2027-10"])
 def test_engines_agree_trial_by_trial_on_a_re_forecast(name: str) -> None:
     from portfolio_sim.scenario.status import load_status
 
     scn = load(ROOT / "scenarios" / "digital-portfolio.yaml")
-    c = compile_with_status(scn, load_status(ROOT / "scenarios" / f"{name}.yaml", scn), 11)
+    c = compile_with_status(scn, load_status(ROOT / "scenarios" / "status" / f"{name}.yaml", scn), 11)
     fast, des = run_fast(c, 60, keep_trials=True), run_des(c, 60)
     assert fast.done is not None and des.done is not None
     h = c.horizon_days
