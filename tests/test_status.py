@@ -107,7 +107,9 @@ def test_engines_agree_trial_by_trial_on_a_re_forecast(name: str) -> None:
     from portfolio_sim.scenario.status import load_status
 
     scn = load(ROOT / "scenarios" / "digital-portfolio.yaml")
-    c = compile_with_status(scn, load_status(ROOT / "scenarios" / "status" / f"{name}.yaml", scn), 11)
+    c = compile_with_status(
+        scn, load_status(ROOT / "scenarios" / "status" / f"{name}.yaml", scn), 11
+    )
     fast, des = run_fast(c, 60, keep_trials=True), run_des(c, 60)
     assert fast.done is not None and des.done is not None
     h = c.horizon_days
