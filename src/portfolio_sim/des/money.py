@@ -118,6 +118,10 @@ class DesMoney:
         #: cum_cost[j, d] = cost of team j over working days 0 .. d - 1.
         self.cum_cost = np.zeros((n_t, h + 1))
         self.cum_cost[:, 1:] = np.cumsum(self.day_cost, axis=1)
+        if m.feat_pin.shape[0]:  # a re-forecast: the cost to date is the actual (§11.2),
+            # not a paid-members step, so the compiled cumulative cost is taken as given
+            self.cum_cost = np.array(money.team_cost_cum, dtype=np.float64)
+            self.day_cost = np.diff(self.cum_cost, axis=1)
         self.day_grid = np.arange(h + 1, dtype=np.float64)
         self.team_feats = [
             np.asarray(m.team_feat_idx[m.team_feat_ptr[j] : m.team_feat_ptr[j + 1]], dtype=np.int64)

@@ -55,9 +55,14 @@ def run_des(
     feat_cost_sum = np.zeros(n_f, dtype=np.int64)
     quarter_cost = np.zeros((trials, pricing.n_quarters))
     events = 0
+    pin = np.asarray(compiled.feat_pin, dtype=np.float64)
+    pinned = pin >= 0.0 if pin.shape[0] else np.zeros(n_f, dtype=bool)
     for i in range(trials):
         res = model.run(first_trial + i)
         done[i], start[i], size[i] = res.done, res.start, res.size
+        if pinned.any():  # a re-forecast's done features (docs/model.md §11.2)
+            done[i, pinned] = pin[pinned]
+            start[i, pinned] = pin[pinned]
         work[i], cap[i] = res.work, res.paid
         events += res.events
         priced = pricing.trial(first_trial + i, done[i], start[i])

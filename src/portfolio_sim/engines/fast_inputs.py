@@ -62,6 +62,7 @@ def kernel_model(c: CompiledScenario) -> KernelModel:
         succ_in_ptr=comps.succ_in_ptr,
         succ_in_idx=comps.succ_in_idx,
         deps_init=comps.deps_init,
+        feat_pin=np.asarray(c.feat_pin, dtype=np.float64),
     )
 
 

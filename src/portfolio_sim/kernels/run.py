@@ -190,6 +190,10 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
             wk.rel_t,
             wk.rel_f,
         )
+        for f in range(m.feat_pin.shape[0]):  # a re-forecast's done features (§11.2)
+            if m.feat_pin[f] >= 0.0:
+                wk.done[f] = m.feat_pin[f]
+                wk.start[f] = m.feat_pin[f]
         last = 0.0
         for j in range(n_t):
             wk.team_t[j] = 0.0

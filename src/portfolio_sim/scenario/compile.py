@@ -139,6 +139,9 @@ class CompiledScenario:
     budget_total: float | None = None
     budget_quarters: dict[str, float] = field(default_factory=dict)
     feature_has_value: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: float64 [F] or empty: a re-forecast's done features, pinned at the clock time
+    #: (>= 0) both engines report as done and start; -1 for the others (§11.2).
+    feat_pin: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_teams(self) -> int:
