@@ -29,7 +29,7 @@ import numpy as np
 from numba import njit
 
 from portfolio_sim.codes import ACTIVE, DONE, EPS, WAITING
-from portfolio_sim.kernels.throughput import _queue_at, period_of, tp_items
+from portfolio_sim.kernels.throughput import period_of, queue_at, tp_items
 from portfolio_sim.rng import NO_REFCOUNT
 
 INF = np.inf
@@ -115,7 +115,7 @@ def tpw_next_event(lo, hi, fidx, L, horizon, q0, ready, state, remaining):
     while True:
         if q * L >= horizon:
             return (q + 1) * L
-        head, zero, change = _queue_at(lo, hi, fidx, q * L, ready, state, remaining)
+        head, zero, change = queue_at(lo, hi, fidx, q * L, ready, state, remaining)
         if head >= 0:
             return (q + 1) * L
         if change == INF:
@@ -153,7 +153,7 @@ def tpw_commit(
     period; the caller releases the successors of features done."""
     q = q0
     while (q + 1) * L <= t + EPS:
-        head, zero, change = _queue_at(lo, hi, fidx, q * L, ready, state, remaining)
+        head, zero, change = queue_at(lo, hi, fidx, q * L, ready, state, remaining)
         if head < 0:  # nothing eligible in period q (as tp_commit)
             qe = -1 if change == INF else period_of(change, L, q)
             if qe < 0 or (qe + 1) * L > t + EPS:
@@ -221,7 +221,7 @@ def lone_throughput_wip(
             lo += 1
         if lo == hi:
             break
-        head, zero, later = _queue_at(lo, hi, fidx, p_start, ready, state, rem)
+        head, zero, later = queue_at(lo, hi, fidx, p_start, ready, state, rem)
         if pe < ne and rel_t[pe] < later:
             later = rel_t[pe]
         if head < 0:  # nothing eligible: skip to the first period something may be
