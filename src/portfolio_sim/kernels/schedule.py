@@ -63,6 +63,7 @@ from portfolio_sim.codes import (
     WAITING,
 )
 from portfolio_sim.kernels.throughput import tp_commit, tp_next_completion
+from portfolio_sim.kernels.throughput_wip import tpw_commit, tpw_next_event
 from portfolio_sim.rng import NO_REFCOUNT, draw, uniform, whole_items
 
 INF = np.inf
@@ -197,6 +198,13 @@ def _tp_settle(m, j, t, trial, lo, arrays):
     if (tp_q[j] + 1) * float(m.tp_period[j]) > t + EPS:
         return 0
     moved = 0
+    if m.team_wip[j] > 1:  # round-robin deal (docs/model.md §2.9)
+        tp_q[j] = tpw_commit(
+            lo, m.team_feat_ptr[j + 1], m.team_feat_idx, float(m.tp_period[j]), m.team_wip[j],
+            m.tp_dist[j, 0], m.tp_dist[j, 1], m.tp_dist[j, 2], m.pool, m.team_key[j], j, t,
+            tp_q[j], trial, ready, state, remaining, start, done, work, cache, stamp,
+        )  # fmt: skip
+    # (after tpw_commit, period tp_q[j] ends after t: this call then applies nothing)
     tp_q[j] = tp_commit(
         lo,
         m.team_feat_ptr[j + 1],
@@ -327,6 +335,12 @@ def cycle_loop(
             lo = _first_open(team_feat_idx, state, team_lo, j, hi)
             if team_kind[j] == THROUGHPUT:
                 moved += _tp_settle(m, j, t, trial, lo, tp_arrays)
+                if team_wip[j] > 1:  # every eligible period's end is an event (§2.9)
+                    team_next[j] = tpw_next_event(
+                        lo, hi, team_feat_idx, float(tp_period[j]), horizon, tp_q[j], ready,
+                        state, finish_v,
+                    )  # fmt: skip
+                    continue
                 team_next[j] = tp_next_completion(
                     lo,
                     hi,
@@ -461,6 +475,13 @@ def cycle_loop(
     # inlining it).
     for jj in range(c_lo, c_hi):
         j = comp_team[jj]
+        if team_kind[j] == THROUGHPUT and team_wip[j] > 1:  # (tp_commit below: a no-op)
+            tp_q[j] = tpw_commit(
+                team_lo[j], team_feat_ptr[j + 1], team_feat_idx, float(tp_period[j]),
+                team_wip[j], tp_dist[j, 0], tp_dist[j, 1], tp_dist[j, 2], pool, team_key[j], j,
+                horizon, tp_q[j], trial, ready, state, finish_v, start, done, work, tp_cache,
+                tp_stamp,
+            )  # fmt: skip
         if team_kind[j] == THROUGHPUT:
             tp_q[j] = tp_commit(
                 team_lo[j],
