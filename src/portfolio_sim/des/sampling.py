@@ -4,7 +4,8 @@ Every number comes from the keyed counter-based streams of :mod:`portfolio_sim.r
 the same slots as the fast engine, so the same ``(seed, trial, entity)`` gives the same
 draw in both engines and they can be compared trial by trial:
 
-* feature stream: slot 0 is the size, slot 1 the ``growth`` multiplier (size x growth);
+* feature stream: slot 0 is the size (through the group's copula for a member of a
+  correlation group, docs/model.md §4.10), slot 1 the ``growth`` multiplier (size x growth);
   a size in items is rounded up, ``ceil(x - 1e-9)`` (so 4.0000000001 stays 4); a size is
   never negative;
 * risk stream: the risk fires in a trial when ``uniform(key, trial, 0) < probability``;
@@ -33,7 +34,9 @@ from portfolio_sim.codes import (
     SLOT_IMPACT,
     SLOT_SIZE,
 )
+from portfolio_sim.rng import copula_uniform as _rng_copula_uniform
 from portfolio_sim.rng import draw as _rng_draw
+from portfolio_sim.rng import draw_at as _rng_draw_at
 from portfolio_sim.rng import period_items, whole_items
 from portfolio_sim.rng import uniform as _rng_uniform
 from portfolio_sim.scenario.compile import CompiledScenario
@@ -51,6 +54,8 @@ class TrialDraws:
 #: The Numba dispatchers, called with plain ints (fast dispatch; typed loosely for mypy).
 draw: Any = _rng_draw
 uniform: Any = _rng_uniform
+copula_uniform: Any = _rng_copula_uniform
+draw_at: Any = _rng_draw_at
 
 Ref = tuple[int, int, int]  # (code, offset, length) of a distribution in the pool
 
@@ -83,6 +88,23 @@ class Sampler:
         ]
         self.team_key = list(m.team_key.astype(np.uint64))
         self.tp_dist = [_ref(r) for r in m.tp_dist]
+        # Correlated estimates (docs/model.md §4.10): a member's group key and loadings.
+        self.feat_group = [
+            (np.uint64(m.group_key[g]), float(m.group_load[g, 0]), float(m.group_load[g, 1]))
+            if g >= 0
+            else None
+            for g in (int(x) for x in m.feat_group)
+        ]
+
+    def _size(self, f: int, key: np.uint64, trial: int) -> float:
+        """Feature f's size estimate: its own size uniform, or, in a correlation group, the
+        group's copula uniform (``rng.copula_uniform``), through the same inverse CDF."""
+        group = self.feat_group[f]
+        ref = self.feat_size[f]
+        if group is None:
+            return self._draw(ref, key, trial, SLOT_SIZE)
+        u = copula_uniform(group[0], key, trial, SLOT_SIZE, group[1], group[2])
+        return float(draw_at(ref[0], self.pool, ref[1], ref[2], u))
 
     def _draw(self, ref: Ref, key: np.uint64, trial: int, slot: int) -> float:
         """One draw of the distribution ``ref`` from ``key``'s ``slot`` in ``trial``."""
@@ -93,7 +115,7 @@ class Sampler:
         trial = int(trial)
         size: list[float] = []
         for f, key in enumerate(self.feat_key):
-            s = self._draw(self.feat_size[f], key, trial, SLOT_SIZE)
+            s = self._size(f, key, trial)
             growth = self.feat_growth[f]
             if growth is not None:
                 s *= self._draw(growth, key, trial, SLOT_GROWTH)

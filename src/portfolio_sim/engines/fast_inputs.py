@@ -62,6 +62,9 @@ def kernel_model(c: CompiledScenario) -> KernelModel:
         succ_in_ptr=comps.succ_in_ptr,
         succ_in_idx=comps.succ_in_idx,
         deps_init=comps.deps_init,
+        feat_group=c.feat_group,
+        group_key=c.group_key,
+        group_load=c.group_load,
     )
 
 

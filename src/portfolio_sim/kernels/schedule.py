@@ -62,6 +62,7 @@ from portfolio_sim.codes import (
     THROUGHPUT,
     WAITING,
 )
+from portfolio_sim.kernels.correlation import correlated_size
 from portfolio_sim.kernels.throughput import tp_commit, tp_next_completion
 from portfolio_sim.rng import NO_REFCOUNT, draw, uniform, whole_items
 
@@ -107,15 +108,18 @@ def kernel_sample_trial(m, trial, size, delay):
     """Draw every feature's size (growth, rounding, risk extras) and start delay."""
     n_f = m.feat_team.shape[0]
     for f in range(n_f):
-        s = draw(
-            m.feat_size[f, 0],
-            m.pool,
-            m.feat_size[f, 1],
-            m.feat_size[f, 2],
-            m.feat_key[f],
-            trial,
-            SLOT_SIZE,
-        )
+        if m.feat_group[f] >= 0:
+            s = correlated_size(m, f, trial)
+        else:
+            s = draw(
+                m.feat_size[f, 0],
+                m.pool,
+                m.feat_size[f, 1],
+                m.feat_size[f, 2],
+                m.feat_key[f],
+                trial,
+                SLOT_SIZE,
+            )
         if m.feat_growth[f, 0] >= 0:
             s *= draw(
                 m.feat_growth[f, 0],

@@ -32,6 +32,7 @@ from portfolio_sim.codes import (
 )
 from portfolio_sim.distributions import encode
 from portfolio_sim.graph import topological_order
+from portfolio_sim.scenario.correlation import compile_correlation
 from portfolio_sim.scenario.schema import Distribution, Scenario
 from portfolio_sim.scenario.team_calendar import scale_segments
 
@@ -139,6 +140,11 @@ class CompiledScenario:
     budget_total: float | None = None
     budget_quarters: dict[str, float] = field(default_factory=dict)
     feature_has_value: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: Correlated estimates (docs/model.md §4.10, scenario/correlation.py): each feature's
+    #: group (-1: none), each group's stream key and copula loadings (sqrt r, sqrt(1 - r)).
+    feat_group: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    group_key: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    group_load: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
 
     @property
     def n_teams(self) -> int:
@@ -327,6 +333,8 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
     def keys(kind: str, ids: list[str]) -> np.ndarray:
         return np.array([stream_key(seed, kind, i) for i in ids], dtype=np.uint64)
 
+    feat_group, group_key, group_load = compile_correlation(scn, feat_index, seed)
+
     return CompiledScenario(
         name=scn.name,
         variant=scn.variant,
@@ -388,6 +396,9 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
         budget_total=scn.budget.total if scn.budget is not None else None,
         budget_quarters=dict(scn.budget.quarters) if scn.budget is not None else {},
         feature_has_value=np.array([f.value is not None for f in scn.features], dtype=np.bool_),
+        feat_group=feat_group,
+        group_key=group_key,
+        group_load=group_load,
     )
 
 

@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from portfolio_sim.distributions import KINDS, check_params
+from portfolio_sim.scenario.correlation import CorrelationGroup
 
 #: Largest magnitude of any quantity or amount (days, items, multipliers, money in any
 #: currency's unit): a quadrillion, which no real portfolio reaches, and far below where
@@ -448,6 +449,8 @@ class Scenario(_Model):
     sizes: dict[str, Distribution] = Field(default_factory=dict)
     points: Points | None = None
     risks: list[Risk] = Field(default_factory=list)
+    #: Correlated estimates (docs/model.md §4.10): groups whose size draws share a factor.
+    correlation: list[CorrelationGroup] = Field(default_factory=list)
     variants: dict[str, list[VariantChange]] = Field(default_factory=dict)
     report: Report | None = None
     #: Which variant this is (None for the base); set by variants.apply_variant, never read
