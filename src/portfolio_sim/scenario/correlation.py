@@ -46,6 +46,11 @@ class CorrelationGroup(BaseModel):
     def _not_bool(cls, value: Any) -> Any:
         if isinstance(value, bool):
             raise ValueError("rank must be a number in [0, 1], not a boolean")
+        if isinstance(value, int | float) and value < 0:
+            raise ValueError(
+                f"rank {value:g} is negative: a group shares one common factor, which "
+                "correlates its members positively; rank must be in [0, 1]"
+            )
         return value
 
     @model_validator(mode="after")
@@ -75,7 +80,9 @@ class CorrelationGroup(BaseModel):
 def normal_correlation(rank: float) -> float:
     """The normal-score correlation r = 2 sin(pi rank / 6) whose Spearman rank correlation
     is ``rank`` (for a bivariate normal, rho_S = (6 / pi) arcsin(r / 2))."""
-    return min(2.0 * math.sin(math.pi * rank / 6.0), 1.0)
+    if rank >= 1.0:  # exactly comonotone (2 sin(pi / 6) rounds to 1 - 2^-53)
+        return 1.0
+    return 2.0 * math.sin(math.pi * rank / 6.0)
 
 
 def check_correlation(scenario: Scenario) -> list[Problem]:
@@ -102,20 +109,30 @@ def check_correlation(scenario: Scenario) -> list[Problem]:
         names.setdefault(group.name, g)
         if group.team is not None and group.team not in teams:
             out.append(
-                p(("correlation", g, "team"), f"unknown team {group.team!r}{suggest(group.team, teams)}")
+                p(
+                    ("correlation", g, "team"),
+                    f"unknown team {group.team!r}{suggest(group.team, teams)}",
+                )
             )
             continue
         for j, fid in enumerate(group.members(scenario)):
             loc: tuple[str | int, ...] = (
-                ("correlation", g, "features", j) if group.features is not None else ("correlation", g, "team")
+                ("correlation", g, "features", j)
+                if group.features is not None
+                else ("correlation", g, "team")
             )
             if fid not in known:
                 out.append(p(loc, f"unknown feature {fid!r}{suggest(fid, known)}"))
             elif fid in owner:
                 other, k = owner[fid]
-                where = "this group" if k == g else f"correlation group {other!r} (correlation[{k}])"
                 out.append(
-                    p(loc, f"feature {fid!r} is already in {where}: a feature is in at most one group")
+                    p(loc, f"feature {fid!r} is listed twice")
+                    if k == g
+                    else p(
+                        loc,
+                        f"feature {fid!r} is already in correlation group {other!r} "
+                        f"(correlation[{k}]): a feature is in at most one group",
+                    )
                 )
             else:
                 owner[fid] = (group.name, g)
