@@ -11,7 +11,8 @@ draw in both engines and they can be compared trial by trial:
 * risk stream: the risk fires in a trial when ``uniform(key, trial, 0) < probability``;
   its impact is slot 1 (never negative). A ``delay`` adds to every affected feature's
   start delay (delays of several risks add up); ``extra_effort`` / ``extra_items`` add to
-  the affected feature's size (extra items rounded up);
+  the affected feature's size (extra items rounded up); ``extra_fraction`` adds its
+  fraction of the feature's size as drawn, before the other risks (docs/model.md §5.3);
 * throughput team stream: period ``q`` (working days ``[qL, (q+1)L)``) draws from slot
   ``q``; the draw is rounded half up, ``floor(n + 0.5)``, never below 0.
 
@@ -29,6 +30,7 @@ import numpy as np
 from portfolio_sim.codes import (
     NO_DIST,
     RISK_DELAY,
+    RISK_EXTRA_FRACTION,
     SLOT_FIRES,
     SLOT_GROWTH,
     SLOT_IMPACT,
@@ -82,6 +84,7 @@ class Sampler:
         self.risk_prob = [float(p) for p in m.risk_prob]
         self.risk_dist = [_ref(r) for r in m.risk_dist]
         self.risk_delay = [int(k) == RISK_DELAY for k in m.risk_kind]
+        self.risk_fraction = [int(k) == RISK_EXTRA_FRACTION for k in m.risk_kind]
         self.risk_feats = [
             [int(f) for f in m.risk_idx[m.risk_ptr[r] : m.risk_ptr[r + 1]]]
             for r in range(m.n_risks)
@@ -123,8 +126,10 @@ class Sampler:
                 s = float(whole_items(s))
             size.append(max(s, 0.0))
         delay = [0.0] * len(size)
-        fired: list[int] = []
+        fired = self._fraction_risks(trial, size)
         for r, key in enumerate(self.risk_key):
+            if self.risk_fraction[r]:
+                continue
             if not float(uniform(key, trial, SLOT_FIRES)) < self.risk_prob[r]:
                 continue
             fired.append(r)
@@ -136,7 +141,27 @@ class Sampler:
                     size[f] += float(whole_items(x))
                 else:
                     size[f] += x
-        return TrialDraws(size=size, delay=delay, fired=fired)
+        return TrialDraws(size=size, delay=delay, fired=sorted(fired))
+
+    def _fraction_risks(self, trial: int, size: list[float]) -> list[int]:
+        """Add the fired ``extra_fraction`` risks' extras to ``size`` (docs/model.md §5.3):
+        each adds its fraction x of the feature's size as drawn (before any risk's extra),
+        summed over such risks, then extra items rounded up once. Returns those fired."""
+        extra = [0.0] * len(size)
+        fired: list[int] = []
+        for r, key in enumerate(self.risk_key):
+            if not self.risk_fraction[r]:
+                continue
+            if not float(uniform(key, trial, SLOT_FIRES)) < self.risk_prob[r]:
+                continue
+            fired.append(r)
+            x = max(self._draw(self.risk_dist[r], key, trial, SLOT_IMPACT), 0.0)
+            for f in self.risk_feats[r]:
+                extra[f] += x * size[f]
+        for f, e in enumerate(extra):
+            if e != 0.0:
+                size[f] += float(whole_items(e)) if self.feat_items[f] else e
+        return fired
 
     def period_items(self, team: int, trial: int, period: int) -> float:
         """Items throughput team ``team`` completes in ``period`` of ``trial`` (whole, >= 0)."""

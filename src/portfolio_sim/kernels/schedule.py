@@ -55,6 +55,7 @@ from portfolio_sim.codes import (
     EFFORT,
     EPS,
     RISK_DELAY,
+    RISK_EXTRA_FRACTION,
     SLOT_FIRES,
     SLOT_GROWTH,
     SLOT_IMPACT,
@@ -63,6 +64,7 @@ from portfolio_sim.codes import (
     WAITING,
 )
 from portfolio_sim.kernels.correlation import correlated_size
+from portfolio_sim.kernels.scaled_risks import apply_fraction_risks
 from portfolio_sim.kernels.throughput import tp_commit, tp_next_completion
 from portfolio_sim.rng import NO_REFCOUNT, draw, uniform, whole_items
 
@@ -134,8 +136,11 @@ def kernel_sample_trial(m, trial, size, delay):
             s = whole_items(s)
         size[f] = max(s, 0.0)
         delay[f] = 0.0
+    apply_fraction_risks(m, trial, size, delay)
     for r in range(m.risk_prob.shape[0]):
-        if uniform(m.risk_key[r], trial, SLOT_FIRES) < m.risk_prob[r]:
+        if m.risk_kind[r] != RISK_EXTRA_FRACTION and (
+            uniform(m.risk_key[r], trial, SLOT_FIRES) < m.risk_prob[r]
+        ):
             x = draw(
                 m.risk_dist[r, 0],
                 m.pool,

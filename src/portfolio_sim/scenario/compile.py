@@ -27,6 +27,7 @@ from portfolio_sim.codes import (
     NO_DIST,
     RISK_DELAY,
     RISK_EXTRA_EFFORT,
+    RISK_EXTRA_FRACTION,
     RISK_EXTRA_ITEMS,
     THROUGHPUT,
 )
@@ -318,6 +319,7 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
         "extra_effort": RISK_EXTRA_EFFORT,
         "extra_items": RISK_EXTRA_ITEMS,
         "delay": RISK_DELAY,
+        "extra_fraction": RISK_EXTRA_FRACTION,
     }
     risk_dist = np.zeros((len(scn.risks), 3), dtype=np.int64)
     for r, risk in enumerate(scn.risks):

@@ -355,6 +355,9 @@ class Feature(_Model):
         return size
 
 
+_IMPACTS = ("extra_effort", "extra_items", "delay", "extra_fraction")
+
+
 class Risk(_Model):
     id: str = Field(min_length=1)
     probability: float = Field(ge=0, le=1)
@@ -362,17 +365,21 @@ class Risk(_Model):
     extra_effort: Distribution | None = None
     extra_items: Distribution | None = None
     delay: Distribution | None = None
+    #: Extra size as a fraction of each affected feature's drawn size (docs/model.md §5.3).
+    extra_fraction: Distribution | None = None
 
     @model_validator(mode="after")
     def _one_impact(self) -> Risk:
-        given = [k for k in ("extra_effort", "extra_items", "delay") if getattr(self, k)]
+        given = [k for k in _IMPACTS if getattr(self, k)]
         if len(given) != 1:
-            raise ValueError("a risk needs exactly one of extra_effort, extra_items, delay")
+            raise ValueError(
+                "a risk needs exactly one of extra_effort, extra_items, delay, extra_fraction"
+            )
         return self
 
     @property
-    def impact_kind(self) -> Literal["extra_effort", "extra_items", "delay"]:
-        for k in ("extra_effort", "extra_items", "delay"):
+    def impact_kind(self) -> Literal["extra_effort", "extra_items", "delay", "extra_fraction"]:
+        for k in _IMPACTS:
             if getattr(self, k) is not None:
                 return k
         raise AssertionError("validated risk has an impact")
