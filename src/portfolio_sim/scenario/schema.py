@@ -355,7 +355,8 @@ class Feature(_Model):
         return size
 
 
-_IMPACTS = ("extra_effort", "extra_items", "delay", "extra_fraction")
+ImpactKind = Literal["extra_effort", "extra_items", "delay", "extra_fraction"]
+_IMPACTS: tuple[ImpactKind, ...] = get_args(ImpactKind)
 
 
 class Risk(_Model):
@@ -378,7 +379,7 @@ class Risk(_Model):
         return self
 
     @property
-    def impact_kind(self) -> Literal["extra_effort", "extra_items", "delay", "extra_fraction"]:
+    def impact_kind(self) -> ImpactKind:
         for k in _IMPACTS:
             if getattr(self, k) is not None:
                 return k
