@@ -95,7 +95,7 @@ def test_validation() -> None:
     )
     assert problems(two) == [
         "s.yaml:12: risks[0]: a risk needs exactly one of extra_effort, extra_items, delay, "
-        "extra_fraction"
+        "extra_fraction, cost"
     ]
     neg = (
         BASE
@@ -107,3 +107,89 @@ def test_validation() -> None:
         BASE + "risks:\n  - {id: r, probability: 1, affects: [zz], extra_fraction: {fixed: 0.1}}\n"
     )
     assert problems(unknown) == ["s.yaml:12: risks[0].affects[0]: unknown feature 'zz'"]
+
+
+# -- portfolio cost shocks (docs/model.md §5.4) --------------------------------------------
+
+SHOCK = """\
+name: shock
+start: 2027-01-04
+horizon: 2027-06-30
+budget: {total: 5500, quarters: {"2027-Q1": 10000}}
+teams:
+  - {id: dev, members: 1, cost_per_member_day: 100}
+features:
+  - {id: a, team: dev, effort: {fixed: 10}}
+risks:
+  - {id: fx, probability: 1, cost: {fixed: 5000}, on: 2027-02-01}
+  - {id: never, probability: 0, cost: {fixed: 7000}}
+"""
+
+
+@pytest.mark.parametrize("engine", ["fast", "des"])
+def test_cost_shock_by_hand(engine: str) -> None:
+    """People cost 10 days x 100 = 1,000 in January; the shock 5,000 on Mon 2027-02-01
+    (working day 20), in February; total 6,000 (no discounting). Budget 5,500: spend
+    over days [0, d) is 1,000 up to d = 20 and 6,000 from d = 21, so the budget is spent
+    on day 20. The probability-0 shock never fires. Q1 cost 6,000."""
+    m = compile_scenario(load_text(SHOCK, "yaml", "s.yaml"), seed=1)
+    assert m.shock_day.tolist() == [20, 0]
+    out = run_fast(m, 4, keep_trials=True) if engine == "fast" else run_des(m, 4)
+    assert out.money is not None and out.month_cost is not None
+    assert out.quarter_cost is not None
+    cols = ["cost", "cost_pv", "npv", "capex", "spent_day"]
+    idx = [0, 1, 5, 6, 7]
+    for i in range(4):
+        got = dict(zip(cols, out.money[i, idx].tolist(), strict=True))
+        assert got == {
+            "cost": 6000.0,
+            "cost_pv": 6000.0,
+            "npv": -6000.0,
+            "capex": 0.0,
+            "spent_day": 20.0,
+        }
+        assert out.month_cost[i, :2].tolist() == [1000.0, 5000.0]
+        assert out.quarter_cost[i].tolist() == [6000.0]
+
+
+def test_cost_shock_probability_and_engines_agree() -> None:
+    """A shock with probability 0.3 and a random cost: the share of trials that pay it
+    is within 4 binomial sd of 0.3, and both engines price every trial alike."""
+    text = SHOCK.replace(
+        "probability: 1, cost: {fixed: 5000}", "probability: 0.3, cost: {uniform: [1000, 3000]}"
+    )
+    m = compile_scenario(load_text(text, "yaml", "s.yaml"), seed=2)
+    n = 2000
+    fast = run_fast(m, n, keep_trials=True)
+    assert fast.money is not None
+    paid = fast.money[:, 0] - 1000.0
+    fired = paid > 0
+    assert abs(fired.mean() - 0.3) < 4 * (0.21 / n) ** 0.5
+    assert paid[fired].min() >= 1000.0 and paid[fired].max() <= 3000.0
+    des = run_des(m, 300)
+    assert des.money is not None
+    np.testing.assert_allclose(des.money, fast.money[:300], rtol=1e-12)
+
+
+def test_cost_shock_validation() -> None:
+    head = BASE + "risks:\n"
+    assert problems(head + "  - {id: r, probability: 1, affects: [a], cost: {fixed: 1}}\n") == [
+        "s.yaml:12: risks[0]: a cost shock (cost) is portfolio-level and affects no feature: "
+        "remove affects (use a feature's cost for a one-off cost of a feature)"
+    ]
+    assert problems(head + "  - {id: r, probability: 1, delay: {fixed: 1}}\n") == [
+        "s.yaml:12: risks[0]: affects needs at least one feature id (only a cost shock has none)"
+    ]
+    assert problems(
+        head + "  - {id: r, probability: 1, affects: [a], delay: {fixed: 1}, on: 2027-02-01}\n"
+    ) == ["s.yaml:12: risks[0]: on (the day a cost shock is paid) goes with cost only"]
+    assert problems(head + "  - {id: r, probability: 1, cost: {fixed: 1}, on: 2026-02-01}\n") == [
+        "s.yaml:12: risks[0].on: cost shock date 2026-02-01 is before start (2027-01-04)"
+    ]
+    assert problems(head + "  - {id: r, probability: 1, cost: {fixed: 1}, on: 2029-02-01}\n") == [
+        "s.yaml:12: risks[0].on: cost shock date 2029-02-01 is after the horizon (2028-12-31): "
+        "it would never be paid"
+    ]
+    assert problems(head + "  - {id: r, probability: 1, cost: {fixed: -1}}\n")[0].startswith(
+        "s.yaml:12: risks[0].cost"
+    )

@@ -59,6 +59,8 @@ RISK_EXTRA_ITEMS = 1
 RISK_DELAY = 2
 #: Extra size as a fraction of the feature's drawn size (docs/model.md §5.3).
 RISK_EXTRA_FRACTION = 3
+#: A portfolio-level one-off cost (docs/model.md §5.4): affects no feature.
+RISK_COST = 4
 
 # A feature's state within a trial (both engines).
 WAITING = 0
@@ -93,6 +95,7 @@ class RiskKind(IntEnum):
     EXTRA_ITEMS = RISK_EXTRA_ITEMS
     DELAY = RISK_DELAY
     EXTRA_FRACTION = RISK_EXTRA_FRACTION
+    COST = RISK_COST
 
 
 class FeatureState(IntEnum):

@@ -131,4 +131,8 @@ def kernel_money(c: CompiledScenario) -> KernelMoney:
         value_feats=value_feats,
         value_tab=tab,
         value_pv_tab=tab_pv,
+        shock_prob=np.ascontiguousarray(c.risk_prob[c.shock_risk], dtype=np.float64),
+        shock_key=np.ascontiguousarray(c.risk_key[c.shock_risk], dtype=np.uint64),
+        shock_dist=np.ascontiguousarray(c.risk_dist[c.shock_risk], dtype=np.int64).reshape(-1, 3),
+        shock_day=np.ascontiguousarray(c.shock_day, dtype=np.int64),
     )

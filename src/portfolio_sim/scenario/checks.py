@@ -32,6 +32,7 @@ from pydantic import ValidationError
 
 from portfolio_sim.errors import Problem
 from portfolio_sim.scenario.correlation import check_correlation
+from portfolio_sim.scenario.portfolio_risks import check_portfolio_risks
 from portfolio_sim.scenario.problems import dedupe, format_path, schema_problems, suggest
 from portfolio_sim.scenario.schema import Distribution, Scenario
 
@@ -408,6 +409,7 @@ def check(scenario: Scenario) -> list[Problem]:
         + _relative_sizes(scenario)
         + _dates(scenario)
         + check_correlation(scenario)
+        + check_portfolio_risks(scenario)
     )
     return dedupe(problems)
 

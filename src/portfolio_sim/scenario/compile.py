@@ -25,6 +25,7 @@ from portfolio_sim.calendar import WorkCalendar, team_day_shares
 from portfolio_sim.codes import (
     EFFORT,
     NO_DIST,
+    RISK_COST,
     RISK_DELAY,
     RISK_EXTRA_EFFORT,
     RISK_EXTRA_FRACTION,
@@ -146,6 +147,9 @@ class CompiledScenario:
     feat_group: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     group_key: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     group_load: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    #: Portfolio cost shocks (docs/model.md §5.4): their risk indices and pay days.
+    shock_risk: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    shock_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_teams(self) -> int:
@@ -320,6 +324,7 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
         "extra_items": RISK_EXTRA_ITEMS,
         "delay": RISK_DELAY,
         "extra_fraction": RISK_EXTRA_FRACTION,
+        "cost": RISK_COST,
     }
     risk_dist = np.zeros((len(scn.risks), 3), dtype=np.int64)
     for r, risk in enumerate(scn.risks):
@@ -401,6 +406,17 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
         feat_group=feat_group,
         group_key=group_key,
         group_load=group_load,
+        shock_risk=np.array(
+            [r for r, risk in enumerate(scn.risks) if risk.cost is not None], dtype=np.int64
+        ),
+        shock_day=np.array(
+            [
+                int(cal.index_on_or_after(risk.on or scn.start))
+                for risk in scn.risks
+                if risk.cost is not None
+            ],
+            dtype=np.int64,
+        ),
     )
 
 

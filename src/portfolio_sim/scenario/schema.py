@@ -355,27 +355,40 @@ class Feature(_Model):
         return size
 
 
-ImpactKind = Literal["extra_effort", "extra_items", "delay", "extra_fraction"]
+ImpactKind = Literal["extra_effort", "extra_items", "delay", "extra_fraction", "cost"]
 _IMPACTS: tuple[ImpactKind, ...] = get_args(ImpactKind)
 
 
 class Risk(_Model):
     id: str = Field(min_length=1)
     probability: float = Field(ge=0, le=1)
-    affects: list[str] = Field(min_length=1)
+    #: Features hit when it fires; none for a portfolio cost shock (``cost``, §5.4).
+    affects: list[str] = Field(default_factory=list)
     extra_effort: Distribution | None = None
     extra_items: Distribution | None = None
     delay: Distribution | None = None
     #: Extra size as a fraction of each affected feature's drawn size (docs/model.md §5.3).
     extra_fraction: Distribution | None = None
+    #: A portfolio-level one-off cost paid on ``on`` (default: start) when it fires (§5.4).
+    cost: Distribution | None = None
+    on: dt.date | None = None
 
     @model_validator(mode="after")
     def _one_impact(self) -> Risk:
         given = [k for k in _IMPACTS if getattr(self, k)]
         if len(given) != 1:
             raise ValueError(
-                "a risk needs exactly one of extra_effort, extra_items, delay, extra_fraction"
+                "a risk needs exactly one of extra_effort, extra_items, delay, extra_fraction, cost"
             )
+        if self.cost is not None and self.affects:
+            raise ValueError(
+                "a cost shock (cost) is portfolio-level and affects no feature: remove "
+                "affects (use a feature's cost for a one-off cost of a feature)"
+            )
+        if self.cost is None and not self.affects:
+            raise ValueError("affects needs at least one feature id (only a cost shock has none)")
+        if self.on is not None and self.cost is None:
+            raise ValueError("on (the day a cost shock is paid) goes with cost only")
         return self
 
     @property
