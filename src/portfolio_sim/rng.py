@@ -332,3 +332,78 @@ def period_items(x: float) -> float:
     """A throughput draw as the items a period completes (docs/model.md §2): rounded half
     up, never below 0. A float (``np.floor``; ``math.floor`` would give an int64)."""
     return max(np.floor(x + 0.5), 0.0)
+
+
+# -- correlated estimates: a one-factor Gaussian copula (docs/model.md §4.10) --------------
+
+_SQRT_HALF = math.sqrt(0.5)
+
+
+@njit(cache=True, inline="always", **NO_REFCOUNT)
+def normal_quantile(u: float) -> float:
+    """z = Phi^-1(u) from the standard normal quantile table (|error| < 1e-7, §4.9)."""
+    z = table_lookup(NORMAL_TABLE, 0, min(u, 1.0 - u))
+    return z if u < 0.5 else -z
+
+
+@njit(cache=True, inline="always", **NO_REFCOUNT)
+def normal_cdf(z: float) -> float:
+    """Phi(z) = erfc(-z / sqrt 2) / 2 (the C library's erfc, relative error ~1e-16)."""
+    return 0.5 * math.erfc(-z * _SQRT_HALF)
+
+
+@njit(cache=True, **NO_REFCOUNT)
+def copula_uniform(
+    group_key: int, key: int, trial: int, slot: int, load: float, rest: float
+) -> float:
+    """The uniform of a feature's ``slot`` in a correlation group (docs/model.md §4.10):
+    u = Phi(load z_g + rest e), z_g = Phi^-1 of the group stream's draw 0 in ``trial``
+    (shared by the group's members), e = Phi^-1 of the feature's own uniform of ``slot``
+    (the one :func:`draw` would use), ``load`` = sqrt(r), ``rest`` = sqrt(1 - r) for the
+    groups' normal correlation r. u is uniform on (0, 1) for every member; two members'
+    normal scores have correlation r."""
+    zg = normal_quantile(uniform(group_key, trial, 0))
+    e = normal_quantile(uniform(key, trial, slot * SUBSTREAM))
+    return normal_cdf(load * zg + rest * e)
+
+
+@njit(cache=True, **NO_REFCOUNT)
+def draw_at(code: int, pool: np.ndarray, off: int, n: int, u: float) -> float:
+    """A sample of the distribution ``(code, pool[off:off+n])`` at the given uniform ``u``:
+    the same inverse CDF as :func:`draw` (which reads ``u`` from a stream); used where ``u``
+    comes from the copula. tests/test_correlation.py checks the two agree bit for bit."""
+    if code == FIXED:
+        return pool[off]
+    if code == SAMPLES:
+        i = min(int(u * n), n - 1)
+        return pool[off + i]
+    if code == UNIFORM:
+        lo = pool[off]
+        return lo + u * (pool[off + 1] - lo)
+    if code == INTEGERS:
+        lo = pool[off]
+        span = pool[off + 1] - lo + 1.0
+        k = math.floor(u * span)
+        if k >= span:
+            k = span - 1.0
+        return lo + k
+    if code == PERT:
+        lo = pool[off]
+        hi = pool[off + 2]
+        if hi == lo:
+            return lo
+        left = u < 0.5
+        q = table_lookup(pool, off + 5 + (0 if left else TABLE_SIZE), min(u, 1.0 - u))
+        return lo + (hi - lo) * q if left else hi - (hi - lo) * q
+    if code == LOGNORMAL:
+        z = table_lookup(NORMAL_TABLE, 0, min(u, 1.0 - u))
+        return math.exp(pool[off] + pool[off + 1] * (z if u < 0.5 else -z))
+    lo = pool[off]
+    mode = pool[off + 1]
+    hi = pool[off + 2]
+    if hi == lo:
+        return lo
+    fc = (mode - lo) / (hi - lo)
+    if u < fc:
+        return lo + math.sqrt(u * (hi - lo) * (mode - lo))
+    return hi - math.sqrt((1.0 - u) * (hi - lo) * (hi - mode))

@@ -55,6 +55,7 @@ from portfolio_sim.codes import (
     EFFORT,
     EPS,
     RISK_DELAY,
+    RISK_EXTRA_FRACTION,
     SLOT_FIRES,
     SLOT_GROWTH,
     SLOT_IMPACT,
@@ -62,6 +63,8 @@ from portfolio_sim.codes import (
     THROUGHPUT,
     WAITING,
 )
+from portfolio_sim.kernels.correlation import correlated_size
+from portfolio_sim.kernels.scaled_risks import apply_fraction_risks
 from portfolio_sim.kernels.throughput import tp_commit, tp_next_completion
 from portfolio_sim.kernels.throughput_wip import tpw_commit, tpw_next_event
 from portfolio_sim.rng import NO_REFCOUNT, draw, uniform, whole_items
@@ -108,15 +111,18 @@ def kernel_sample_trial(m, trial, size, delay):
     """Draw every feature's size (growth, rounding, risk extras) and start delay."""
     n_f = m.feat_team.shape[0]
     for f in range(n_f):
-        s = draw(
-            m.feat_size[f, 0],
-            m.pool,
-            m.feat_size[f, 1],
-            m.feat_size[f, 2],
-            m.feat_key[f],
-            trial,
-            SLOT_SIZE,
-        )
+        if m.feat_group[f] >= 0:
+            s = correlated_size(m, f, trial)
+        else:
+            s = draw(
+                m.feat_size[f, 0],
+                m.pool,
+                m.feat_size[f, 1],
+                m.feat_size[f, 2],
+                m.feat_key[f],
+                trial,
+                SLOT_SIZE,
+            )
         if m.feat_growth[f, 0] >= 0:
             s *= draw(
                 m.feat_growth[f, 0],
@@ -131,8 +137,11 @@ def kernel_sample_trial(m, trial, size, delay):
             s = whole_items(s)
         size[f] = max(s, 0.0)
         delay[f] = 0.0
+    apply_fraction_risks(m, trial, size, delay)
     for r in range(m.risk_prob.shape[0]):
-        if uniform(m.risk_key[r], trial, SLOT_FIRES) < m.risk_prob[r]:
+        if m.risk_kind[r] != RISK_EXTRA_FRACTION and (
+            uniform(m.risk_key[r], trial, SLOT_FIRES) < m.risk_prob[r]
+        ):
             x = draw(
                 m.risk_dist[r, 0],
                 m.pool,
