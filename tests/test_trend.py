@@ -107,7 +107,17 @@ def test_trend_table_values_from_three_snapshots(tmp_path: Path) -> None:
     assert df["cost_p80_change"].iloc[2] == pytest.approx(8_758_177 - 7_959_044)
     text = trend_text(df, "EUR")
     lines = text.splitlines()
-    assert lines[2].split() == "2027-06-01 2028-09-22 2028-11-03 +84 d EUR 7,959,044 -EUR 247,275".split()
+    assert lines[2].split() == [
+        "2027-06-01",
+        "2028-09-22",
+        "2028-11-03",
+        "+84",
+        "d",
+        "EUR",
+        "7,959,044",
+        "-EUR",
+        "247,275",
+    ]
     assert "after horizon" in lines[3]
 
 

@@ -131,9 +131,9 @@ def _run_forecast(args: argparse.Namespace) -> int:
 
         check_outputs([args.json, args.html, args.xlsx], [args.status], folders=[args.csv])
         protect.append(args.status)
-    if args.save_snapshot is not None and os.path.exists(args.save_snapshot):
-        if not os.path.isdir(args.save_snapshot):
-            raise InputError(f"{args.save_snapshot}: is a file, expected a folder for snapshots")
+    snap = args.save_snapshot
+    if snap is not None and os.path.exists(snap) and not os.path.isdir(snap):
+        raise InputError(f"{args.save_snapshot}: is a file, expected a folder for snapshots")
     if args.trials != "auto":
         for option in ("precision", "cost_precision", "max_trials"):
             if getattr(args, option) is not None:

@@ -41,7 +41,9 @@ def trend_dates_svg(df: pd.DataFrame) -> str:
                                 ("dot", "#888", "made on = done on")])  # fmt: skip
     lo, hi = max(xd[0], yd[0]), min(xd[1], yd[1])
     if hi > lo:
-        c.line(p.x(lo), p.y(lo), p.x(hi), p.y(hi), "#888", stroke_dasharray="2 2", class_="diagonal")
+        c.line(
+            p.x(lo), p.y(lo), p.x(hi), p.y(hi), "#888", stroke_dasharray="2 2", class_="diagonal"
+        )
     for ys, color, dash, name in ((p50, DARK, None, "P50"), (p85, RED, "6 3", "P85")):
         pts = [(p.x(a), p.y(b)) for a, b in zip(x, ys, strict=True) if math.isfinite(b)]
         c.polyline(pts, color, stroke_width=2.0, stroke_dasharray=dash, class_=f"trend-{name}")
@@ -91,6 +93,7 @@ _CSS = (
 
 def trend_html(df: pd.DataFrame, currency: str = "", title: str = "Forecast trend") -> str:
     """A self-contained HTML page: both charts and the trend table."""
+
     def cell(v: Any, kind: str) -> str:
         if kind == "date":
             return fmt.iso_date(v, missing="after horizon")
@@ -103,7 +106,9 @@ def trend_html(df: pd.DataFrame, currency: str = "", title: str = "Forecast tren
             ("cost_p80", "Cost P80", "money"), ("npv_p50", "NPV P50", "money"))  # fmt: skip
     head = "".join(f"<th>{h}</th>" for _, h, _ in cols)
     rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell(r[k], kind))}</td>" for k, _, kind in cols) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{html.escape(cell(r[k], kind))}</td>" for k, _, kind in cols)
+        + "</tr>"
         for _, r in df.iterrows()
     )
     return (

@@ -161,7 +161,9 @@ def compute(base: Baseline, complete: dict[str, float], ac: float, at: float,
     )
 
 
-def percent_complete(scn: Scenario, status: Status, mean_size: dict[str, float]) -> dict[str, float]:
+def percent_complete(
+    scn: Scenario, status: Status, mean_size: dict[str, float]
+) -> dict[str, float]:
     """Each feature's percent complete on ``as_of`` (0..1; module doc)."""
     from portfolio_sim.distributions import mean
 

@@ -54,9 +54,11 @@ def evm_rows(ev: EarnedValue, currency: str) -> list[tuple[str, str, str]]:
     rows = [(label, _cell(kind, d[key], currency), formula) for key, label, kind, formula in ROWS]
     if ev.mc_cost is not None:
         for k, v in ev.mc_cost.items():
-            rows.append((f"Monte Carlo EAC {k.upper()}", fmt.money(v, currency), "re-forecast cost"))
-    for k, v in (ev.mc_finish or {}).items():
-        rows.append((f"Monte Carlo finish {k.upper()}", v or "after horizon", "re-forecast"))
+            rows.append(
+                (f"Monte Carlo EAC {k.upper()}", fmt.money(v, currency), "re-forecast cost")
+            )
+    for k, when in (ev.mc_finish or {}).items():
+        rows.append((f"Monte Carlo finish {k.upper()}", when or "after horizon", "re-forecast"))
     return rows
 
 
@@ -65,7 +67,9 @@ def evm_text(ev: EarnedValue, currency: str) -> str:
     rows = evm_rows(ev, currency)
     wl = max(len(r[0]) for r in rows)
     wv = max(len(r[1]) for r in rows)
-    head = f"Earned value on {ev.as_of} (baseline: the plan forecast, {ev.baseline_trials:,} trials)"
+    head = (
+        f"Earned value on {ev.as_of} (baseline: the plan forecast, {ev.baseline_trials:,} trials)"
+    )
     return "\n".join([head, *(f"  {a:<{wl}}  {b:>{wv}}   {c}" for a, b, c in rows)])
 
 
@@ -77,6 +81,6 @@ def evm_frame(ev: EarnedValue) -> pd.DataFrame:
     rows = [{"metric": key, "value": d[key], "formula": formula} for key, _, _, formula in ROWS]
     for k, v in (ev.mc_cost or {}).items():
         rows.append({"metric": f"mc_cost_{k}", "value": v, "formula": "re-forecast cost"})
-    for k, v in (ev.mc_finish or {}).items():
-        rows.append({"metric": f"mc_finish_{k}", "value": v, "formula": "re-forecast finish"})
+    for k, when in (ev.mc_finish or {}).items():
+        rows.append({"metric": f"mc_finish_{k}", "value": when, "formula": "re-forecast finish"})
     return pd.DataFrame(rows, columns=["metric", "value", "formula"])

@@ -49,7 +49,9 @@ def _iso(d: Any) -> str | None:
     return None if np.isnat(d) else str(np.datetime64(d, "D"))
 
 
-def snapshot_doc(fc: Forecast, inputs_hash: str | None, today: dt.date | None = None) -> dict[str, Any]:
+def snapshot_doc(
+    fc: Forecast, inputs_hash: str | None, today: dt.date | None = None
+) -> dict[str, Any]:
     """The snapshot of a forecast as plain JSON objects."""
     from portfolio_sim.calendar import done_days_or
     from portfolio_sim.results.money import portfolio_money
@@ -140,7 +142,11 @@ def _check(doc: Any, name: str) -> list[Problem]:
                 except ValueError:
                     bad.append(Problem(f"portfolio.finish.{k}", f"a date or null, got {v!r}", name))
     for key, sub in (("cost", "p80"), ("npv", "p50")):
-        v = port.get(key, {}).get(sub) if isinstance(port, dict) and isinstance(port.get(key, {}), dict) else "x"
+        v = (
+            port.get(key, {}).get(sub)
+            if isinstance(port, dict) and isinstance(port.get(key, {}), dict)
+            else "x"
+        )
         if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
             bad.append(Problem(f"portfolio.{key}.{sub}", f"a number or absent, got {v!r}", name))
     return bad
