@@ -96,6 +96,8 @@ CASES = [
     ("how-many-bad-date", ["how-many", ACME, "--by", "2027-02-30"], ["--csv"]),
     ("how-many-no-throughput-team", ["how-many", "{nothroughput}", "--by", "2027-06-30"], ["--csv"]),
     ("how-many-bad-scenario", ["how-many", "{broken}", "--by", "2027-06-30"], ["--csv"]),
+    ("trend-no-snapshot-folder", ["trend", "{tmp}/no-such-dir"], ["--json", "--html", "--csv-dir"]),
+    ("trend-bad-snapshot", ["trend", "{tmp}"], ["--json", "--html"]),
 ]  # fmt: skip
 
 
@@ -111,7 +113,11 @@ def test_failing_command_keeps_every_output(
     argv = [subs.get(a, a) for a in argv]
     out_argv, sentinels = _outputs(tmp_path, options)
     inputs = {Path(p): Path(p).read_bytes() for p in subs.values()}
-    small = [] if "--trials" in argv or argv[0] in ("trace", "calibrate") else ["--trials", "300"]
+    small = (
+        []
+        if "--trials" in argv or argv[0] in ("trace", "calibrate", "trend")
+        else ["--trials", "300"]
+    )
     code = main([*argv, *out_argv, *small])
     err = capsys.readouterr().err
     assert code == 2, err

@@ -21,7 +21,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
-OUTPUT_OPTIONS = {"--json", "--html", "--csv", "--xlsx", "--out", "--gantt", "--svg"}
+OUTPUT_OPTIONS = {
+    "--json",
+    "--html",
+    "--csv",
+    "--xlsx",
+    "--out",
+    "--gantt",
+    "--svg",
+    "--save-snapshot",
+}
 TAKES_TRIALS = {"forecast", "compare", "sensitivity", "select", "priorities", "sweep",
                 "backtest", "how-many"}  # fmt: skip
 SMALL_TRIALS = "2000"

@@ -214,7 +214,7 @@ def forecast(
         from portfolio_sim.history.howmany import how_many
 
         table = how_many(scn, how_many_by, trials=trials, seed=seed)
-    return Forecast(
+    result = Forecast(
         compiled=compiled,
         raw=raw,
         trials=trials,
@@ -227,6 +227,30 @@ def forecast(
         percentiles=levels,
         auto=report,
     )
+    if isinstance(status, Status):
+        result.earned_value = _earned_value(scn, status, result, seed, engine)
+    return result
+
+
+#: The most trials of the baseline (plan) run behind the earned value (it keeps its
+#: per-trial arrays): a re-forecast with more trials runs its baseline with this many.
+BASELINE_MAX_TRIALS = 100_000
+
+
+def _earned_value(scn: Scenario, status: Status, now: Forecast, seed: int, engine: Engine) -> Any:
+    """The EVM numbers of a re-forecast (docs/model.md §11.4): the plan forecast (no
+    status, same seed and engine) is the baseline."""
+    from portfolio_sim.results.evm import earned_value
+
+    plan = forecast(
+        scn,
+        trials=min(now.trials, BASELINE_MAX_TRIALS),
+        seed=seed,
+        engine=engine,
+        keep_trials=True,
+        percentiles="default",
+    )
+    return earned_value(plan, now, scn, status)
 
 
 def _status_meta(status: Status | str | os.PathLike[str] | None) -> dict[str, Any]:

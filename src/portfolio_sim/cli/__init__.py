@@ -46,6 +46,7 @@ def _all_commands() -> list[Command]:
         serve_cmds,
         staff_cmds,
         trace_cmds,
+        trend_cmds,
     )
 
     return [
@@ -57,6 +58,7 @@ def _all_commands() -> list[Command]:
         *history_cmds.COMMANDS,
         *trace_cmds.COMMANDS,
         *serve_cmds.COMMANDS,
+        *trend_cmds.COMMANDS,
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 
@@ -108,6 +109,12 @@ def _configure_forecast(parser: argparse.ArgumentParser) -> None:
         help="re-forecast from a status file (as_of, done/started features, actual cost "
         "to date; docs/model.md §11)",
     )
+    parser.add_argument(
+        "--save-snapshot",
+        metavar="DIR",
+        help="also store this forecast as one JSON file in DIR, for `trend DIR` "
+        "(docs/model.md §11.5)",
+    )
     add_table_outputs(parser)
     add_percentiles_option(parser)
     from portfolio_sim.cli.history_cmds import add_how_many_option
@@ -124,6 +131,9 @@ def _run_forecast(args: argparse.Namespace) -> int:
 
         check_outputs([args.json, args.html, args.xlsx], [args.status], folders=[args.csv])
         protect.append(args.status)
+    snap = args.save_snapshot
+    if snap is not None and os.path.exists(snap) and not os.path.isdir(snap):
+        raise InputError(f"{args.save_snapshot}: is a file, expected a folder for snapshots")
     if args.trials != "auto":
         for option in ("precision", "cost_precision", "max_trials"):
             if getattr(args, option) is not None:
@@ -146,6 +156,13 @@ def _run_forecast(args: argparse.Namespace) -> int:
     )
     # every computation succeeded: only now are the outputs written (each atomically)
     write_table_outputs(result, args, protect)
+    if args.save_snapshot is not None:
+        from portfolio_sim.results.snapshots import inputs_sha256, save_snapshot
+
+        inputs = [args.file] + ([args.status] if args.status is not None else [])
+        saved = save_snapshot(result, args.save_snapshot, inputs_sha256(inputs), protect)
+        if not args.quiet:
+            print(f"snapshot saved: {saved}", file=sys.stderr)
     if not args.quiet:
         from portfolio_sim.results.text import forecast_text  # pandas: only for the table
 

@@ -281,6 +281,10 @@ def forecast_html(fc: Any) -> str:
             "is reached in that share of trials; at most N is not exceeded.</p>"
             + html_table(fc.how_many, cur, labels={**HOW_MANY_HEADINGS, "mean": "Mean"})
         )
+    if getattr(fc, "earned_value", None) is not None:
+        from portfolio_sim.report.evm_html import evm_section
+
+        parts.append(evm_section(fc.earned_value, cur))
     prov = fc.meta
     footer = "; ".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in prov.items())
     return (

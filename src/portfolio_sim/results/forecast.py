@@ -102,6 +102,9 @@ class Forecast:
     #: What ``trials="auto"`` did (:class:`~portfolio_sim.results.precision.AutoReport`);
     #: None for a fixed trial count.
     auto: precision.AutoReport | None = None
+    #: Earned value of a re-forecast (:class:`~portfolio_sim.results.evm.EarnedValue`,
+    #: docs/model.md §11.4); None for a plain forecast.
+    earned_value: Any = None
 
     @property
     def date_levels(self) -> tuple[float, ...]:
@@ -406,6 +409,8 @@ class Forecast:
             self._add_money(doc, feats, teams)
         if self.how_many is not None:
             doc["how_many"] = how_many_doc(self.how_many)
+        if self.earned_value is not None:
+            doc["earned_value"] = self.earned_value.to_dict()
         return doc
 
     def _add_money(self, doc: dict[str, Any], feats: dict[str, Any], teams: dict[str, Any]) -> None:
@@ -502,6 +507,10 @@ class Forecast:
 
         if self.how_many is not None:
             tables["how_many"] = self.how_many
+        if self.earned_value is not None:
+            from portfolio_sim.results.evm_tables import evm_frame
+
+            tables["earned_value"] = evm_frame(self.earned_value)
         tables["provenance"] = pd.DataFrame(
             {"key": list(self.meta), "value": [str(v) for v in self.meta.values()]}
         )

@@ -109,6 +109,10 @@ def forecast_text(fc: Any) -> str:
     lines += ["", precision.dates_note(widest)]
     if fc.raw.money is not None:
         lines += ["", money_text(fc)]
+    if getattr(fc, "earned_value", None) is not None:
+        from portfolio_sim.results.evm_tables import evm_text
+
+        lines += ["", evm_text(fc.earned_value, fc.compiled.currency)]
     return "\n".join(lines)
 
 
