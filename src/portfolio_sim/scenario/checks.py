@@ -83,7 +83,7 @@ def _references(scenario: Scenario) -> list[Problem]:
 
 def _references_of(
     team_ids: list[str] | None,
-    features: list[tuple[int, str, str, list[str]]],
+    features: list[tuple[int, str, str | None, list[str]]],
     risks: list[tuple[int, list[str]]],
     feature_ids: list[str] | None = None,
 ) -> list[Problem]:
@@ -95,7 +95,7 @@ def _references_of(
     known = dict.fromkeys(feature_ids)
     out: list[Problem] = []
     for i, fid, team, depends_on in features:
-        if teams is not None and team not in teams:
+        if teams is not None and team is not None and team not in teams:
             out.append(_p(("features", i, "team"), f"unknown team {team!r}{suggest(team, teams)}"))
         out += _ref_list(("features", i, "depends_on"), depends_on, known, fid)
     for i, affects in risks:
@@ -207,10 +207,10 @@ def _shortest_cycle(graph: dict[str, list[str]], start: str, members: set[str]) 
 
 
 def _cycles(scenario: Scenario) -> list[Problem]:
-    order = {f.id: i for i, f in reversed(list(enumerate(scenario.features)))}
-    graph: dict[str, list[str]] = {fid: [] for fid in order}
-    for f in scenario.features:
-        graph[f.id] += [d for d in f.depends_on if d in graph and d != f.id]
+    from portfolio_sim.scenario.breadth_checks import dependency_graph
+
+    # Parts of shared features are nodes too (docs/model.md §3.9): F@team.
+    graph, order = dependency_graph(scenario)
     out: list[Problem] = []
     comps = [c for c in _strongly_connected(graph) if len(c) > 1]
     for comp in sorted(comps, key=lambda c: min(order[n] for n in c)):
@@ -396,6 +396,13 @@ def _relative_sizes(scenario: Scenario) -> list[Problem]:
     return out
 
 
+def breadth_problems(scenario: Scenario) -> list[Problem]:
+    """Checks of duration tasks and shared features (docs/model.md §3.9-§3.10)."""
+    from portfolio_sim.scenario.breadth_checks import breadth_problems as problems
+
+    return problems(scenario)
+
+
 def check(scenario: Scenario) -> list[Problem]:
     """Every whole-scenario problem of a schema-valid scenario (empty list if none)."""
     problems = (
@@ -406,6 +413,7 @@ def check(scenario: Scenario) -> list[Problem]:
         + _sizes_and_impacts(scenario)
         + _relative_sizes(scenario)
         + _dates(scenario)
+        + breadth_problems(scenario)
     )
     return dedupe(problems)
 

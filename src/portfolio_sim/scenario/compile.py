@@ -234,8 +234,13 @@ def _priority_order(scn: Scenario) -> list[int]:
 
 
 def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
-    """Turn a validated scenario into arrays; ``seed`` fixes the stream keys."""
+    """Turn a validated scenario into arrays; ``seed`` fixes the stream keys. Duration
+    tasks and shared features are compiled into plain features first
+    (:func:`~portfolio_sim.scenario.expand.engine_view`, docs/model.md §3.9-§3.10)."""
     from portfolio_sim.rng import stream_key
+    from portfolio_sim.scenario.expand import engine_view
+
+    scn = engine_view(scn)
 
     cal = WorkCalendar.from_scenario(scn)
     pool = _Pool()
