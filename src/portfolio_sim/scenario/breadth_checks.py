@@ -6,8 +6,8 @@ written (``features[3].parts[1].team``), never into the engines' view.
 
 from __future__ import annotations
 
-from portfolio_sim.scenario.expand import TASK_TEAM_MARK, part_id
 from portfolio_sim.errors import Problem
+from portfolio_sim.scenario.expand import TASK_TEAM_MARK, part_id
 from portfolio_sim.scenario.problems import format_path, suggest
 from portfolio_sim.scenario.schema import Scenario
 

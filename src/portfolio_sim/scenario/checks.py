@@ -273,7 +273,7 @@ def _sizes_and_impacts(scenario: Scenario) -> list[Problem]:
     out: list[Problem] = []
     kinds = {t.id: t.kind for t in scenario.teams}
     for i, f in enumerate(scenario.features):
-        kind = kinds.get(f.team)
+        kind = kinds.get(f.team or "")
         if kind == "throughput" and f.effort is not None:
             out.append(
                 _p(
@@ -299,7 +299,7 @@ def _sizes_and_impacts(scenario: Scenario) -> list[Problem]:
         bad_kind, instead = wrong[r.impact_kind]
         for fid in r.affects:
             hit = features.get(fid)
-            if hit is not None and kinds.get(hit.team) == bad_kind:
+            if hit is not None and kinds.get(hit.team or "") == bad_kind:
                 out.append(
                     _p(
                         ("risks", i, r.impact_kind),
@@ -380,7 +380,7 @@ def _relative_sizes(scenario: Scenario) -> list[Problem]:
                 continue
         else:
             continue
-        kind = kinds.get(f.team)
+        kind = kinds.get(f.team or "")
         if kind is not None:
             users[table].setdefault(kind, f"{f.id!r} of team {f.team!r}")
     for table, by_kind in users.items():

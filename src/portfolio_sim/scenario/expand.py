@@ -74,9 +74,7 @@ def engine_view(scn: Scenario) -> Scenario:
             for part in parts:
                 pid = part_id(f.id, part["team"])
                 ids.append(pid)
-                entry = {
-                    k: raw[k] for k in ("priority", "not_before") if raw.get(k) is not None
-                }
+                entry = {k: raw[k] for k in ("priority", "not_before") if raw.get(k) is not None}
                 entry.update(id=pid, team=part["team"])
                 entry["depends_on"] = list(raw.get("depends_on", [])) + [
                     part_id(f.id, a) for a in part.get("after", [])

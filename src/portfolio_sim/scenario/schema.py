@@ -399,10 +399,12 @@ class Feature(_Model):
             if v is not None
         ]
         if clash:
-            where = "its parts" if what == "parts" else "no team"
-            raise ValueError(
-                f"a feature with {what} takes no {' or '.join(clash)} (the work is in {where})"
+            why = (
+                "the work is in its parts"
+                if what == "parts"
+                else "a duration task uses no team's capacity"
             )
+            raise ValueError(f"a feature with {what} takes no {' or '.join(clash)} ({why})")
         return self
 
     @property
@@ -553,7 +555,11 @@ class Scenario(_Model):
             raise ValueError(f"horizon ({value}) must be after start ({start})")
         return value
 
-    def team(self, team_id: str) -> Team:
+    def team(self, team_id: str | None) -> Team:
+        """The team ``team_id``; ``None`` (a duration task or a shared feature, which
+        have no team until :func:`~portfolio_sim.scenario.expand.engine_view`) raises."""
+        if team_id is None:
+            raise KeyError("a duration task or a shared feature has no team of its own")
         return next(t for t in self.teams if t.id == team_id)
 
     def feature(self, feature_id: str) -> Feature:
