@@ -248,7 +248,7 @@ BAD = [
     ),
     (
         "  - {id: x}\n",
-        "b.yaml:9: features[0]: a feature needs a team (or duration",
+        "b.yaml:9: features[0].team: required field missing",
     ),
     (
         "  - {id: x, parts: [{team: web, effort: {fixed: 1}, after: [app]}]}\n",
@@ -302,3 +302,26 @@ def test_reserved_team_id_and_risks_on_parts() -> None:
     msg = str(err.value)
     assert "b.yaml:5: teams[0].id: team id '@web' starts with '@', which is reserved" in msg
     assert "b.yaml:10: risks[0].extra_effort: risk 'r' has extra_effort but affects shared" in msg
+
+
+def test_parts_carry_the_whole_s_priority_dependencies_and_capex() -> None:
+    from portfolio_sim.scenario.expand import engine_view
+
+    text = HEAD + (
+        "teams:\n  - {id: web, members: 1}\n  - {id: app, members: 1}\nfeatures:\n"
+        "  - {id: a, team: web, effort: {fixed: 1}}\n"
+        "  - id: x\n    priority: 2\n    depends_on: [a]\n    not_before: 2027-02-01\n"
+        "    capitalizable: true\n    cost: {fixed: 10}\n    parts:\n"
+        "      - {team: web, effort: {fixed: 1}}\n"
+        "      - {team: app, effort: {fixed: 1}, after: [web]}\n"
+    )
+    scn = load_text(text, "yaml", "b.yaml")
+    view = engine_view(scn)
+    assert [f.id for f in view.features] == ["a", "x@web", "x@app", "x"]
+    web, app, whole = (view.feature(i) for i in ("x@web", "x@app", "x"))
+    assert web.depends_on == ["a"] and app.depends_on == ["a", "x@web"]
+    assert whole.depends_on == ["x@web", "x@app"] and whole.team == "@x"
+    assert web.capitalizable and app.capitalizable and web.priority == 2
+    assert str(app.not_before) == "2027-02-01"
+    assert web.cost is None and whole.cost is not None
+    assert engine_view(view) is view  # idempotent

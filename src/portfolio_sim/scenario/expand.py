@@ -16,7 +16,8 @@ kinds of work that are not that are compiled into it here, before
   ``@F`` that depends on every part. Zero work on an idle one-member team is done the
   moment it is ready, so ``F`` is done at the latest of its parts' done times (plus a
   ``delay`` risk on ``F``, which delays its ready time as for any feature). Value,
-  deadline, one-off cost and dependents stay on ``F``.
+  deadline, one-off cost and dependents stay on ``F``; ``capitalizable`` is copied to
+  the parts, whose work it books as capex.
 
 Task teams' ids start with ``@`` (reserved: the checks reject a team id of the file
 that does). The view is idempotent: a scenario without ``duration`` or ``parts`` is
@@ -74,7 +75,8 @@ def engine_view(scn: Scenario) -> Scenario:
             for part in parts:
                 pid = part_id(f.id, part["team"])
                 ids.append(pid)
-                entry = {k: raw[k] for k in ("priority", "not_before") if raw.get(k) is not None}
+                keep = ("priority", "not_before", "capitalizable")
+                entry = {k: raw[k] for k in keep if raw.get(k) is not None}
                 entry.update(id=pid, team=part["team"])
                 entry["depends_on"] = list(raw.get("depends_on", [])) + [
                     part_id(f.id, a) for a in part.get("after", [])

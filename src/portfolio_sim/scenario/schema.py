@@ -325,8 +325,9 @@ class Part(_Model):
 class Feature(_Model):
     id: str = Field(min_length=1)
     #: The team that does the work; absent for a duration task (``duration``) and for a
-    #: shared feature (``parts``), docs/model.md §3.9-§3.10.
-    team: str | None = None
+    #: shared feature (``parts``), docs/model.md §3.9-§3.10. Required otherwise: a
+    #: missing team is pydantic's "required field missing" at ``features[i].team``.
+    team: str | None
     #: Lower first; features without a priority come after all that have one, in file order.
     priority: float | None = None
     depends_on: list[str] = Field(default_factory=list)
@@ -353,6 +354,15 @@ class Feature(_Model):
     parts: list[Part] | None = Field(default=None, min_length=1)
 
     _resolved: Distribution | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _teamless_default(cls, data: Any) -> Any:
+        """A duration task or a shared feature has no team: default it to None."""
+        if isinstance(data, dict) and "team" not in data:
+            if data.get("duration") is not None or data.get("parts") is not None:
+                return {**data, "team": None}
+        return data
 
     @model_validator(mode="after")
     def _one_size(self) -> Feature:
