@@ -359,9 +359,11 @@ class Feature(_Model):
     @classmethod
     def _teamless_default(cls, data: Any) -> Any:
         """A duration task or a shared feature has no team: default it to None."""
-        if isinstance(data, dict) and "team" not in data:
-            if data.get("duration") is not None or data.get("parts") is not None:
-                return {**data, "team": None}
+        teamless = isinstance(data, dict) and (
+            data.get("duration") is not None or data.get("parts") is not None
+        )
+        if teamless and "team" not in data:
+            return {**data, "team": None}
         return data
 
     @model_validator(mode="after")
