@@ -325,3 +325,16 @@ def test_parts_carry_the_whole_s_priority_dependencies_and_capex() -> None:
     assert str(app.not_before) == "2027-02-01"
     assert web.cost is None and whole.cost is not None
     assert engine_view(view) is view  # idempotent
+
+
+def test_dependencies_of_tasks_are_checked_with_schema_errors() -> None:
+    # A schema error elsewhere (members: -1) must not hide the task's unknown dependency.
+    text = HEAD + (
+        "teams:\n  - {id: web, members: -1}\nfeatures:\n"
+        "  - {id: t, duration: {fixed: 1}, depends_on: [nope]}\n"
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_text(text, "yaml", "b.yaml")
+    msg = str(err.value)
+    assert "b.yaml:5: teams[0].members:" in msg
+    assert "b.yaml:7: features[0].depends_on[0]: unknown feature 'nope'" in msg

@@ -124,11 +124,15 @@ def _raw_references(data: Mapping[str, Any]) -> list[Problem]:
     raw_risks = data.get("risks")
     feature_ids = ids(raw_features)
     features = [
-        (i, f["id"], f["team"], str_list(f.get("depends_on")))
+        (i, f["id"], f.get("team"), str_list(f.get("depends_on")))
         for i, f in enumerate(raw_features if isinstance(raw_features, list) else [])
         if isinstance(f, Mapping)
         and isinstance(f.get("id"), str)
-        and isinstance(f.get("team"), str)
+        and (
+            isinstance(f.get("team"), str)
+            # a duration task or a shared feature has no team (docs/model.md §3.9-§3.10)
+            or ("team" not in f and ("duration" in f or "parts" in f))
+        )
     ]
     risks = [
         (i, str_list(r.get("affects")))
