@@ -25,6 +25,7 @@ from portfolio_sim.engines.output import EngineOutput
 from portfolio_sim.forecasting import forecast
 from portfolio_sim.scenario import Scenario, load_text
 from portfolio_sim.scenario.compile import CompiledScenario, compile_scenario
+from portfolio_sim.scenario.expand import engine_view
 from portfolio_sim.scenario.load import load
 
 ROOT = Path(__file__).parent.parent
@@ -160,7 +161,8 @@ def test_thread_count_does_not_change_json() -> None:
     here = forecast(DIGITAL, trials=1000, seed=SEED).to_dict()
     del here["provenance"]["created"]
     assert here == one
-    assert len(one["features"]) == len(digital().features)
+    # Every feature row: parts of shared features are rows too (docs/model.md §3.9).
+    assert len(one["features"]) == len(engine_view(digital()).features)
     assert one["features"][0]["finish"]["p50"] is not None
 
 

@@ -211,3 +211,17 @@ def test_re_forecast_never_dates_unfinished_work_before_as_of_nor_costs_less(
 def test_plain_compile_has_no_pins() -> None:
     c = compile_scenario(plan(), 0)
     assert c.feat_pin.shape == (0,)
+
+
+@pytest.mark.parametrize("name", ["digital-2027-03", "digital-2027-06", "digital-2027-10"])
+def test_bundled_status_files_re_forecast_from_the_command_line(name: str, tmp_path) -> None:
+    """The CLI path validates the status against the scenario as the engines see it (with
+    the hidden teams of duration tasks and shared features, which cost nothing and need
+    no actual cost)."""
+    from portfolio_sim.cli import main
+
+    out = tmp_path / "f.json"
+    args = ["forecast", str(ROOT / "scenarios" / "digital-portfolio.yaml"), "--quiet"]
+    args += ["--status", str(ROOT / "scenarios" / "status" / f"{name}.yaml")]
+    assert main([*args, "--trials", "200", "--json", str(out)]) == 0
+    assert out.exists()

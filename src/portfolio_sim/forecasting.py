@@ -56,7 +56,11 @@ def resolve_scenario(
         from portfolio_sim.scenario.variants import apply_variant
 
         scn = apply_variant(scn, variant)
-    return scn, digest
+    from portfolio_sim.scenario.expand import engine_view
+
+    # Duration tasks and shared features as plain features (docs/model.md §3.9-§3.10),
+    # so that outputs list the parts and the compiled arrays match the scenario.
+    return engine_view(scn), digest
 
 
 def report_levels(

@@ -393,7 +393,10 @@ def staff(
             f"on: the hire date {hire_on} must be from start ({scn.start}) through the "
             f"horizon ({scn.horizon_date})"
         )
-    teams = [t.id for t in scn.teams if t.throughput is None]
+    from portfolio_sim.scenario.expand import is_task_team
+
+    # Task teams run duration tasks (docs/model.md §3.10): hiring there means nothing.
+    teams = [t.id for t in scn.teams if t.throughput is None and not is_task_team(t.id)]
     if not teams:
         raise InputError(
             "teams: no effort team to add people to (throughput teams' "

@@ -202,7 +202,10 @@ def baseline(plan: Forecast) -> Baseline:
     size = raw.size.mean(axis=0)
     teams = plan.team_columns()
     feats = plan.feature_columns()
-    team_cost = np.asarray(teams.get("cost_mean", np.zeros(c.n_teams)), dtype=float)
+    # by id: the teams frame leaves out the hidden teams of duration tasks and shared
+    # features' joins (docs/model.md §3.9-§3.10), which cost nothing
+    by_id = dict(zip(teams["id"], teams["cost_mean"], strict=True)) if "cost_mean" in teams else {}
+    team_cost = np.array([float(by_id.get(t, 0.0)) for t in c.team_ids])
     oneoff = np.nan_to_num(np.asarray(feats.get("oneoff_cost_mean", np.zeros(c.n_features)),
                                       dtype=float))  # fmt: skip
     cost = oneoff.copy()

@@ -255,7 +255,7 @@ class Forecast:
         if raw.money is not None and len(c.team_ids):
             cols.update(money.team_cost_columns(c, raw, self.cost_levels))
         cols.update(self._ci_columns(raw.team_hist))
-        return cols
+        return _without_task_teams(c.team_ids, cols)
 
     def portfolio_finish(self) -> dict[str, Any]:
         """The finish row of :attr:`portfolio` as a dict: p10..p95 (datetime64, NaT = not
@@ -543,3 +543,18 @@ class Forecast:
             f"Forecast(scenario={self.scenario!r}, variant={self.variant!r}, "
             f"trials={self.trials}, seed={self.seed}, engine={self.engine!r})"
         )
+
+
+def _without_task_teams(team_ids: list[str], cols: dict[str, Any]) -> dict[str, Any]:
+    """``cols`` without the rows of task teams (docs/model.md §3.10): they run duration
+    tasks and joins of shared features, use no capacity of the portfolio and cost
+    nothing, so they are no team of the portfolio to report."""
+    from portfolio_sim.scenario.expand import is_task_team
+
+    keep = [j for j, t in enumerate(team_ids) if not is_task_team(t)]
+    if len(keep) == len(team_ids):
+        return cols
+    return {
+        k: [v[j] for j in keep] if isinstance(v, list) else np.asarray(v)[keep]
+        for k, v in cols.items()
+    }

@@ -241,6 +241,8 @@ def team_months_rows(compiled: CompiledScenario, raw: EngineOutput) -> list[dict
     h = compiled.horizon_days
     rows = []
     for j, team_id in enumerate(compiled.team_ids):
+        if team_id.startswith("@"):  # a task team (docs/model.md §3.10): no cost, no team
+            continue
         if compiled.team_release_horizon[j]:
             ends = np.full(h + 1, h)
         elif not money.team_has_work[j]:

@@ -85,7 +85,7 @@ def _references(scenario: Scenario) -> list[Problem]:
 
 def _references_of(
     team_ids: list[str] | None,
-    features: list[tuple[int, str, str, list[str]]],
+    features: list[tuple[int, str, str | None, list[str]]],
     risks: list[tuple[int, list[str]]],
     feature_ids: list[str] | None = None,
 ) -> list[Problem]:
@@ -97,7 +97,7 @@ def _references_of(
     known = dict.fromkeys(feature_ids)
     out: list[Problem] = []
     for i, fid, team, depends_on in features:
-        if teams is not None and team not in teams:
+        if teams is not None and team is not None and team not in teams:
             out.append(_p(("features", i, "team"), f"unknown team {team!r}{suggest(team, teams)}"))
         out += _ref_list(("features", i, "depends_on"), depends_on, known, fid)
     for i, affects in risks:
@@ -126,11 +126,15 @@ def _raw_references(data: Mapping[str, Any]) -> list[Problem]:
     raw_risks = data.get("risks")
     feature_ids = ids(raw_features)
     features = [
-        (i, f["id"], f["team"], str_list(f.get("depends_on")))
+        (i, f["id"], f.get("team"), str_list(f.get("depends_on")))
         for i, f in enumerate(raw_features if isinstance(raw_features, list) else [])
         if isinstance(f, Mapping)
         and isinstance(f.get("id"), str)
-        and isinstance(f.get("team"), str)
+        and (
+            isinstance(f.get("team"), str)
+            # a duration task or a shared feature has no team (docs/model.md §3.9-§3.10)
+            or ("team" not in f and ("duration" in f or "parts" in f))
+        )
     ]
     risks = [
         (i, str_list(r.get("affects")))
@@ -209,10 +213,10 @@ def _shortest_cycle(graph: dict[str, list[str]], start: str, members: set[str]) 
 
 
 def _cycles(scenario: Scenario) -> list[Problem]:
-    order = {f.id: i for i, f in reversed(list(enumerate(scenario.features)))}
-    graph: dict[str, list[str]] = {fid: [] for fid in order}
-    for f in scenario.features:
-        graph[f.id] += [d for d in f.depends_on if d in graph and d != f.id]
+    from portfolio_sim.scenario.breadth_checks import dependency_graph
+
+    # Parts of shared features are nodes too (docs/model.md §3.9): F@team.
+    graph, order = dependency_graph(scenario)
     out: list[Problem] = []
     comps = [c for c in _strongly_connected(graph) if len(c) > 1]
     for comp in sorted(comps, key=lambda c: min(order[n] for n in c)):
@@ -275,7 +279,7 @@ def _sizes_and_impacts(scenario: Scenario) -> list[Problem]:
     out: list[Problem] = []
     kinds = {t.id: t.kind for t in scenario.teams}
     for i, f in enumerate(scenario.features):
-        kind = kinds.get(f.team)
+        kind = kinds.get(f.team or "")
         if kind == "throughput" and f.effort is not None:
             out.append(
                 _p(
@@ -301,7 +305,7 @@ def _sizes_and_impacts(scenario: Scenario) -> list[Problem]:
         bad_kind, instead = wrong[r.impact_kind]
         for fid in r.affects:
             hit = features.get(fid)
-            if hit is not None and kinds.get(hit.team) == bad_kind:
+            if hit is not None and kinds.get(hit.team or "") == bad_kind:
                 out.append(
                     _p(
                         ("risks", i, r.impact_kind),
@@ -382,7 +386,7 @@ def _relative_sizes(scenario: Scenario) -> list[Problem]:
                 continue
         else:
             continue
-        kind = kinds.get(f.team)
+        kind = kinds.get(f.team or "")
         if kind is not None:
             users[table].setdefault(kind, f"{f.id!r} of team {f.team!r}")
     for table, by_kind in users.items():
@@ -398,6 +402,13 @@ def _relative_sizes(scenario: Scenario) -> list[Problem]:
     return out
 
 
+def breadth_problems(scenario: Scenario) -> list[Problem]:
+    """Checks of duration tasks and shared features (docs/model.md §3.9-§3.10)."""
+    from portfolio_sim.scenario.breadth_checks import breadth_problems as problems
+
+    return problems(scenario)
+
+
 def check(scenario: Scenario) -> list[Problem]:
     """Every whole-scenario problem of a schema-valid scenario (empty list if none)."""
     problems = (
@@ -410,6 +421,7 @@ def check(scenario: Scenario) -> list[Problem]:
         + _dates(scenario)
         + check_correlation(scenario)
         + check_portfolio_risks(scenario)
+        + breadth_problems(scenario)
     )
     return dedupe(problems)
 

@@ -247,9 +247,20 @@ def _priority_order(scn: Scenario) -> list[int]:
     return [i for _, i in sorted(keyed)]
 
 
+def _team(team_id: str | None) -> str:
+    """A feature's team in an engine view, where every feature has one."""
+    assert team_id is not None, "engine_view gives every feature a team"
+    return team_id
+
+
 def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
-    """Turn a validated scenario into arrays; ``seed`` fixes the stream keys."""
+    """Turn a validated scenario into arrays; ``seed`` fixes the stream keys. Duration
+    tasks and shared features are compiled into plain features first
+    (:func:`~portfolio_sim.scenario.expand.engine_view`, docs/model.md §3.9-§3.10)."""
     from portfolio_sim.rng import stream_key
+    from portfolio_sim.scenario.expand import engine_view
+
+    scn = engine_view(scn)
 
     cal = WorkCalendar.from_scenario(scn)
     pool = _Pool()
@@ -291,7 +302,7 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
     order = _priority_order(scn)
     team_feats: list[list[int]] = [[] for _ in range(n_t)]
     for i in order:
-        team_feats[team_index[scn.features[i].team]].append(i)
+        team_feats[team_index[_team(scn.features[i].team)]].append(i)
 
     deps = [[feat_index[d] for d in f.depends_on] for f in scn.features]
     succs: list[list[int]] = [[] for _ in range(n_f)]
@@ -373,7 +384,7 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
         team_key=keys("team", [t.id for t in scn.teams]),
         team_feat_ptr=tf_ptr,
         team_feat_idx=tf_idx,
-        feat_team=np.array([team_index[f.team] for f in scn.features], dtype=np.int64),
+        feat_team=np.array([team_index[_team(f.team)] for f in scn.features], dtype=np.int64),
         feat_items=np.array(
             [scn.team(f.team).kind == "throughput" for f in scn.features], dtype=np.bool_
         ),

@@ -297,9 +297,38 @@ class Value(_Model):
     success_probability: float = Field(default=1.0, ge=0, le=1)
 
 
+class Part(_Model):
+    """One team's share of a shared feature (docs/model.md §3.9): its own team and
+    estimate; ``after`` lists teams of the same feature whose parts must be done first."""
+
+    team: str
+    effort: Distribution | None = None
+    items: Distribution | None = None
+    after: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_size(self) -> Part:
+        given = [k for k in ("effort", "items") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a part needs exactly one size: effort (person-days) or items"
+                + (f" (got {' and '.join(given)})" if given else "")
+            )
+        return self
+
+    @property
+    def size(self) -> Distribution:
+        size = self.effort if self.effort is not None else self.items
+        assert size is not None
+        return size
+
+
 class Feature(_Model):
     id: str = Field(min_length=1)
-    team: str
+    #: The team that does the work; absent for a duration task (``duration``) and for a
+    #: shared feature (``parts``), docs/model.md §3.9-§3.10. Required otherwise: a
+    #: missing team is pydantic's "required field missing" at ``features[i].team``.
+    team: str | None
     #: Lower first; features without a priority come after all that have one, in file order.
     priority: float | None = None
     depends_on: list[str] = Field(default_factory=list)
@@ -319,11 +348,34 @@ class Feature(_Model):
     #: Regulatory or contractual work: ``select`` always funds it and its dependency
     #: closure (docs/model.md §6.10). Forecasts ignore it.
     mandatory: bool = False
+    #: Work that needs no team capacity (docs/model.md §3.10): working days from ready to
+    #: done (a vendor delivery, a legal review, an audit).
+    duration: Distribution | None = None
+    #: A feature shared by several teams (docs/model.md §3.9): one part per team.
+    parts: list[Part] | None = Field(default=None, min_length=1)
 
     _resolved: Distribution | None = PrivateAttr(default=None)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _teamless_default(cls, data: Any) -> Any:
+        """A duration task or a shared feature has no team: default it to None."""
+        teamless = isinstance(data, dict) and (
+            data.get("duration") is not None or data.get("parts") is not None
+        )
+        if teamless and "team" not in data:
+            return {**data, "team": None}
+        return data
+
     @model_validator(mode="after")
     def _one_size(self) -> Feature:
+        if self.duration is not None or self.parts is not None:
+            return self._teamless()
+        if self.team is None:
+            raise ValueError(
+                "a feature needs a team (or duration: working days for work that needs no "
+                "team, or parts: one per team for a shared feature)"
+            )
         given = [
             k
             for k, v in (
@@ -342,11 +394,40 @@ class Feature(_Model):
             )
         return self
 
+    def _teamless(self) -> Feature:
+        """A duration task or a shared feature: no team and no size of its own."""
+        what = "duration" if self.duration is not None else "parts"
+        if self.duration is not None and self.parts is not None:
+            raise ValueError("a feature has either duration or parts, not both")
+        clash = [
+            k
+            for k, v in (
+                ("team", self.team),
+                ("effort", self.effort),
+                ("items", self.items),
+                ("size", self.size_name),
+                ("points", self.points),
+                ("growth", self.growth),
+            )
+            if v is not None
+        ]
+        if clash:
+            why = (
+                "the work is in its parts"
+                if what == "parts"
+                else "a duration task uses no team's capacity"
+            )
+            raise ValueError(f"a feature with {what} takes no {' or '.join(clash)} ({why})")
+        return self
+
     @property
     def size(self) -> Distribution:
-        """The feature's estimate: ``effort`` or ``items`` as written, or the
-        distribution its ``size`` / ``points`` stands for (docs/model.md §3.8)."""
+        """The feature's estimate: ``effort`` or ``items`` as written, the ``duration``
+        of a duration task, or the distribution its ``size`` / ``points`` stands for
+        (docs/model.md §3.8)."""
         size = self.effort if self.effort is not None else self.items
+        if size is None:
+            size = self.duration
         if size is None:
             size = self._resolved
         if size is None:
@@ -510,7 +591,11 @@ class Scenario(_Model):
             raise ValueError(f"horizon ({value}) must be after start ({start})")
         return value
 
-    def team(self, team_id: str) -> Team:
+    def team(self, team_id: str | None) -> Team:
+        """The team ``team_id``; ``None`` (a duration task or a shared feature, which
+        have no team until :func:`~portfolio_sim.scenario.expand.engine_view`) raises."""
+        if team_id is None:
+            raise KeyError("a duration task or a shared feature has no team of its own")
         return next(t for t in self.teams if t.id == team_id)
 
     def feature(self, feature_id: str) -> Feature:

@@ -31,6 +31,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from portfolio_sim.errors import Problem, ScenarioError
+from portfolio_sim.scenario.expand import is_task_team
 from portfolio_sim.scenario.problems import suggest
 from portfolio_sim.scenario.schema import Distribution, Scenario
 
@@ -301,7 +302,8 @@ class _Checker:
         if not isinstance(node, dict):
             self.bad("actual_cost", "a mapping of team id to its cost to date", line)
             return {}
-        teams = [t.id for t in self.scn.teams]
+        # the hidden teams of duration tasks and shared features' joins cost nothing
+        teams = [t.id for t in self.scn.teams if not is_task_team(t.id)]
         out: dict[str, float] = {}
         for tid, value in node.items():
             path, tl = f"actual_cost.{tid}", _line(node, tid)
