@@ -19,8 +19,11 @@ from portfolio_sim.codes import EPS, LOAD_BUSY, LOAD_EMPTY, LOAD_WAITING
 from portfolio_sim.des.model import DesModel, TrialResult
 
 
-def trial_load(model: DesModel, res: TrialResult, month_t: np.ndarray) -> np.ndarray:
-    """Capacity-days [T, M, 3] (busy, waiting, empty) of trial ``res``."""
+def trial_load(
+    model: DesModel, res: TrialResult, month_t: np.ndarray, cap_month: np.ndarray
+) -> np.ndarray:
+    """Capacity-days [T, M, 3] (busy, waiting, empty) of trial ``res``; a piece that
+    covers a whole month counts that month's capacity ``cap_month[j, k]``."""
     horizon = model.horizon
     m = model.m
     bounds = [float(x) for x in month_t]
@@ -33,6 +36,9 @@ def trial_load(model: DesModel, res: TrialResult, month_t: np.ndarray) -> np.nda
 
         def add(a: float, b: float, state: int, j: int = j, weigh=weigh) -> None:  # type: ignore[no-untyped-def]
             for k in range(n_m):
+                if a <= bounds[k] and bounds[k + 1] <= b:
+                    days[j, k, state] += cap_month[j, k]
+                    continue
                 lo, hi = max(a, bounds[k]), min(b, bounds[k + 1])
                 if hi > lo:
                     days[j, k, state] += weigh(hi) - weigh(lo)

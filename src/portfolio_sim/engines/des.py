@@ -32,7 +32,7 @@ def run_des(
     progress: Callable[[int, int], None] | None = None,
     *,
     first_trial: int = 0,
-    load: bool = True,
+    load: bool = False,
 ) -> EngineOutput:
     """Run trials ``first_trial .. first_trial + trials - 1`` of ``compiled`` on SimPy.
 
@@ -66,7 +66,7 @@ def run_des(
         done[i], start[i], size[i] = res.done, res.start, res.size
         work[i], cap[i] = res.work, res.paid
         if load:
-            load_days[i] = trial_load(model, res, lm.month_t)
+            load_days[i] = trial_load(model, res, lm.month_t, lm.cap_month)
         events += res.events
         priced = pricing.trial(first_trial + i, done[i], start[i])
         money[i] = priced.row()
@@ -88,6 +88,6 @@ def run_des(
     out.feat_cost_sum = feat_cost_sum
     out.quarter_cost = quarter_cost
     if load:
-        out.load_hist, out.load_sum = tally_days(load_days, lm.cap_month)
+        out.load_hist, out.load_sum = tally_days(load_days, lm)
         out.load_cap, out.load_days = lm.cap_month, load_days
     return out

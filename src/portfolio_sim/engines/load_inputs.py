@@ -53,19 +53,21 @@ def load_model(compiled: CompiledScenario, on: bool = True) -> LoadModel:
     for j in range(compiled.n_teams):
         c = capacity_at(compiled, j, month_t)
         cap[j] = c[1:] - c[:-1]
-    return LoadModel(on=bool(on), month_t=month_t, cap_month=cap)
+    scale = np.where(cap > 0.0, LOAD_RES / np.where(cap > 0.0, cap, 1.0), 0.0)
+    return LoadModel(on=bool(on), month_t=month_t, cap_month=cap, scale=scale)
 
 
-def load_bins(days: np.ndarray, cap: np.ndarray) -> np.ndarray:
-    """Histogram bins of capacity-days ``days`` [..., T, M, 3] out of ``cap`` [T, M]
-    (kernels/load.py ``load_bin``; team-months without capacity give bin 0)."""
-    c = np.where(cap > 0.0, cap, 1.0)[..., None]
-    return np.clip(np.floor(days / c * LOAD_RES + 0.5), 0, LOAD_RES).astype(np.int64)
+def load_bins(days: np.ndarray, lm: LoadModel) -> np.ndarray:
+    """Histogram bins of capacity-days ``days`` [..., T, M, 3] (kernels/load.py
+    ``load_bin``; team-months without capacity give bin 0)."""
+    scaled = days * lm.scale[..., None]
+    return np.clip(np.floor(scaled + 0.5), 0, LOAD_RES).astype(np.int64)
 
 
-def tally_days(days: np.ndarray, cap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def tally_days(days: np.ndarray, lm: LoadModel) -> tuple[np.ndarray, np.ndarray]:
     """Per-trial capacity-days [n, T, M, 3] -> (histogram [LOAD_RES+1, T, M, 3] int64,
     fixed-point sums [T, M, 3] int64), as the kernels tally them."""
+    cap = lm.cap_month
     n_t, n_m = cap.shape
     hist = np.zeros((LOAD_RES + 1, n_t, n_m, 3), dtype=np.int64)
     sums = np.zeros((n_t, n_m, 3), dtype=np.int64)
@@ -73,8 +75,24 @@ def tally_days(days: np.ndarray, cap: np.ndarray) -> tuple[np.ndarray, np.ndarra
         return hist, sums
     has = np.broadcast_to((cap > 0.0)[..., None], (n_t, n_m, 3))
     sums[has] = np.round(days * WORK_SCALE).astype(np.int64).sum(axis=0)[has]
-    bins = load_bins(days, cap)
+    bins = load_bins(days, lm)
     jj, kk, ss = np.nonzero(has)
     for j, k, s in zip(jj, kk, ss, strict=True):
         hist[:, j, k, s] = np.bincount(bins[:, j, k, s], minlength=LOAD_RES + 1)
     return hist, sums
+
+
+def fold_pure(
+    hist: np.ndarray, sums: np.ndarray, pure: np.ndarray, lm: LoadModel
+) -> tuple[np.ndarray, np.ndarray]:
+    """Add the kernels' counts of team-months wholly in one state (``pure`` [T, M, 3],
+    kernels/load.py ``tally_load``) into ``hist`` [LOAD_RES+1, T, M, 3] and ``sums``
+    [T, M, 3]: such a month has share 1 in its state (bin LOAD_RES, capacity-days
+    ``cap_month``) and 0 in the two others."""
+    hist = hist.copy()
+    hist[LOAD_RES] += pure
+    for s in range(3):
+        others = pure.sum(axis=-1) - pure[..., s]
+        hist[0, :, :, s] += others
+    full = np.round(lm.cap_month * WORK_SCALE).astype(np.int64)[..., None]
+    return hist, sums + pure * full

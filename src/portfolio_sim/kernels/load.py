@@ -41,11 +41,13 @@ class LoadModel(NamedTuple):
     ``on``: whether the kernel accounts load at all (opt-in: see engines/fast.py);
     ``month_t`` [M+1]: clock time at which month k starts (``month_t[M]`` = horizon);
     ``cap_month`` [T, M]: each team's capacity-days in month k (the share denominators;
-    team-months with none are not tallied)."""
+    team-months with none are not tallied); ``scale`` [T, M]: ``LOAD_RES / cap_month``
+    (0 where no capacity)."""
 
     on: bool
     month_t: np.ndarray
     cap_month: np.ndarray
+    scale: np.ndarray
 
 
 @njit(cache=True, inline="always", **NO_REFCOUNT)
@@ -56,19 +58,26 @@ def _cap(m, j, t):
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def _add(m, month_t, j, a, b, s, days):
-    """Add team j's capacity-days over clock ``[a, b)`` to ``days[j, k, s]``, month by month."""
+def _add(m, lm, j, a, b, s, days):
+    """Add team j's capacity-days over clock ``[a, b)`` to ``days[j, k, s]``, month by
+    month (a whole month adds its ``cap_month``)."""
     if b <= a:
         return
+    month_t = lm.month_t
     n_m = month_t.shape[0] - 1
     k = np.searchsorted(month_t, a, side="right") - 1
     if k < 0:
         k = 0
     while k < n_m and month_t[k] < b:
-        lo = max(a, month_t[k])
-        hi = min(b, month_t[k + 1])
-        if hi > lo:
-            days[j, k, s] += _cap(m, j, hi) - _cap(m, j, lo)
+        lo = month_t[k]
+        hi = month_t[k + 1]
+        if a <= lo and hi <= b:
+            days[j, k, s] += lm.cap_month[j, k]
+        else:
+            lo = max(a, lo)
+            hi = min(b, hi)
+            if hi > lo:
+                days[j, k, s] += _cap(m, j, hi) - _cap(m, j, lo)
         k += 1
 
 
@@ -77,7 +86,6 @@ def trial_load(m, lm, done, start, ready, days, bs, be):
     """One trial's load into ``days`` [T, M, 3] (capacity-days per team, month, state;
     codes.LOAD_STATES order). ``bs``/``be`` [F] are scratch for one team's busy intervals."""
     horizon = m.horizon
-    month_t = lm.month_t
     for j in range(days.shape[0]):
         for k in range(days.shape[1]):
             for s in range(3):
@@ -121,18 +129,19 @@ def trial_load(m, lm, done, start, ready, days, bs, be):
                 if be[p] > b:
                     b = be[p]
                 p += 1
-            _add(m, month_t, j, cur, a, LOAD_WAITING, days)
-            _add(m, month_t, j, max(a, cur), b, LOAD_BUSY, days)
+            _add(m, lm, j, cur, a, LOAD_WAITING, days)
+            _add(m, lm, j, max(a, cur), b, LOAD_BUSY, days)
             cur = max(cur, b)
-        _add(m, month_t, j, cur, last, LOAD_WAITING, days)
-        _add(m, month_t, j, max(cur, last), horizon, LOAD_EMPTY, days)
+        _add(m, lm, j, cur, last, LOAD_WAITING, days)
+        _add(m, lm, j, max(cur, last), horizon, LOAD_EMPTY, days)
 
 
 @njit(cache=True, inline="always", **NO_REFCOUNT)
-def load_bin(x, c):
-    """The histogram bin of ``x`` capacity-days out of ``c``: ``round(x / c * LOAD_RES)``
-    (half up), within ``[0, LOAD_RES]`` (round-off may step a hair outside)."""
-    b = math.floor(x / c * LOAD_RES + 0.5)
+def load_bin(x, scale):
+    """The histogram bin of ``x`` capacity-days, ``scale = LOAD_RES / capacity``:
+    ``round(x * scale)`` (half up), within ``[0, LOAD_RES]`` (round-off may step a hair
+    outside)."""
+    b = math.floor(x * scale + 0.5)
     if b < 0:
         return 0
     if b > LOAD_RES:
@@ -141,19 +150,37 @@ def load_bin(x, c):
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def tally_load(lm, days, w, hist, sums):
+def tally_load(lm, days, w, hist, sums, pure):
     """Add one trial's ``days`` [T, M, 3] into worker ``w``'s share histogram
-    ``hist[w, bin, j, k, s]`` and fixed-point sums ``sums[w, j, k, s]``."""
+    ``hist[w, bin, j, k, s]`` and fixed-point sums ``sums[w, j, k, s]``. A team-month
+    wholly in one state s (``days[j, k, s]`` equal to the month's capacity, the others
+    0: most months) only counts ``pure[w, j, k, s]``; :func:`portfolio_sim.engines.
+    load_inputs.fold_pure` adds those counts into the histogram and sums afterwards,
+    giving exactly what the general path would have added."""
     cap = lm.cap_month
+    scale = lm.scale
     for j in range(cap.shape[0]):
         for k in range(cap.shape[1]):
             c = cap[j, k]
             if c <= 0.0:
                 continue
+            x0 = days[j, k, 0]
+            x1 = days[j, k, 1]
+            x2 = days[j, k, 2]
+            if x1 == 0.0 and x2 == 0.0 and x0 == c:
+                pure[w, j, k, 0] += 1
+                continue
+            if x0 == 0.0 and x2 == 0.0 and x1 == c:
+                pure[w, j, k, 1] += 1
+                continue
+            if x0 == 0.0 and x1 == 0.0 and x2 == c:
+                pure[w, j, k, 2] += 1
+                continue
+            sc = scale[j, k]
             for s in range(3):
                 x = days[j, k, s]
                 sums[w, j, k, s] += np.int64(round(x * WORK_SCALE))
-                hist[w, load_bin(x, c), j, k, s] += 1
+                hist[w, load_bin(x, sc), j, k, s] += 1
 
 
 @njit(cache=True, **NO_REFCOUNT)

@@ -141,12 +141,14 @@ def run_block(
     load_hist: np.ndarray,
     load_sum: np.ndarray,
     keep_load: np.ndarray,
+    load_pure: np.ndarray,
 ) -> None:
     """Simulate trials ``first_trial + lo .. first_trial + hi - 1`` as worker ``w`` into
     ``out`` (see :class:`Tallies`); ``mm`` is the money model (kernels/money.py).
     ``lm`` the team-load model (kernels/load.py; when ``lm.on``: share histograms
     ``load_hist`` [W, LOAD_RES+1, T, M, 3], fixed-point sums ``load_sum`` [W, T, M, 3],
-    per-trial capacity-days ``keep_load`` [n, T, M, 3] when it has rows).
+    per-trial capacity-days ``keep_load`` [n, T, M, 3] when it has rows, counts of
+    team-months wholly in one state ``load_pure`` [W, T, M, 3]).
 
     Plain Python: allocates the worker's :class:`TrialWork` and runs the compiled loop.
     """
@@ -155,7 +157,7 @@ def run_block(
     )
     n_t, n_f = m.team_kind.shape[0], m.feat_team.shape[0]
     days = np.empty((n_t, lm.cap_month.shape[1], 3))
-    lt = (load_hist, load_sum, keep_load, days, np.empty(n_f), np.empty(n_f))
+    lt = (load_hist, load_sum, keep_load, days, np.empty(n_f), np.empty(n_f), load_pure)
     _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk, lm, lt)
 
 
@@ -203,7 +205,7 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk, lm, lt):
         )
         if lm.on:  # team load (kernels/load.py)
             trial_load(m, lm, wk.done, wk.start, wk.ready, lt[3], lt[4], lt[5])
-            tally_load(lm, lt[3], w, lt[0], lt[1])
+            tally_load(lm, lt[3], w, lt[0], lt[1], lt[6])
             if lt[2].shape[0]:
                 keep_load(lt[3], lt[2], i)
         last = 0.0
