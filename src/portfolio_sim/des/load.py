@@ -12,6 +12,7 @@ first working days ``month_t``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -32,9 +33,11 @@ def trial_load(
 
     for j, feats in enumerate(model.team_feats):
         cap = model.capacity[j]
-        weigh = cap.at if cap is not None else (lambda t: t)
+        weigh: Callable[[float], float] = cap.at if cap is not None else float
 
-        def add(a: float, b: float, state: int, j: int = j, weigh=weigh) -> None:  # type: ignore[no-untyped-def]
+        def add(
+            a: float, b: float, state: int, j: int = j, weigh: Callable[[float], float] = weigh
+        ) -> None:
             for k in range(n_m):
                 if a <= bounds[k] and bounds[k + 1] <= b:
                     days[j, k, state] += cap_month[j, k]

@@ -94,10 +94,9 @@ def run_fast(
 
     ensure_fresh()
     from portfolio_sim.engines.fast_inputs import kernel_model, kernel_money
+    from portfolio_sim.engines.load_inputs import KEEP_MAX, fold_pure, load_model
     from portfolio_sim.kernels.run import Tallies, run_block
     from portfolio_sim.kernels.schedule import STALL
-
-    from portfolio_sim.engines.load_inputs import KEEP_MAX, fold_pure, load_model
 
     model = kernel_model(compiled)
     mm = kernel_money(compiled)

@@ -29,8 +29,15 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from portfolio_sim.codes import EFFORT, EPS, LOAD_BUSY, LOAD_EMPTY, LOAD_RES, LOAD_WAITING
-from portfolio_sim.codes import WORK_SCALE
+from portfolio_sim.codes import (
+    EFFORT,
+    EPS,
+    LOAD_BUSY,
+    LOAD_EMPTY,
+    LOAD_RES,
+    LOAD_WAITING,
+    WORK_SCALE,
+)
 from portfolio_sim.kernels.schedule import cap_at
 from portfolio_sim.rng import NO_REFCOUNT
 

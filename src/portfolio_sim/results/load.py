@@ -108,7 +108,9 @@ def load_doc(compiled: CompiledScenario, raw: EngineOutput) -> dict[str, Any] | 
                 "bottleneck": bool(arrs["p50"][j, k, LOAD_BUSY] >= BOTTLENECK_BUSY_P50),
             }
             for s, state in enumerate(LOAD_STATES):
-                item[state] = {key: float(arrs[key][j, k, s]) for key in ("mean", "p10", "p50", "p90")}
+                item[state] = {
+                    key: float(arrs[key][j, k, s]) for key in ("mean", "p10", "p50", "p90")
+                }
             months.append(item)
         teams.append({"id": team, "months": months})
     return {
@@ -129,7 +131,9 @@ def busy_runs(
     out: dict[str, list[tuple[str, str]]] = {}
     labels = compiled.month_labels
     for j, team in enumerate(compiled.team_ids):
-        hot = (arrs["capacity"][j] > 0.0) & (np.nan_to_num(arrs["p50"][j, :, LOAD_BUSY]) >= threshold)
+        hot = (arrs["capacity"][j] > 0.0) & (
+            np.nan_to_num(arrs["p50"][j, :, LOAD_BUSY]) >= threshold
+        )
         runs: list[tuple[str, str]] = []
         k = 0
         while k < len(labels):
