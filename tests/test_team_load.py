@@ -25,6 +25,7 @@ from portfolio_sim.scenario.compile import CompiledScenario, compile_scenario
 from portfolio_sim.scenario.schema import Scenario
 
 ENGINES = ["fast", "des"]
+SCN = Path(__file__).parent.parent / "scenarios"
 
 HIDDEN = """\
 name: hidden-bottleneck
@@ -114,23 +115,23 @@ def test_hidden_bottleneck_shows_as_waiting_band(engine: str) -> None:
 def test_states_add_up_to_capacity(engine: str) -> None:
     from portfolio_sim.scenario import load
 
-    m = compile_scenario(load("scenarios/digital-portfolio.yaml"), seed=3)
+    m = compile_scenario(load(SCN / "digital-portfolio.yaml"), seed=3)
     days = days_of(engine, m, 40)
     cap = load_model(m).cap_month
     has = cap > 0
     assert has.any()
     assert np.abs(days.sum(axis=-1) - cap)[:, has].max() <= 1e-9 * max(1.0, cap.max())
     assert (days >= -1e-9).all()
-    fc = forecast("scenarios/digital-portfolio.yaml", trials=40, seed=3, engine=engine)
+    fc = forecast(SCN / "digital-portfolio.yaml", trials=40, seed=3, engine=engine)
     sums = fc.team_load.groupby(["team", "month"])["mean"].sum()
     assert np.allclose(sums.to_numpy(), 1.0, atol=1e-9)
 
 
-@pytest.mark.parametrize("path", ["scenarios/startup.yaml", "scenarios/digital-portfolio.yaml"])
+@pytest.mark.parametrize("path", ["startup.yaml", "digital-portfolio.yaml"])
 def test_engines_agree_trial_by_trial(path: str) -> None:
     from portfolio_sim.scenario import load
 
-    m = compile_scenario(load(path), seed=5)
+    m = compile_scenario(load(SCN / path), seed=5)
     fast = run_fast(m, 60, keep_trials=True, load=True)
     des = run_des(m, 60, load=True)
     assert fast.load_days is not None and des.load_days is not None
@@ -144,14 +145,12 @@ def test_bands_equal_percentiles_of_kept_trials() -> None:
     # inverted-CDF percentiles of the per-trial binned shares.
     from portfolio_sim.scenario import load
 
-    m = compile_scenario(load("scenarios/digital-portfolio.yaml"), seed=7)
+    m = compile_scenario(load(SCN / "digital-portfolio.yaml"), seed=7)
     n = 3000
     out = run_fast(m, n, keep_trials=True, load=True, workers=3, batch=700)
     lm = load_model(m)
     shares = load_bins(out.load_days, lm) / LOAD_RES
-    fc_rows = forecast(
-        "scenarios/digital-portfolio.yaml", trials=n, seed=7, keep_trials=True
-    ).team_load
+    fc_rows = forecast(SCN / "digital-portfolio.yaml", trials=n, seed=7, keep_trials=True).team_load
     ranks = order_ranks(n, (10, 50, 90))
     srt = np.sort(shares, axis=0)
     for row in fc_rows.sample(200, random_state=0).itertuples(index=False):
