@@ -197,3 +197,34 @@ def test_outputs_carry_team_load(tmp_path) -> None:
     text = (Path(__file__).parent.parent / "docs" / "outputs.md").read_text()
     for key in ["team_load", "bottleneck_busy_p50", "capacity_days", "team_load.csv", *head]:
         assert f"`{key}`" in text or f'"{key}"' in text, key
+
+
+def test_staff_explanation_names_busy_and_waiting_months() -> None:
+    # tests/test_staff.py's hidden bottleneck: up (1 person) works u for 60 working days
+    # from Mon 2027-01-04: January (20 days) and February (20) all busy, March 20 of 23
+    # days (87 %, not a bottleneck month); down waits all of January and February and
+    # 20 of 23 March days (waiting P50 >= 50 %).
+    from portfolio_sim.decide.staff import staff
+
+    text = HIDDEN_STAFF
+    result = staff(load_text(text, "yaml", "staff.yaml"), add=1, trials=20, ramp_days=10)
+    assert result.recommended == {"up": 1}
+    lines = result.explanation
+    assert "up is busy 95-100 % (P50) from 2027-01 to 2027-02 in the current plan." in lines
+    assert any(
+        line.startswith("down sits idle waiting") and "from 2027-01 to 2027-03" in line
+        for line in lines
+    )
+
+
+HIDDEN_STAFF = """\
+name: hidden
+start: 2027-01-04
+horizon: 2027-12-31
+teams:
+  - {id: up, members: 1, cost_per_member_day: 100}
+  - {id: down, members: 1, cost_per_member_day: 100}
+features:
+  - {id: u, team: up, effort: {fixed: 60}}
+  - {id: d, team: down, depends_on: [u], effort: {fixed: 2}}
+"""

@@ -120,20 +120,23 @@ def load_doc(compiled: CompiledScenario, raw: EngineOutput) -> dict[str, Any] | 
     }
 
 
-def busy_runs(
-    compiled: CompiledScenario, raw: EngineOutput, threshold: float = BOTTLENECK_BUSY_P50
+def state_runs(
+    compiled: CompiledScenario,
+    raw: EngineOutput,
+    state: str = "busy",
+    threshold: float = BOTTLENECK_BUSY_P50,
 ) -> dict[str, list[tuple[str, str]]]:
-    """Per team, its runs of consecutive bottleneck months (busy P50 >= ``threshold``) as
-    (first month, last month) labels; teams without any are left out."""
+    """Per team, its runs of consecutive months whose ``state`` share has a P50 of at
+    least ``threshold`` (default: bottleneck months, busy P50 >= 95 %) as (first month,
+    last month) labels; teams without any are left out."""
+    s_idx = LOAD_STATES.index(state)
     arrs = load_arrays(raw)
     if arrs is None:
         return {}
     out: dict[str, list[tuple[str, str]]] = {}
     labels = compiled.month_labels
     for j, team in enumerate(compiled.team_ids):
-        hot = (arrs["capacity"][j] > 0.0) & (
-            np.nan_to_num(arrs["p50"][j, :, LOAD_BUSY]) >= threshold
-        )
+        hot = (arrs["capacity"][j] > 0.0) & (np.nan_to_num(arrs["p50"][j, :, s_idx]) >= threshold)
         runs: list[tuple[str, str]] = []
         k = 0
         while k < len(labels):
