@@ -149,7 +149,7 @@ def test_bands_equal_percentiles_of_kept_trials() -> None:
     n = 3000
     out = run_fast(m, n, keep_trials=True, load=True, workers=3, batch=700)
     lm = load_model(m)
-    shares = load_bins(out.load_days, lm) / LOAD_RES
+    shares = load_bins(out.load_days, lm.scale) / LOAD_RES
     fc_rows = forecast(SCN / "digital-portfolio.yaml", trials=n, seed=7, keep_trials=True).team_load
     ranks = order_ranks(n, (10, 50, 90))
     srt = np.sort(shares, axis=0)

@@ -18,7 +18,7 @@ import numpy as np
 from portfolio_sim.des.load import trial_load
 from portfolio_sim.des.model import DesModel
 from portfolio_sim.des.money import DesMoney
-from portfolio_sim.engines.load_inputs import load_model, tally_days
+from portfolio_sim.engines.load_inputs import load_inputs, tally_days
 from portfolio_sim.engines.output import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
 from portfolio_sim.scenario.compile import CompiledScenario
 
@@ -59,7 +59,7 @@ def run_des(
     feat_cost_sum = np.zeros(n_f, dtype=np.int64)
     quarter_cost = np.zeros((trials, pricing.n_quarters))
     events = 0
-    lm = load_model(compiled, load)
+    lm = load_inputs(compiled)
     load_days = np.zeros((trials if load else 0, n_t, n_m, 3))
     for i in range(trials):
         res = model.run(first_trial + i)

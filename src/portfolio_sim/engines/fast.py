@@ -208,7 +208,10 @@ def run_fast(
     hist_total = sum_total = None
     if load:
         hist_total, sum_total = fold_pure(
-            load_hist.sum(axis=0, dtype=np.int64), load_sum.sum(axis=0), load_pure.sum(axis=0), lm
+            load_hist.sum(axis=0, dtype=np.int64),
+            load_sum.sum(axis=0),
+            load_pure.sum(axis=0),
+            lm.cap_month,
         )
     return EngineOutput(
         trials=trials,
