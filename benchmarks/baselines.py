@@ -12,14 +12,38 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import time
+from pathlib import Path
 
 import numpy as np
 from numba import njit, prange
 
 from portfolio_sim.distributions import mean as dist_mean
 from portfolio_sim.distributions import sample
+from portfolio_sim.jit_cache import sources_digest
 from portfolio_sim.rng import NO_REFCOUNT, draw, uniform
+
+
+def _drop_stale_cache() -> None:
+    """Numba's cache of this module inlines ``rng.draw``; like the kernels' cache
+    (portfolio_sim.jit_cache) it is dropped when the package's kernel sources change,
+    else a cached loop would run an old sampler on a new pool layout."""
+    here = Path(__file__).resolve()
+    cache = here.parent / "__pycache__"
+    digest = hashlib.sha256((sources_digest() + "\n").encode() + here.read_bytes()).hexdigest()
+    stamp = cache / "baselines-sources.sha256"
+    with contextlib.suppress(OSError):
+        if stamp.exists() and stamp.read_text().strip() == digest:
+            return
+        for f in [*cache.glob("baselines.*.nbi"), *cache.glob("baselines.*.nbc")]:
+            f.unlink()
+        cache.mkdir(exist_ok=True)
+        stamp.write_text(digest + "\n")
+
+
+_drop_stale_cache()
 
 
 @njit(cache=True, **NO_REFCOUNT)

@@ -23,6 +23,7 @@ import pytest
 from scipy import stats
 
 from portfolio_sim import distributions as d
+from portfolio_sim.rng import TABLE_SIZE
 
 N = 200_000
 ALPHA = 1e-3
@@ -340,7 +341,7 @@ def test_codes_are_distinct_and_stable() -> None:
         ("fixed", 5, d.FIXED, [5.0]),
         ("uniform", [3, 8], d.UNIFORM, [3.0, 8.0]),
         ("triangular", [2, 4, 9], d.TRIANGULAR, [2.0, 4.0, 9.0]),
-        ("pert", [4, 4, 4], d.PERT, [4.0, 4.0, 4.0, 1.0, 1.0, 0.0]),
+        ("pert", [4, 4, 4], d.PERT, [4.0, 4.0, 4.0, 1.0, 1.0]),
         (
             "lognormal",
             {"p10": 30, "p90": 90},
@@ -359,28 +360,13 @@ def test_encode_layouts(kind: str, params: Any, code: int, vector: list[float]) 
     np.testing.assert_allclose(got, vector, rtol=1e-14)
 
 
-def test_encode_pert_layout_with_envelope_tables() -> None:
+def test_encode_pert_layout_with_quantile_tables() -> None:
     code, got = d.encode("pert", [20, 35, 70])
     a, b = 1 + 4 * 15 / 50, 1 + 4 * 35 / 50
     assert code == d.PERT
-    np.testing.assert_allclose(got[:6], [20.0, 35.0, 70.0, a, b, d.PERT_BINS], rtol=1e-14)
-    assert len(got) == 6 + 4 * d.PERT_BINS
-
-
-@pytest.mark.parametrize(("alpha", "beta"), [(2.2, 3.8), (1.04, 4.96), (5.0, 1.0), (3.0, 3.0)])
-def test_beta_envelope_bounds_the_density(alpha: float, beta: float) -> None:
-    # The envelope must lie above the (unnormalised) density everywhere and the squeeze
-    # below it, or the rejection sampler would not be exact. Check on a fine grid.
-    bins = d.PERT_BINS
-    table = d.beta_envelope(alpha, beta)
-    prob, alias, upper, lower = table.reshape(4, bins)
-    x = np.linspace(1e-9, 1 - 1e-9, 200_001)
-    g = x ** (alpha - 1) * (1 - x) ** (beta - 1)
-    k = np.minimum((x * bins).astype(int), bins - 1)
-    assert (g <= upper[k] * (1 + 1e-12)).all()
-    assert (lower[k] <= g * (1 + 1e-12) + 1e-300).all()
-    # The alias table reproduces bin probabilities proportional to the envelope.
-    p = prob / bins
-    for i in range(bins):
-        p[int(alias[i])] += (1 - prob[i]) / bins
-    np.testing.assert_allclose(p, upper / upper.sum(), atol=1e-12)
+    np.testing.assert_allclose(got[:5], [20.0, 35.0, 70.0, a, b], rtol=1e-14)
+    assert len(got) == 5 + 2 * TABLE_SIZE
+    # The left table starts at Q(2^-2) of Beta(a, b), the right one at Q(2^-2) of
+    # Beta(b, a) (the mirror image): the exact quartiles, checked by the exact CDF.
+    q1, q3 = got[5], 1.0 - got[5 + TABLE_SIZE]
+    assert d.beta_cdf(np.array([q1, q3]), a, b) == pytest.approx([0.25, 0.75], abs=1e-14)

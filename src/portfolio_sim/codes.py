@@ -57,6 +57,10 @@ THROUGHPUT = 1
 RISK_EXTRA_EFFORT = 0
 RISK_EXTRA_ITEMS = 1
 RISK_DELAY = 2
+#: Extra size as a fraction of the feature's drawn size (docs/model.md §5.3).
+RISK_EXTRA_FRACTION = 3
+#: A portfolio-level one-off cost (docs/model.md §5.4): affects no feature.
+RISK_COST = 4
 
 # A feature's state within a trial (both engines).
 WAITING = 0
@@ -90,6 +94,8 @@ class RiskKind(IntEnum):
     EXTRA_EFFORT = RISK_EXTRA_EFFORT
     EXTRA_ITEMS = RISK_EXTRA_ITEMS
     DELAY = RISK_DELAY
+    EXTRA_FRACTION = RISK_EXTRA_FRACTION
+    COST = RISK_COST
 
 
 class FeatureState(IntEnum):

@@ -18,6 +18,7 @@ from portfolio_sim.results.percentiles import Level, check_levels
 from portfolio_sim.scenario.compile import compile_scenario
 from portfolio_sim.scenario.dominant import dominant_estimates
 from portfolio_sim.scenario.schema import Scenario
+from portfolio_sim.scenario.status import Status
 
 if TYPE_CHECKING:
     from portfolio_sim.engines.output import EngineOutput
@@ -116,6 +117,7 @@ def forecast(
     cost_rel_precision: float | None = None,
     max_trials: int | None = None,
     team_load: bool = True,
+    status: Status | str | os.PathLike[str] | None = None,
 ) -> Forecast:
     """Forecast a scenario (or one of its variants) with ``trials`` Monte Carlo trials.
 
@@ -146,6 +148,11 @@ def forecast(
     or empty in every trial (docs/model.md §10.13; ``result.team_load``); callers that
     only read dates or money (the decide commands' inner runs) may switch it off to save
     the kernel's extra time.
+
+    ``status`` (a :class:`~portfolio_sim.scenario.status.Status` or the path of a status
+    file) re-forecasts from what happened up to its ``as_of`` (docs/model.md §11): the
+    plan is unchanged, done features are done at their dates, started ones have the work
+    left, and cost to date is the actual. ``result.meta["status"]`` records it.
     """
     auto = trials == "auto"
     if not auto and (
@@ -159,7 +166,15 @@ def forecast(
         raise InputError(f"seed must be a non-negative whole number, got {seed!r}")
     scn, digest = resolve_scenario(scenario, variant)
     levels = report_levels(scn, percentiles)
-    compiled = compile_scenario(scn, seed)
+    if status is None:
+        compiled = compile_scenario(scn, seed)
+    else:
+        from portfolio_sim.scenario.status import load_status
+        from portfolio_sim.scenario.status_apply import compile_with_status
+
+        if not isinstance(status, Status):
+            status = load_status(status, scn)
+        compiled = compile_with_status(scn, status, seed)
     if engine not in ("fast", "des"):
         raise InputError(f"engine must be 'fast' or 'des', got {engine!r}")
 
@@ -213,12 +228,26 @@ def forecast(
         seed=seed,
         engine=engine,
         elapsed_s=elapsed,
-        meta=provenance(seed, trials, engine, digest),
+        meta=provenance(seed, trials, engine, digest) | _status_meta(status),
         dominant=dominant_estimates(scn),
         how_many=table,
         percentiles=levels,
         auto=report,
     )
+
+
+def _status_meta(status: Status | str | os.PathLike[str] | None) -> dict[str, Any]:
+    """What a re-forecast started from (empty for a plain forecast)."""
+    if not isinstance(status, Status):
+        return {}
+    return {
+        "status": {
+            "as_of": status.as_of.isoformat(),
+            "cost_to_date": status.cost_to_date,
+            "done": sorted(k for k, v in status.features.items() if v.done_on is not None),
+            "started": sorted(k for k, v in status.features.items() if v.done_on is None),
+        }
+    }
 
 
 def _auto_report(

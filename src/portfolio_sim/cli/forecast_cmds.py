@@ -102,6 +102,12 @@ def _configure_forecast(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=whole_number, default=0, help="default 0")
     parser.add_argument("--engine", choices=["fast", "des"], default="fast")
+    parser.add_argument(
+        "--status",
+        metavar="STATUS",
+        help="re-forecast from a status file (as_of, done/started features, actual cost "
+        "to date; docs/model.md §11)",
+    )
     add_table_outputs(parser)
     add_percentiles_option(parser)
     from portfolio_sim.cli.history_cmds import add_how_many_option
@@ -113,6 +119,11 @@ def _run_forecast(args: argparse.Namespace) -> int:
     from portfolio_sim.forecasting import forecast
 
     protect = check_table_outputs(args)
+    if args.status is not None:  # the status file is an input too: never overwritten
+        from portfolio_sim.cli.arguments import check_outputs
+
+        check_outputs([args.json, args.html, args.xlsx], [args.status], folders=[args.csv])
+        protect.append(args.status)
     if args.trials != "auto":
         for option in ("precision", "cost_precision", "max_trials"):
             if getattr(args, option) is not None:
@@ -131,6 +142,7 @@ def _run_forecast(args: argparse.Namespace) -> int:
         precision_days=args.precision,
         cost_rel_precision=args.cost_precision,
         max_trials=args.max_trials,
+        status=args.status,
     )
     # every computation succeeded: only now are the outputs written (each atomically)
     write_table_outputs(result, args, protect)

@@ -66,6 +66,11 @@ def _configure_calibrate(parser: argparse.ArgumentParser) -> None:
     _history_args(parser)
     parser.add_argument("--out", metavar="PATH", help="write the YAML snippet here")
     parser.add_argument(
+        "--by",
+        metavar="COLUMN",
+        help="also split each team's samples by this column (issue type, tag, label)",
+    )
+    parser.add_argument(
         "--size-column",
         metavar="NAME",
         help="also fit a sizes table (T-shirt sizes) from this column and cycle times",
@@ -106,10 +111,18 @@ def _run_calibrate(args: argparse.Namespace) -> int:
     from portfolio_sim.results.io import write_text_atomic
 
     check_outputs([args.out], protect=[args.history])
-    cal = calibrate(args.history, **_calibrate_options(args))
+    by_type = ""
+    if args.by is not None:  # docs/model.md §2.10
+        from portfolio_sim.history.by_type import calibrate_by
+
+        cal, split = calibrate_by(args.history, args.by, **_calibrate_options(args))
+        cal.notes.extend(split.notes)
+        by_type = split.to_yaml(cal.per)
+    else:
+        cal = calibrate(args.history, **_calibrate_options(args))
     _report_skipped(cal)
     print(cal.summary().to_string(index=False, float_format=lambda x: f"{x:.1f}"), file=sys.stderr)
-    text = cal.to_yaml() + _size_tables(args)
+    text = cal.to_yaml() + by_type + _size_tables(args)
     if args.out:
         write_text_atomic(args.out, text, protect=[args.history])
         print(f"wrote {args.out}", file=sys.stderr)

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from portfolio_sim.calendar import WorkCalendar, done_day
-from portfolio_sim.codes import EPS, RISK_DELAY, SLOT_IMPACT
+from portfolio_sim.codes import EPS, RISK_DELAY, RISK_EXTRA_FRACTION, SLOT_IMPACT
 from portfolio_sim.des.model import DesModel, TrialResult
 from portfolio_sim.des.utilisation import utilisation_rows
 from portfolio_sim.rng import whole_items
@@ -149,6 +149,8 @@ def _risk_notes(
         for f in (int(i) for i in m.risk_idx[m.risk_ptr[r] : m.risk_ptr[r + 1]]):
             if int(m.risk_kind[r]) == RISK_DELAY:
                 delays.setdefault(f, []).append(f"{name}: delay {x:.4g} working days")
+            elif int(m.risk_kind[r]) == RISK_EXTRA_FRACTION:
+                notes.setdefault(f, []).append(f"{name}: +{x:.4g} x its drawn size")
             elif m.feat_items[f]:
                 notes.setdefault(f, []).append(f"{name}: +{whole_items(x)} items")
             else:

@@ -12,7 +12,7 @@ first working days ``month_t``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -21,10 +21,19 @@ from portfolio_sim.des.model import DesModel, TrialResult
 
 
 def trial_load(
-    model: DesModel, res: TrialResult, month_t: np.ndarray, cap_month: np.ndarray
+    model: DesModel,
+    res: TrialResult,
+    month_t: np.ndarray,
+    cap_month: np.ndarray,
+    done: Sequence[float] | None = None,
+    start: Sequence[float] | None = None,
 ) -> np.ndarray:
     """Capacity-days [T, M, 3] (busy, waiting, empty) of trial ``res``; a piece that
-    covers a whole month counts that month's capacity ``cap_month[j, k]``."""
+    covers a whole month counts that month's capacity ``cap_month[j, k]``. ``done`` and
+    ``start`` replace the trial's own times when given (a re-forecast's pinned done
+    features, docs/model.md §11.2)."""
+    done_t = res.done if done is None else done
+    start_t = res.start if start is None else start
     horizon = model.horizon
     m = model.m
     bounds = [float(x) for x in month_t]
@@ -54,12 +63,12 @@ def trial_load(
                     continue
                 s = math.ceil((res.ready[f] - EPS) / period) * period
             else:
-                s = res.start[f]
-            e = min(res.done[f], horizon)
+                s = start_t[f]
+            e = min(done_t[f], horizon)
             if s < e:
                 spans.append((s, e))
         spans.sort(key=lambda x: x[0])
-        last = min(max([res.done[f] for f in feats], default=0.0), horizon)
+        last = min(max([done_t[f] for f in feats], default=0.0), horizon)
         cur = 0.0
         p = 0
         while p < len(spans):

@@ -52,6 +52,7 @@ from simpy.events import Event
 from portfolio_sim.calendar import done_day
 from portfolio_sim.codes import ACTIVE, DONE, EFFORT, EPS, RISK_DELAY, WAITING
 from portfolio_sim.des.sampling import Sampler, TrialDraws
+from portfolio_sim.des.throughput_deal import deal_round_robin
 from portfolio_sim.scenario.compile import CompiledScenario
 
 INF = math.inf
@@ -352,6 +353,9 @@ class _Trial:
             p_start = q * length
             n = self.model.sampler.period_items(team.j, self.trial, q)
             team.busy += length
+            if team.wip > 1:
+                self._deal(team, feats, p_start, end, n)
+                continue
             for f in feats:
                 if self.state[f] == DONE or self.ready[f] > p_start + EPS:
                     continue
@@ -368,6 +372,27 @@ class _Trial:
                 if team.active[f] <= 0.0:
                     del team.active[f]
                     self._finish(f, end)
+
+    def _deal(self, team: _Team, feats: list[int], p_start: float, end: float, n: float) -> None:
+        """Hand out a period's items round-robin (``wip_limit`` > 1, docs/model.md §2.9)."""
+        eligible = [f for f in feats if self.state[f] != DONE and self.ready[f] <= p_start + EPS]
+        need = {f: team.active.get(f, self.size[f]) for f in eligible}
+        for f in eligible:  # features needing no items are done at the period's end
+            if need[f] <= 0.0:
+                if self.state[f] == WAITING:
+                    self._start(f, p_start)
+                team.active.pop(f, None)
+                self._finish(f, end)
+        dealt = deal_round_robin(n, eligible, need, team.wip)
+        last = {f: i for i, (f, _) in enumerate(dealt)}
+        for i, (f, take) in enumerate(dealt):
+            if self.state[f] == WAITING:
+                self._start(f, p_start)
+            team.work += take
+            team.active[f] = need[f]
+            if i == last[f] and need[f] <= 0.0:  # its last item: done at the period's end
+                del team.active[f]
+                self._finish(f, end)
 
     def _staffing(self, j: int) -> Any:
         """Log staffing changes (capacity itself follows C(t), nothing to re-arm)."""

@@ -49,7 +49,15 @@ from typing import Any
 import numpy as np
 
 from portfolio_sim.calendar import done_day
-from portfolio_sim.codes import BUDGET_RTOL, EPS, NO_DIST, SLOT_COST, SLOT_SUCCESS
+from portfolio_sim.codes import (
+    BUDGET_RTOL,
+    EPS,
+    NO_DIST,
+    SLOT_COST,
+    SLOT_FIRES,
+    SLOT_IMPACT,
+    SLOT_SUCCESS,
+)
 from portfolio_sim.rng import SUBSTREAM
 from portfolio_sim.rng import draw as _rng_draw
 from portfolio_sim.rng import uniform as _rng_uniform
@@ -118,6 +126,10 @@ class DesMoney:
         #: cum_cost[j, d] = cost of team j over working days 0 .. d - 1.
         self.cum_cost = np.zeros((n_t, h + 1))
         self.cum_cost[:, 1:] = np.cumsum(self.day_cost, axis=1)
+        if m.feat_pin.shape[0]:  # a re-forecast: the cost to date is the actual (§11.2),
+            # not a paid-members step, so the compiled cumulative cost is taken as given
+            self.cum_cost = np.array(money.team_cost_cum, dtype=np.float64)
+            self.day_cost = np.diff(self.cum_cost, axis=1)
         self.day_grid = np.arange(h + 1, dtype=np.float64)
         self.team_feats = [
             np.asarray(m.team_feat_idx[m.team_feat_ptr[j] : m.team_feat_ptr[j + 1]], dtype=np.int64)
@@ -155,6 +167,29 @@ class DesMoney:
         self.has_deadline = [int(d) != NO_DEADLINE for d in m.feat_deadline_day]
         self.penalty_month = [int(k) for k in money.feat_penalty_month]
         self.n_f = n_f
+        # Portfolio cost shocks (docs/model.md §5.4): (stream key, probability, cost
+        # distribution, working day paid) in file order; a day >= h is never paid.
+        self.shocks = [
+            (
+                np.uint64(m.risk_key[r]),
+                float(m.risk_prob[r]),
+                (int(m.risk_dist[r, 0]), int(m.risk_dist[r, 1]), int(m.risk_dist[r, 2])),
+                int(day),
+            )
+            for r, day in zip(m.shock_risk, m.shock_day, strict=True)
+        ]
+
+    def _shock_costs(self, trial: int) -> list[tuple[int, float]]:
+        """(day, cost) of each cost shock that fires in ``trial`` and is paid: it fires
+        when its risk slot 0 is below the probability; the cost is risk slot 1."""
+        out: list[tuple[int, float]] = []
+        for key, p, ref, day in self.shocks:
+            if day >= self.h or not float(uniform(key, trial, SLOT_FIRES)) < p:
+                continue
+            c = max(float(draw(ref[0], self.pool, ref[1], ref[2], key, trial, SLOT_IMPACT)), 0.0)
+            if c > 0.0:
+                out.append((day, c))
+        return out
 
     # -- pieces --------------------------------------------------------------------
     def _paid_until(self, j: int, done: np.ndarray) -> int:
@@ -224,7 +259,13 @@ class DesMoney:
             per_month = earned[1] - earned[0]
         return running_sum(per_month), running_sum(per_month * self.disc)
 
-    def _spent_day(self, ends: list[int], start: np.ndarray, feat_cost: np.ndarray) -> int:
+    def _spent_day(
+        self,
+        ends: list[int],
+        start: np.ndarray,
+        feat_cost: np.ndarray,
+        shocks: list[tuple[int, float]] | None = None,
+    ) -> int:
         """The first working day d with spend over [0, d) above the budget, minus one."""
         h = self.h
         days = np.arange(1, h + 1)
@@ -234,6 +275,8 @@ class DesMoney:
         for f in np.flatnonzero(feat_cost > 0.0):
             first = math.floor(start[f] + EPS)  # paid in [0, d) for every d > first
             spend[days > first] += feat_cost[f]
+        for day, c in shocks or []:  # paid in [0, d) for every d > day
+            spend[days > day] += c
         over = np.flatnonzero(spend > self.budget_line)
         d = int(days[over[0]]) if len(over) else h
         return d - 1
@@ -288,11 +331,14 @@ class DesMoney:
             if self.penalty[f] > 0.0 and self.has_deadline[f] and missed:
                 penalty_pv += self.penalty[f] * float(self.disc[self.penalty_month[f]])
 
+        shocks = self._shock_costs(trial)
+        for day, c in shocks:
+            month_cost[int(self.day_month[day])] += c
         cost = running_sum(month_cost)
         cost_pv = running_sum(month_cost * self.disc)
         spent = h
         if self.budget is not None and cost > self.budget_line:
-            spent = self._spent_day(ends, start, feat_cost)
+            spent = self._spent_day(ends, start, feat_cost, shocks)
         quarter_cost = np.zeros(self.n_quarters)
         for k, q in enumerate(self.quarter_of_month):  # month by month, in order
             if q >= 0:

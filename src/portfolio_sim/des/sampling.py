@@ -4,13 +4,15 @@ Every number comes from the keyed counter-based streams of :mod:`portfolio_sim.r
 the same slots as the fast engine, so the same ``(seed, trial, entity)`` gives the same
 draw in both engines and they can be compared trial by trial:
 
-* feature stream: slot 0 is the size, slot 1 the ``growth`` multiplier (size x growth);
+* feature stream: slot 0 is the size (through the group's copula for a member of a
+  correlation group, docs/model.md §4.10), slot 1 the ``growth`` multiplier (size x growth);
   a size in items is rounded up, ``ceil(x - 1e-9)`` (so 4.0000000001 stays 4); a size is
   never negative;
 * risk stream: the risk fires in a trial when ``uniform(key, trial, 0) < probability``;
   its impact is slot 1 (never negative). A ``delay`` adds to every affected feature's
   start delay (delays of several risks add up); ``extra_effort`` / ``extra_items`` add to
-  the affected feature's size (extra items rounded up);
+  the affected feature's size (extra items rounded up); ``extra_fraction`` adds its
+  fraction of the feature's size as drawn, before the other risks (docs/model.md §5.3);
 * throughput team stream: period ``q`` (working days ``[qL, (q+1)L)``) draws from slot
   ``q``; the draw is rounded half up, ``floor(n + 0.5)``, never below 0.
 
@@ -28,12 +30,15 @@ import numpy as np
 from portfolio_sim.codes import (
     NO_DIST,
     RISK_DELAY,
+    RISK_EXTRA_FRACTION,
     SLOT_FIRES,
     SLOT_GROWTH,
     SLOT_IMPACT,
     SLOT_SIZE,
 )
+from portfolio_sim.rng import copula_uniform as _rng_copula_uniform
 from portfolio_sim.rng import draw as _rng_draw
+from portfolio_sim.rng import draw_at as _rng_draw_at
 from portfolio_sim.rng import period_items, whole_items
 from portfolio_sim.rng import uniform as _rng_uniform
 from portfolio_sim.scenario.compile import CompiledScenario
@@ -51,6 +56,8 @@ class TrialDraws:
 #: The Numba dispatchers, called with plain ints (fast dispatch; typed loosely for mypy).
 draw: Any = _rng_draw
 uniform: Any = _rng_uniform
+copula_uniform: Any = _rng_copula_uniform
+draw_at: Any = _rng_draw_at
 
 Ref = tuple[int, int, int]  # (code, offset, length) of a distribution in the pool
 
@@ -77,12 +84,30 @@ class Sampler:
         self.risk_prob = [float(p) for p in m.risk_prob]
         self.risk_dist = [_ref(r) for r in m.risk_dist]
         self.risk_delay = [int(k) == RISK_DELAY for k in m.risk_kind]
+        self.risk_fraction = [int(k) == RISK_EXTRA_FRACTION for k in m.risk_kind]
         self.risk_feats = [
             [int(f) for f in m.risk_idx[m.risk_ptr[r] : m.risk_ptr[r + 1]]]
             for r in range(m.n_risks)
         ]
         self.team_key = list(m.team_key.astype(np.uint64))
         self.tp_dist = [_ref(r) for r in m.tp_dist]
+        # Correlated estimates (docs/model.md §4.10): a member's group key and loadings.
+        self.feat_group = [
+            (np.uint64(m.group_key[g]), float(m.group_load[g, 0]), float(m.group_load[g, 1]))
+            if g >= 0
+            else None
+            for g in (int(x) for x in m.feat_group)
+        ]
+
+    def _size(self, f: int, key: np.uint64, trial: int) -> float:
+        """Feature f's size estimate: its own size uniform, or, in a correlation group, the
+        group's copula uniform (``rng.copula_uniform``), through the same inverse CDF."""
+        group = self.feat_group[f]
+        ref = self.feat_size[f]
+        if group is None:
+            return self._draw(ref, key, trial, SLOT_SIZE)
+        u = copula_uniform(group[0], key, trial, SLOT_SIZE, group[1], group[2])
+        return float(draw_at(ref[0], self.pool, ref[1], ref[2], u))
 
     def _draw(self, ref: Ref, key: np.uint64, trial: int, slot: int) -> float:
         """One draw of the distribution ``ref`` from ``key``'s ``slot`` in ``trial``."""
@@ -93,7 +118,7 @@ class Sampler:
         trial = int(trial)
         size: list[float] = []
         for f, key in enumerate(self.feat_key):
-            s = self._draw(self.feat_size[f], key, trial, SLOT_SIZE)
+            s = self._size(f, key, trial)
             growth = self.feat_growth[f]
             if growth is not None:
                 s *= self._draw(growth, key, trial, SLOT_GROWTH)
@@ -101,8 +126,10 @@ class Sampler:
                 s = float(whole_items(s))
             size.append(max(s, 0.0))
         delay = [0.0] * len(size)
-        fired: list[int] = []
+        fired = self._fraction_risks(trial, size)
         for r, key in enumerate(self.risk_key):
+            if self.risk_fraction[r]:
+                continue
             if not float(uniform(key, trial, SLOT_FIRES)) < self.risk_prob[r]:
                 continue
             fired.append(r)
@@ -114,7 +141,27 @@ class Sampler:
                     size[f] += float(whole_items(x))
                 else:
                     size[f] += x
-        return TrialDraws(size=size, delay=delay, fired=fired)
+        return TrialDraws(size=size, delay=delay, fired=sorted(fired))
+
+    def _fraction_risks(self, trial: int, size: list[float]) -> list[int]:
+        """Add the fired ``extra_fraction`` risks' extras to ``size`` (docs/model.md §5.3):
+        each adds its fraction x of the feature's size as drawn (before any risk's extra),
+        summed over such risks, then extra items rounded up once. Returns those fired."""
+        extra = [0.0] * len(size)
+        fired: list[int] = []
+        for r, key in enumerate(self.risk_key):
+            if not self.risk_fraction[r]:
+                continue
+            if not float(uniform(key, trial, SLOT_FIRES)) < self.risk_prob[r]:
+                continue
+            fired.append(r)
+            x = max(self._draw(self.risk_dist[r], key, trial, SLOT_IMPACT), 0.0)
+            for f in self.risk_feats[r]:
+                extra[f] += x * size[f]
+        for f, e in enumerate(extra):
+            if e != 0.0:
+                size[f] += float(whole_items(e)) if self.feat_items[f] else e
+        return fired
 
     def period_items(self, team: int, trial: int, period: int) -> float:
         """Items throughput team ``team`` completes in ``period`` of ``trial`` (whole, >= 0)."""

@@ -61,12 +61,19 @@ def run_des(
     events = 0
     lm = load_inputs(compiled)
     load_days = np.zeros((trials if load else 0, n_t, n_m, 3))
+    pin = np.asarray(compiled.feat_pin, dtype=np.float64)
+    pinned = pin >= 0.0 if pin.shape[0] else np.zeros(n_f, dtype=bool)
     for i in range(trials):
         res = model.run(first_trial + i)
         done[i], start[i], size[i] = res.done, res.start, res.size
+        if pinned.any():  # a re-forecast's done features (docs/model.md §11.2)
+            done[i, pinned] = pin[pinned]
+            start[i, pinned] = pin[pinned]
         work[i], cap[i] = res.work, res.paid
         if load:
-            load_days[i] = trial_load(model, res, lm.month_t, lm.cap_month)
+            load_days[i] = trial_load(
+                model, res, lm.month_t, lm.cap_month, list(done[i]), list(start[i])
+            )
         events += res.events
         priced = pricing.trial(first_trial + i, done[i], start[i])
         money[i] = priced.row()

@@ -62,6 +62,10 @@ def kernel_model(c: CompiledScenario) -> KernelModel:
         succ_in_ptr=comps.succ_in_ptr,
         succ_in_idx=comps.succ_in_idx,
         deps_init=comps.deps_init,
+        feat_pin=np.asarray(c.feat_pin, dtype=np.float64),
+        feat_group=c.feat_group,
+        group_key=c.group_key,
+        group_load=c.group_load,
     )
 
 
@@ -128,4 +132,8 @@ def kernel_money(c: CompiledScenario) -> KernelMoney:
         value_feats=value_feats,
         value_tab=tab,
         value_pv_tab=tab_pv,
+        shock_prob=np.ascontiguousarray(c.risk_prob[c.shock_risk], dtype=np.float64),
+        shock_key=np.ascontiguousarray(c.risk_key[c.shock_risk], dtype=np.uint64),
+        shock_dist=np.ascontiguousarray(c.risk_dist[c.shock_risk], dtype=np.int64).reshape(-1, 3),
+        shock_day=np.ascontiguousarray(c.shock_day, dtype=np.int64),
     )

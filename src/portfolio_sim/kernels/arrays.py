@@ -56,3 +56,9 @@ class KernelModel(NamedTuple):
     succ_in_ptr: np.ndarray
     succ_in_idx: np.ndarray
     deps_init: np.ndarray
+    # A re-forecast's done features (docs/model.md §11.2): done time >= 0, or -1; may be empty.
+    feat_pin: np.ndarray
+    # Correlated estimates (CompiledScenario.feat_group, group_key, group_load; §4.10).
+    feat_group: np.ndarray
+    group_key: np.ndarray
+    group_load: np.ndarray

@@ -21,6 +21,7 @@ from numba import njit
 from portfolio_sim.codes import ACTIVE, DONE, EPS, WAITING
 from portfolio_sim.kernels.schedule import STALL, cap_at, cap_time
 from portfolio_sim.kernels.throughput import period_of, tp_items
+from portfolio_sim.kernels.throughput_wip import lone_throughput_wip
 from portfolio_sim.rng import NO_REFCOUNT
 
 INF = np.inf
@@ -187,7 +188,13 @@ def lone_throughput(
     done whose ready time is at or before ``qL``; a period with none is skipped without a
     draw. Only periods that end by the horizon are applied. Release events are consumed
     in time order with the team's own completions (a feature's ready time is the time its
-    last dependency is done). Returns the periods applied."""
+    last dependency is done). Returns the periods applied. A team with ``wip_limit`` > 1
+    deals its items round-robin instead (kernels/throughput_wip.py)."""
+    if m.team_wip[j] > 1:
+        return lone_throughput_wip(
+            m, j, trial, delay, done, start, work, ready, deps_left, state, rem, rel_t, rel_f,
+            ne, cache, stamp,
+        )  # fmt: skip
     fidx = m.team_feat_idx
     nb = m.feat_not_before
     sptr = m.succ_in_ptr

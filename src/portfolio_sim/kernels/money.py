@@ -46,6 +46,7 @@ from portfolio_sim.codes import (
     SLOT_SUCCESS,
 )
 from portfolio_sim.kernels.clock import kernel_done_day
+from portfolio_sim.kernels.cost_shocks import add_cost_shocks, cost_shocks_before
 from portfolio_sim.rng import NO_REFCOUNT, SUBSTREAM, draw, uniform
 
 
@@ -84,6 +85,11 @@ class KernelMoney(NamedTuple):
     value_feats: np.ndarray  # int64 [V] features with value (per_month > 0), ascending
     value_tab: np.ndarray  # float64 [V, H] value if value_feats[i] is done on working day dd
     value_pv_tab: np.ndarray  # float64 [V, H] the same, discounted
+    # Portfolio cost shocks (docs/model.md §5.4, kernels/cost_shocks.py), file order:
+    shock_prob: np.ndarray  # float64 [S]
+    shock_key: np.ndarray  # uint64 [S] the risk's stream key
+    shock_dist: np.ndarray  # int64 [S, 3] the cost distribution
+    shock_day: np.ndarray  # int64 [S] working day paid (>= H: never)
 
 
 @njit(cache=True, **NO_REFCOUNT)
@@ -331,6 +337,8 @@ def trial_money(
             month_cost[day_month[day]] += c
             if capex_flag[f]:
                 month_capex[day_month[day]] += c
+    if mm.shock_day.shape[0] > 0:
+        add_cost_shocks(mm, trial, month_cost)
     value = 0.0
     value_pv = 0.0
     for i in range(mm.value_feats.shape[0]):
@@ -378,6 +386,8 @@ def trial_money(
                 f = mm.cost_feats[i]
                 if feat_cost[f] > 0.0 and np.int64(math.floor(start[f] + EPS)) < mid:
                     s += feat_cost[f]
+            if mm.shock_day.shape[0] > 0:
+                s += cost_shocks_before(mm, trial, mid)
             if s > budget + tol:
                 hi = mid
             else:

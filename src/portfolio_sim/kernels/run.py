@@ -203,6 +203,10 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk, lm, lt):
             wk.rel_t,
             wk.rel_f,
         )
+        for f in range(m.feat_pin.shape[0]):  # a re-forecast's done features (§11.2)
+            if m.feat_pin[f] >= 0.0:
+                wk.done[f] = m.feat_pin[f]
+                wk.start[f] = m.feat_pin[f]
         if lm.on:  # team load (kernels/load.py)
             trial_load(m, lm, wk.done, wk.start, wk.ready, lt[3], lt[4], lt[5])
             tally_load(lm, lt[3], w, lt[0], lt[1], lt[6])

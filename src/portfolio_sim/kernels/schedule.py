@@ -55,6 +55,7 @@ from portfolio_sim.codes import (
     EFFORT,
     EPS,
     RISK_DELAY,
+    RISK_EXTRA_FRACTION,
     SLOT_FIRES,
     SLOT_GROWTH,
     SLOT_IMPACT,
@@ -62,7 +63,10 @@ from portfolio_sim.codes import (
     THROUGHPUT,
     WAITING,
 )
+from portfolio_sim.kernels.correlation import correlated_size
+from portfolio_sim.kernels.scaled_risks import apply_fraction_risks
 from portfolio_sim.kernels.throughput import tp_commit, tp_next_completion
+from portfolio_sim.kernels.throughput_wip import tpw_commit, tpw_next_event
 from portfolio_sim.rng import NO_REFCOUNT, draw, uniform, whole_items
 
 INF = np.inf
@@ -107,15 +111,18 @@ def kernel_sample_trial(m, trial, size, delay):
     """Draw every feature's size (growth, rounding, risk extras) and start delay."""
     n_f = m.feat_team.shape[0]
     for f in range(n_f):
-        s = draw(
-            m.feat_size[f, 0],
-            m.pool,
-            m.feat_size[f, 1],
-            m.feat_size[f, 2],
-            m.feat_key[f],
-            trial,
-            SLOT_SIZE,
-        )
+        if m.feat_group[f] >= 0:
+            s = correlated_size(m, f, trial)
+        else:
+            s = draw(
+                m.feat_size[f, 0],
+                m.pool,
+                m.feat_size[f, 1],
+                m.feat_size[f, 2],
+                m.feat_key[f],
+                trial,
+                SLOT_SIZE,
+            )
         if m.feat_growth[f, 0] >= 0:
             s *= draw(
                 m.feat_growth[f, 0],
@@ -130,8 +137,11 @@ def kernel_sample_trial(m, trial, size, delay):
             s = whole_items(s)
         size[f] = max(s, 0.0)
         delay[f] = 0.0
+    apply_fraction_risks(m, trial, size, delay)
     for r in range(m.risk_prob.shape[0]):
-        if uniform(m.risk_key[r], trial, SLOT_FIRES) < m.risk_prob[r]:
+        if m.risk_kind[r] != RISK_EXTRA_FRACTION and (
+            uniform(m.risk_key[r], trial, SLOT_FIRES) < m.risk_prob[r]
+        ):
             x = draw(
                 m.risk_dist[r, 0],
                 m.pool,
@@ -197,6 +207,13 @@ def _tp_settle(m, j, t, trial, lo, arrays):
     if (tp_q[j] + 1) * float(m.tp_period[j]) > t + EPS:
         return 0
     moved = 0
+    if m.team_wip[j] > 1:  # round-robin deal (docs/model.md §2.9)
+        tp_q[j] = tpw_commit(
+            lo, m.team_feat_ptr[j + 1], m.team_feat_idx, float(m.tp_period[j]), m.team_wip[j],
+            m.tp_dist[j, 0], m.tp_dist[j, 1], m.tp_dist[j, 2], m.pool, m.team_key[j], j, t,
+            tp_q[j], trial, ready, state, remaining, start, done, work, cache, stamp,
+        )  # fmt: skip
+    # (after tpw_commit, period tp_q[j] ends after t: this call then applies nothing)
     tp_q[j] = tp_commit(
         lo,
         m.team_feat_ptr[j + 1],
@@ -327,6 +344,12 @@ def cycle_loop(
             lo = _first_open(team_feat_idx, state, team_lo, j, hi)
             if team_kind[j] == THROUGHPUT:
                 moved += _tp_settle(m, j, t, trial, lo, tp_arrays)
+                if team_wip[j] > 1:  # every eligible period's end is an event (§2.9)
+                    team_next[j] = tpw_next_event(
+                        lo, hi, team_feat_idx, float(tp_period[j]), horizon, tp_q[j], ready,
+                        state, finish_v,
+                    )  # fmt: skip
+                    continue
                 team_next[j] = tp_next_completion(
                     lo,
                     hi,
@@ -461,6 +484,13 @@ def cycle_loop(
     # inlining it).
     for jj in range(c_lo, c_hi):
         j = comp_team[jj]
+        if team_kind[j] == THROUGHPUT and team_wip[j] > 1:  # (tp_commit below: a no-op)
+            tp_q[j] = tpw_commit(
+                team_lo[j], team_feat_ptr[j + 1], team_feat_idx, float(tp_period[j]),
+                team_wip[j], tp_dist[j, 0], tp_dist[j, 1], tp_dist[j, 2], pool, team_key[j], j,
+                horizon, tp_q[j], trial, ready, state, finish_v, start, done, work, tp_cache,
+                tp_stamp,
+            )  # fmt: skip
         if team_kind[j] == THROUGHPUT:
             tp_q[j] = tp_commit(
                 team_lo[j],

@@ -201,3 +201,7 @@ def tp_commit(
                 done[f] = (q + 1) * L
         q += 1
     return q
+
+
+#: The queue of a period, for kernels/throughput_wip.py (the same compiled function).
+queue_at = _queue_at

@@ -31,6 +31,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from portfolio_sim.errors import Problem
+from portfolio_sim.scenario.correlation import check_correlation
+from portfolio_sim.scenario.portfolio_risks import check_portfolio_risks
 from portfolio_sim.scenario.problems import dedupe, format_path, schema_problems, suggest
 from portfolio_sim.scenario.schema import Distribution, Scenario
 
@@ -406,6 +408,8 @@ def check(scenario: Scenario) -> list[Problem]:
         + _sizes_and_impacts(scenario)
         + _relative_sizes(scenario)
         + _dates(scenario)
+        + check_correlation(scenario)
+        + check_portfolio_risks(scenario)
     )
     return dedupe(problems)
 

@@ -25,13 +25,16 @@ from portfolio_sim.calendar import WorkCalendar, team_day_shares
 from portfolio_sim.codes import (
     EFFORT,
     NO_DIST,
+    RISK_COST,
     RISK_DELAY,
     RISK_EXTRA_EFFORT,
+    RISK_EXTRA_FRACTION,
     RISK_EXTRA_ITEMS,
     THROUGHPUT,
 )
 from portfolio_sim.distributions import encode
 from portfolio_sim.graph import topological_order
+from portfolio_sim.scenario.correlation import compile_correlation
 from portfolio_sim.scenario.schema import Distribution, Scenario
 from portfolio_sim.scenario.team_calendar import scale_segments
 
@@ -139,6 +142,17 @@ class CompiledScenario:
     budget_total: float | None = None
     budget_quarters: dict[str, float] = field(default_factory=dict)
     feature_has_value: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: float64 [F] or empty: a re-forecast's done features, pinned at the clock time
+    #: (>= 0) both engines report as done and start; -1 for the others (§11.2).
+    feat_pin: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: Correlated estimates (docs/model.md §4.10, scenario/correlation.py): each feature's
+    #: group (-1: none), each group's stream key and copula loadings (sqrt r, sqrt(1 - r)).
+    feat_group: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    group_key: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    group_load: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    #: Portfolio cost shocks (docs/model.md §5.4): their risk indices and pay days.
+    shock_risk: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    shock_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_teams(self) -> int:
@@ -312,6 +326,8 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
         "extra_effort": RISK_EXTRA_EFFORT,
         "extra_items": RISK_EXTRA_ITEMS,
         "delay": RISK_DELAY,
+        "extra_fraction": RISK_EXTRA_FRACTION,
+        "cost": RISK_COST,
     }
     risk_dist = np.zeros((len(scn.risks), 3), dtype=np.int64)
     for r, risk in enumerate(scn.risks):
@@ -326,6 +342,8 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
 
     def keys(kind: str, ids: list[str]) -> np.ndarray:
         return np.array([stream_key(seed, kind, i) for i in ids], dtype=np.uint64)
+
+    feat_group, group_key, group_load = compile_correlation(scn, feat_index, seed)
 
     return CompiledScenario(
         name=scn.name,
@@ -388,6 +406,20 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
         budget_total=scn.budget.total if scn.budget is not None else None,
         budget_quarters=dict(scn.budget.quarters) if scn.budget is not None else {},
         feature_has_value=np.array([f.value is not None for f in scn.features], dtype=np.bool_),
+        feat_group=feat_group,
+        group_key=group_key,
+        group_load=group_load,
+        shock_risk=np.array(
+            [r for r, risk in enumerate(scn.risks) if risk.cost is not None], dtype=np.int64
+        ),
+        shock_day=np.array(
+            [
+                int(cal.index_on_or_after(risk.on or scn.start))
+                for risk in scn.risks
+                if risk.cost is not None
+            ],
+            dtype=np.int64,
+        ),
     )
 
 

@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from portfolio_sim.distributions import KINDS, check_params
+from portfolio_sim.scenario.correlation import CorrelationGroup
 
 #: Largest magnitude of any quantity or amount (days, items, multipliers, money in any
 #: currency's unit): a quadrillion, which no real portfolio reaches, and far below where
@@ -354,24 +355,45 @@ class Feature(_Model):
         return size
 
 
+ImpactKind = Literal["extra_effort", "extra_items", "delay", "extra_fraction", "cost"]
+_IMPACTS: tuple[ImpactKind, ...] = get_args(ImpactKind)
+
+
 class Risk(_Model):
     id: str = Field(min_length=1)
     probability: float = Field(ge=0, le=1)
-    affects: list[str] = Field(min_length=1)
+    #: Features hit when it fires; none for a portfolio cost shock (``cost``, §5.4).
+    affects: list[str] = Field(default_factory=list)
     extra_effort: Distribution | None = None
     extra_items: Distribution | None = None
     delay: Distribution | None = None
+    #: Extra size as a fraction of each affected feature's drawn size (docs/model.md §5.3).
+    extra_fraction: Distribution | None = None
+    #: A portfolio-level one-off cost paid on ``on`` (default: start) when it fires (§5.4).
+    cost: Distribution | None = None
+    on: dt.date | None = None
 
     @model_validator(mode="after")
     def _one_impact(self) -> Risk:
-        given = [k for k in ("extra_effort", "extra_items", "delay") if getattr(self, k)]
+        given = [k for k in _IMPACTS if getattr(self, k)]
         if len(given) != 1:
-            raise ValueError("a risk needs exactly one of extra_effort, extra_items, delay")
+            raise ValueError(
+                "a risk needs exactly one of extra_effort, extra_items, delay, extra_fraction, cost"
+            )
+        if self.cost is not None and self.affects:
+            raise ValueError(
+                "a cost shock (cost) is portfolio-level and affects no feature: remove "
+                "affects (use a feature's cost for a one-off cost of a feature)"
+            )
+        if self.cost is None and not self.affects:
+            raise ValueError("affects needs at least one feature id (only a cost shock has none)")
+        if self.on is not None and self.cost is None:
+            raise ValueError("on (the day a cost shock is paid) goes with cost only")
         return self
 
     @property
-    def impact_kind(self) -> Literal["extra_effort", "extra_items", "delay"]:
-        for k in ("extra_effort", "extra_items", "delay"):
+    def impact_kind(self) -> ImpactKind:
+        for k in _IMPACTS:
             if getattr(self, k) is not None:
                 return k
         raise AssertionError("validated risk has an impact")
@@ -448,6 +470,8 @@ class Scenario(_Model):
     sizes: dict[str, Distribution] = Field(default_factory=dict)
     points: Points | None = None
     risks: list[Risk] = Field(default_factory=list)
+    #: Correlated estimates (docs/model.md §4.10): groups whose size draws share a factor.
+    correlation: list[CorrelationGroup] = Field(default_factory=list)
     variants: dict[str, list[VariantChange]] = Field(default_factory=dict)
     report: Report | None = None
     #: Which variant this is (None for the base); set by variants.apply_variant, never read

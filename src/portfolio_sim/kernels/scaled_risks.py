@@ -1,0 +1,47 @@
+"""Risks whose impact scales with the feature: ``extra_fraction`` (docs/model.md §5.3).
+
+A fired ``extra_fraction`` risk draws its fraction x once (risk slot 1, as every impact)
+and adds x times each affected feature's size *as drawn* (estimate x growth, items
+rounded up; before any risk's extra) to that feature. Several such risks on one feature
+add up, each a fraction of that same drawn size (so file order does not matter); the
+total extra items are rounded up once. Applied before the additive risks of
+kernels/schedule.py ``kernel_sample_trial``, which skip this kind.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from portfolio_sim.codes import RISK_EXTRA_FRACTION, SLOT_FIRES, SLOT_IMPACT
+from portfolio_sim.rng import NO_REFCOUNT, draw, uniform, whole_items
+
+
+@njit(cache=True, **NO_REFCOUNT)
+def apply_fraction_risks(m, trial, size, scratch):
+    """Add the fired ``extra_fraction`` risks' extras to ``size`` (the drawn sizes).
+    ``scratch`` [F] must be all 0 on entry and is all 0 on return (the trial's delay
+    array, before any delay risk is added)."""
+    fired = False
+    for r in range(m.risk_prob.shape[0]):
+        if m.risk_kind[r] != RISK_EXTRA_FRACTION:
+            continue
+        if uniform(m.risk_key[r], trial, SLOT_FIRES) < m.risk_prob[r]:
+            x = draw(
+                m.risk_dist[r, 0],
+                m.pool,
+                m.risk_dist[r, 1],
+                m.risk_dist[r, 2],
+                m.risk_key[r],
+                trial,
+                SLOT_IMPACT,
+            )
+            x = max(x, 0.0)
+            for i in range(m.risk_ptr[r], m.risk_ptr[r + 1]):
+                f = m.risk_idx[i]
+                scratch[f] += x * size[f]
+            fired = True
+    if fired:
+        for f in range(size.shape[0]):
+            if scratch[f] != 0.0:
+                size[f] += whole_items(scratch[f]) if m.feat_items[f] else scratch[f]
+                scratch[f] = 0.0

@@ -1,0 +1,35 @@
+"""Whole-scenario checks of portfolio-level risks (docs/model.md §5.4).
+
+A cost shock (``{id, probability, cost: <distribution>, on: <date>}``) is paid on the
+first working day on or after ``on`` (default: the start). ``on`` before the start or
+after the horizon is an error: the shock could never be paid as written.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from portfolio_sim.errors import Problem
+
+if TYPE_CHECKING:
+    from portfolio_sim.scenario.schema import Scenario
+
+
+def check_portfolio_risks(scenario: Scenario) -> list[Problem]:
+    """A cost shock's ``on`` outside [start, horizon], at ``risks[i].on``."""
+    from portfolio_sim.scenario.problems import format_path
+
+    out: list[Problem] = []
+    for i, r in enumerate(scenario.risks):
+        if r.on is None:
+            continue
+        if r.on < scenario.start:
+            why = f"is before start ({scenario.start})"
+        elif r.on > scenario.horizon_date:
+            why = f"is after the horizon ({scenario.horizon_date}): it would never be paid"
+        else:
+            continue
+        out.append(
+            Problem(path=format_path(("risks", i, "on")), reason=f"cost shock date {r.on} {why}")
+        )
+    return out
