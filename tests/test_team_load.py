@@ -228,3 +228,23 @@ features:
   - {id: u, team: up, effort: {fixed: 60}}
   - {id: d, team: down, depends_on: [u], effort: {fixed: 2}}
 """
+
+
+@pytest.mark.parametrize("name", ["digital-2027-03", "digital-2027-10"])
+def test_engines_agree_on_a_re_forecast(name: str) -> None:
+    # a mid-flight re-forecast (docs/model.md §11.2): both engines count the pinned done
+    # times of done features; effort teams have no capacity before as_of
+    from portfolio_sim.scenario import load
+    from portfolio_sim.scenario.status import load_status
+    from portfolio_sim.scenario.status_apply import compile_with_status
+
+    scn = load(SCN / "digital-portfolio.yaml")
+    c = compile_with_status(scn, load_status(SCN / "status" / f"{name}.yaml", scn), 11)
+    fast = run_fast(c, 40, keep_trials=True, load=True)
+    des = run_des(c, 40, load=True)
+    assert fast.load_days is not None and des.load_days is not None
+    assert np.abs(fast.load_days - des.load_days).max() <= 1e-7
+    assert np.array_equal(fast.load_hist, des.load_hist)
+    cap = load_model(c).cap_month
+    has = cap > 0
+    assert np.abs(fast.load_days.sum(axis=-1) - cap)[:, has].max() <= 1e-9 * cap.max()
