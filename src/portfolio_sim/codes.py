@@ -120,3 +120,13 @@ class RiskSlot(IntEnum):
 
     FIRES = SLOT_FIRES
     IMPACT = SLOT_IMPACT
+
+
+#: Team load (docs/model.md §10.13): the states a team's capacity is in, in the order of
+#: the last axis of the per-team-month arrays, and the resolution of the share histograms
+#: the bands are read from (a share is counted in bin ``round(share * LOAD_RES)``).
+LOAD_STATES = ("busy", "waiting", "empty")
+LOAD_BUSY = 0
+LOAD_WAITING = 1
+LOAD_EMPTY = 2
+LOAD_RES = 1000

@@ -120,6 +120,7 @@ def forecast(
     precision_days: float | None = None,
     cost_rel_precision: float | None = None,
     max_trials: int | None = None,
+    team_load: bool = True,
     status: Status | str | os.PathLike[str] | None = None,
 ) -> Forecast:
     """Forecast a scenario (or one of its variants) with ``trials`` Monte Carlo trials.
@@ -146,6 +147,11 @@ def forecast(
     2,000,000) is reached, which the forecast then warns about. The result equals a
     fixed run with the reported trial count (``result.trials``); ``result.auto`` says
     what the rule did.
+
+    ``team_load`` (default on) accounts each team's capacity per month as busy, waiting
+    or empty in every trial (docs/model.md §10.13; ``result.team_load``); callers that
+    only read dates or money (the decide commands' inner runs) may switch it off to save
+    the kernel's extra time.
 
     ``status`` (a :class:`~portfolio_sim.scenario.status.Status` or the path of a status
     file) re-forecasts from what happened up to its ``as_of`` (docs/model.md §11): the
@@ -190,10 +196,11 @@ def forecast(
                 progress=tick,
                 first_trial=first,
                 stream=None if report is None else False,
+                load=team_load,
             )
         from portfolio_sim.engines.des import run_des
 
-        return run_des(compiled, n, progress=tick, first_trial=first)
+        return run_des(compiled, n, progress=tick, first_trial=first, load=team_load)
 
     t0 = time.perf_counter()
     if report is None:

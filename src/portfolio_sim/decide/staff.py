@@ -213,7 +213,14 @@ class Evaluator:
             return hit
         from portfolio_sim.forecasting import forecast
 
-        fc = forecast(self.scenario(hires), trials=self.trials, seed=self.seed, keep_trials=True)
+        # team load only for the detailed evaluations (the "what moved" text reads it)
+        fc = forecast(
+            self.scenario(hires),
+            trials=self.trials,
+            seed=self.seed,
+            keep_trials=True,
+            team_load=detail,
+        )
         ev = _evaluate(fc, hires, self.objective, detail)
         if hit is None and self.progress is not None:
             self.progress()
@@ -253,9 +260,15 @@ def _evaluate(fc: Any, hires: tuple[int, ...], obj: Objective, detail: bool) -> 
     return ev
 
 
+#: A month counts as "waiting" in the explanation when the waiting share's P50 is this.
+WAITING_P50 = 0.5
+
+
 def _detail(fc: Any) -> dict[str, Any]:
     """Per team: P85 done day, share of trials it finishes last, share on the critical
-    chain (:func:`portfolio_sim.decide.sensitivity.critical_chains`)."""
+    chain (:func:`portfolio_sim.decide.sensitivity.critical_chains`), and its runs of
+    bottleneck months (busy P50 >= 95 %) and of waiting months (waiting P50 >= 50 %)
+    from the team-load bands (docs/model.md §10.13)."""
     from portfolio_sim.decide.sensitivity import critical_chains
 
     c, raw = fc.compiled, fc.raw
@@ -276,7 +289,11 @@ def _detail(fc: Any) -> dict[str, Any]:
     for f, j in enumerate(c.feat_team):
         on_team[:, j] |= on[:, f]
     p85 = np.percentile(team_day, 85, axis=0, method="inverted_cdf").astype(np.int64)
+    from portfolio_sim.results.load import state_runs
+
     return {
+        "busy_runs": state_runs(c, raw, "busy"),
+        "waiting_runs": state_runs(c, raw, "waiting", WAITING_P50),
         "team_p85_day": p85,
         "has_features": has,
         "last_share": np.bincount(last, minlength=n_t) / max(len(last), 1),

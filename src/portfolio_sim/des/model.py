@@ -137,6 +137,7 @@ class TrialResult:
     events: int = 0
     fired: list[str] = field(default_factory=list)  # ids of the risks that fired
     log: list[LogEntry] = field(default_factory=list)
+    ready: list[float] = field(default_factory=list)  # ready clock time (inf: never)
 
 
 class DesModel:
@@ -461,6 +462,7 @@ class _Trial:
             events=events,
             fired=[m.risk_ids[r] for r in self.fired],
             log=log,
+            ready=list(self.ready),
         )
 
 

@@ -15,8 +15,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from portfolio_sim.des.load import trial_load
 from portfolio_sim.des.model import DesModel
 from portfolio_sim.des.money import DesMoney
+from portfolio_sim.engines.load_inputs import load_inputs, tally_days
 from portfolio_sim.engines.output import MONEY_COLUMNS, MONEY_SCALE, EngineOutput
 from portfolio_sim.scenario.compile import CompiledScenario
 
@@ -30,6 +32,7 @@ def run_des(
     progress: Callable[[int, int], None] | None = None,
     *,
     first_trial: int = 0,
+    load: bool = False,
 ) -> EngineOutput:
     """Run trials ``first_trial .. first_trial + trials - 1`` of ``compiled`` on SimPy.
 
@@ -37,7 +40,8 @@ def run_des(
     [trials, F] kept and the money arrays filled as the fast engine fills them.
     ``progress(done, total)`` is called every :data:`PROGRESS_EVERY` trials and at the end.
     ``events`` counts SimPy events processed (not comparable with the fast engine's
-    count).
+    count). ``load``: the team load per month (docs/model.md §10.13), per-trial figures
+    kept in ``load_days`` [trials, T, M, 3] (the DES keeps every per-trial array).
     """
     model = DesModel(compiled)
     pricing = DesMoney(compiled)
@@ -55,6 +59,8 @@ def run_des(
     feat_cost_sum = np.zeros(n_f, dtype=np.int64)
     quarter_cost = np.zeros((trials, pricing.n_quarters))
     events = 0
+    lm = load_inputs(compiled)
+    load_days = np.zeros((trials if load else 0, n_t, n_m, 3))
     pin = np.asarray(compiled.feat_pin, dtype=np.float64)
     pinned = pin >= 0.0 if pin.shape[0] else np.zeros(n_f, dtype=bool)
     for i in range(trials):
@@ -64,6 +70,10 @@ def run_des(
             done[i, pinned] = pin[pinned]
             start[i, pinned] = pin[pinned]
         work[i], cap[i] = res.work, res.paid
+        if load:
+            load_days[i] = trial_load(
+                model, res, lm.month_t, lm.cap_month, list(done[i]), list(start[i])
+            )
         events += res.events
         priced = pricing.trial(first_trial + i, done[i], start[i])
         money[i] = priced.row()
@@ -84,4 +94,7 @@ def run_des(
     out.feat_value_sum = feat_value_sum
     out.feat_cost_sum = feat_cost_sum
     out.quarter_cost = quarter_cost
+    if load:
+        out.load_hist, out.load_sum = tally_days(load_days, lm)
+        out.load_cap, out.load_days = lm.cap_month, load_days
     return out

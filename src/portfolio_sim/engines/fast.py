@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from portfolio_sim.codes import N_MONEY
+from portfolio_sim.codes import LOAD_RES, N_MONEY
 from portfolio_sim.engines import month_stream
 from portfolio_sim.engines.output import EngineOutput
 from portfolio_sim.errors import ModelError
@@ -72,6 +72,7 @@ def run_fast(
     workers: int | None = None,
     stream: bool | None = None,
     first_trial: int = 0,
+    load: bool = False,
 ) -> EngineOutput:
     """Run ``trials`` trials of ``compiled`` on the fast engine: trials ``first_trial ..
     first_trial + trials - 1`` (a run continued from where another stopped: together
@@ -84,17 +85,22 @@ def run_fast(
     never changes the result. ``stream`` (default: for runs of more than
     :data:`STREAM_FROM` trials x months, without ``keep_trials``) computes the monthly
     bands and means and the quarter statistics batch by batch instead of keeping
-    trials x months arrays: the same numbers (:mod:`.month_stream`).
+    trials x months arrays: the same numbers (:mod:`.month_stream`). ``load`` accounts
+    team load per month (docs/model.md §10.13; :mod:`.load_inputs`); opt-in, since it
+    adds about a fifth to the kernel's time on a 20-team portfolio (docs/outputs.md, "Team
+    load"); off, the load fields of the output are None.
     """
     from portfolio_sim.jit_cache import ensure_fresh
 
     ensure_fresh()
     from portfolio_sim.engines.fast_inputs import kernel_model, kernel_money
+    from portfolio_sim.engines.load_inputs import KEEP_MAX, fold_pure, load_model
     from portfolio_sim.kernels.run import Tallies, run_block
     from portfolio_sim.kernels.schedule import STALL
 
     model = kernel_model(compiled)
     mm = kernel_money(compiled)
+    lm = load_model(compiled, load)
     n_m = len(compiled.month_labels)
     n_f, n_t, h = compiled.n_features, compiled.n_teams, compiled.horizon_days
     w = int(workers or _numba_threads())
@@ -124,6 +130,12 @@ def run_fast(
     shape = (trials, n_f) if keep_trials else (0, n_f)
     done, start, size = np.empty(shape), np.empty(shape), np.empty(shape)
     streamed = None
+    lshape = (n_t, n_m, 3) if load else (0, 0, 3)
+    load_hist = np.zeros((w if load else 0, LOAD_RES + 1, *lshape), dtype=np.int32)
+    load_sum = np.zeros((w if load else 0, *lshape), dtype=np.int64)
+    load_pure = np.zeros((w if load else 0, *lshape), dtype=np.int64)
+    keep_load = keep_trials and load and trials * n_t * n_m * 3 <= KEEP_MAX
+    load_days = np.empty((trials if keep_load else 0, *lshape))
     tallies = Tallies(
         feat_hist=feat_hist,
         feat_tsum=feat_tsum,
@@ -160,7 +172,10 @@ def run_fast(
             quarter_cost=quarter_cost[ml],
         )
         try:
-            _run_parallel(run_block, w, n, model, first_trial + first, keep_trials, batch_out, mm)
+            _run_parallel(
+                run_block, w, n, model, first_trial + first, keep_trials, batch_out, mm,
+                lm, load_hist, load_sum, load_days[sl] if keep_load else load_days, load_pure,
+            )  # fmt: skip
         except RuntimeError as err:
             if str(err) != STALL:
                 raise
@@ -188,6 +203,15 @@ def run_fast(
             workers=workers,
             stream=False,
             first_trial=first_trial,
+            load=load,
+        )
+    hist_total = sum_total = None
+    if load:
+        hist_total, sum_total = fold_pure(
+            load_hist.sum(axis=0, dtype=np.int64),
+            load_sum.sum(axis=0),
+            load_pure.sum(axis=0),
+            lm.cap_month,
         )
     return EngineOutput(
         trials=trials,
@@ -210,4 +234,8 @@ def run_fast(
         month_bands=stats[0] if stats else None,
         month_means=stats[1] if stats else None,
         quarter_stats=stats[2] if stats else None,
+        load_hist=hist_total,
+        load_sum=sum_total,
+        load_cap=lm.cap_month if load else None,
+        load_days=load_days if keep_load else None,
     )

@@ -55,6 +55,14 @@ class EngineOutput:
     month_bands: dict[str, np.ndarray] | None = None
     month_means: dict[str, np.ndarray] | None = None
     quarter_stats: np.ndarray | None = None
+    #: Team load (docs/model.md §10.13; None when not accounted): share histograms
+    #: [LOAD_RES+1, T, M, 3] (bin b counts trials whose share was b / LOAD_RES), fixed-point
+    #: sums of capacity-days [T, M, 3], capacity-days per team-month [T, M] (the share
+    #: denominators), and per-trial capacity-days [trials, T, M, 3] when kept.
+    load_hist: np.ndarray | None = None
+    load_sum: np.ndarray | None = None
+    load_cap: np.ndarray | None = None
+    load_days: np.ndarray | None = None
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod

@@ -24,6 +24,7 @@ from numba import njit
 from portfolio_sim.codes import EFFORT, MONEY_SCALE, N_MONEY, TIME_SCALE, WORK_SCALE
 from portfolio_sim.kernels.arrays import KernelModel
 from portfolio_sim.kernels.clock import kernel_done_day
+from portfolio_sim.kernels.load import LoadModel, keep_load, tally_load, trial_load
 from portfolio_sim.kernels.money import KernelMoney, trial_money
 from portfolio_sim.kernels.schedule import cap_at, kernel_sample_trial
 from portfolio_sim.kernels.trial import kernel_simulate_trial
@@ -136,20 +137,32 @@ def run_block(
     keep: bool,
     out: Tallies,
     mm: KernelMoney,
+    lm: LoadModel,
+    load_hist: np.ndarray,
+    load_sum: np.ndarray,
+    keep_load: np.ndarray,
+    load_pure: np.ndarray,
 ) -> None:
     """Simulate trials ``first_trial + lo .. first_trial + hi - 1`` as worker ``w`` into
     ``out`` (see :class:`Tallies`); ``mm`` is the money model (kernels/money.py).
+    ``lm`` the team-load model (kernels/load.py; when ``lm.on``: share histograms
+    ``load_hist`` [W, LOAD_RES+1, T, M, 3], fixed-point sums ``load_sum`` [W, T, M, 3],
+    per-trial capacity-days ``keep_load`` [n, T, M, 3] when it has rows, counts of
+    team-months wholly in one state ``load_pure`` [W, T, M, 3]).
 
     Plain Python: allocates the worker's :class:`TrialWork` and runs the compiled loop.
     """
     wk = trial_work(
         m.feat_team.shape[0], m.team_kind.shape[0], out.feat_hist.shape[2], out.month_cost.shape[1]
     )
-    _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk)
+    n_t, n_f = m.team_kind.shape[0], m.feat_team.shape[0]
+    days = np.empty((n_t, lm.cap_month.shape[1], 3))
+    lt = (load_hist, load_sum, keep_load, days, np.empty(n_f), np.empty(n_f), load_pure)
+    _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk, lm, lt)
 
 
 @njit(cache=True, nogil=True, **NO_REFCOUNT)
-def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
+def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk, lm, lt):
     """The trial loop of :func:`run_block`: into ``out`` (a :class:`Tallies`), over the
     work arrays ``wk`` (a :class:`TrialWork`). Releases the GIL. Compiled without
     reference counting: otherwise every inlined helper taking arrays (``cap_at``) would
@@ -194,6 +207,11 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk):
             if m.feat_pin[f] >= 0.0:
                 wk.done[f] = m.feat_pin[f]
                 wk.start[f] = m.feat_pin[f]
+        if lm.on:  # team load (kernels/load.py)
+            trial_load(m, lm, wk.done, wk.start, wk.ready, lt[3], lt[4], lt[5])
+            tally_load(lm, lt[3], w, lt[0], lt[1], lt[6])
+            if lt[2].shape[0]:
+                keep_load(lt[3], lt[2], i)
         last = 0.0
         for j in range(n_t):
             wk.team_t[j] = 0.0

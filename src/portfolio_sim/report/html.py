@@ -227,6 +227,31 @@ def forecast_html(fc: Any) -> str:
             ),
         )
     )
+    load = fc.team_load
+    if len(load):
+        from portfolio_sim.report.load_chart import load_heatmap_svg, load_summary
+        from portfolio_sim.results.load import BOTTLENECK_BUSY_P50 as hot
+
+        parts.append(
+            chart_pair(
+                "Team load over time: busy, waiting, empty",
+                load_heatmap_svg(load, hot),
+                html_table(
+                    load_summary(load, hot).assign(
+                        **{
+                            f"{s}_share": lambda d, s=s: d[f"{s}_share"].map(pct_text)
+                            for s in ("busy", "waiting", "empty")
+                        }
+                    ),
+                    cur,
+                    labels={"team": "Team"},
+                )
+                + "<p class='note'>Share of each team's capacity (mean over the trials, "
+                "weighted by capacity): busy on features in progress, waiting (unfinished "
+                "features, none workable yet), empty (nothing left). Per-month bands: "
+                "team_load.csv / JSON.</p>",
+            )
+        )
     if has_money:
         months = fc.months
         parts.append(

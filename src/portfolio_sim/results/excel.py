@@ -153,10 +153,12 @@ def forecast_tables(fc: Any) -> dict[str, pd.DataFrame]:
         tables["team_months"] = fc.team_months
     if fc.how_many is not None:
         tables["how_many"] = fc.how_many
+    if fc.raw.load_hist is not None:
+        tables["team_load"] = fc.team_load
     return tables
 
 
 def forecast_to_excel(fc: Any, path: str, protect: Sequence[str] = ()) -> None:
     """Write one forecast's workbook (features, teams, portfolio, months, team months,
-    how many when asked for, provenance) to ``path`` atomically."""
+    how many when asked for, team load, provenance) to ``path`` atomically."""
     write_workbook(path, forecast_tables(fc), str(fc.compiled.currency), fc.meta, protect)

@@ -303,6 +303,14 @@ class Forecast:
         return money.team_months_table(self.compiled, self.raw)
 
     @property
+    def team_load(self) -> pd.DataFrame:
+        """Per team, month and state (busy, waiting, empty): the share of the team's
+        capacity, mean and P10/P50/P90 (long format; docs/model.md §10.13)."""
+        from portfolio_sim.results.load import load_table
+
+        return load_table(self.compiled, self.raw)
+
+    @property
     def budget(self) -> dict[str, Any]:
         """Budget overrun probabilities, spent-date percentiles and contingency."""
         return copy.deepcopy(self._budget)
@@ -411,6 +419,10 @@ class Forecast:
             doc["how_many"] = how_many_doc(self.how_many)
         if self.earned_value is not None:
             doc["earned_value"] = self.earned_value.to_dict()
+        from portfolio_sim.results.load import load_doc
+
+        if (load := load_doc(self.compiled, self.raw)) is not None:
+            doc["team_load"] = load
         return doc
 
     def _add_money(self, doc: dict[str, Any], feats: dict[str, Any], teams: dict[str, Any]) -> None:
@@ -511,6 +523,8 @@ class Forecast:
             from portfolio_sim.results.evm_tables import evm_frame
 
             tables["earned_value"] = evm_frame(self.earned_value)
+        if self.raw.load_hist is not None:
+            tables["team_load"] = self.team_load
         tables["provenance"] = pd.DataFrame(
             {"key": list(self.meta), "value": [str(v) for v in self.meta.values()]}
         )

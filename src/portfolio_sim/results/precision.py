@@ -366,6 +366,10 @@ def join_outputs(a: EngineOutput, b: EngineOutput) -> EngineOutput:
         feat_value_sum=add(a.feat_value_sum, b.feat_value_sum),
         feat_cost_sum=add(a.feat_cost_sum, b.feat_cost_sum),
         quarter_cost=cat(a.quarter_cost, b.quarter_cost),
+        load_hist=add(a.load_hist, b.load_hist),
+        load_sum=add(a.load_sum, b.load_sum),
+        load_cap=a.load_cap if b.load_cap is not None else None,
+        load_days=cat(a.load_days, b.load_days),
         extra={k: np.concatenate([v, b.extra[k]]) for k, v in a.extra.items() if k in b.extra},
     )
 

@@ -244,7 +244,10 @@ def staffing_result(
     currency = str(scenario.currency)
     teams_df = _frame(team_rows)
     gains = [float(r["gain"]) for r in curve_rows]
-    explanation = explain(kind, objective, effect, teams_df, rec_plan, add, currency, gains)
+    load = {k: before.get(k, {}) for k in ("busy_runs", "waiting_runs")}
+    explanation = explain(
+        kind, objective, effect, teams_df, rec_plan, add, currency, gains, load=load
+    )
     return Staffing(
         recommended={t: int(k) for t, k in rec_plan.items() if k},
         effect=effect,

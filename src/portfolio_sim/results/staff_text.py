@@ -24,11 +24,16 @@ def explain(
     add: int,
     currency: str,
     curve_gains: list[float] | None = None,
+    load: dict[str, dict[str, list[tuple[str, str]]]] | None = None,
 ) -> list[str]:
     """ "What moved", in words: the objective's change with its interval, the team that
     sets the finish, each hired team's chain share and P85, a team that finishes last
     but is freed by hires upstream, and where the marginal curve (``curve_gains``: the
-    gain after 0..N greedy hires) stops improving."""
+    gain after 0..N greedy hires) stops improving. ``load`` (the current plan's team-load
+    runs, ``{"busy_runs": {team: [(first, last)]}, "waiting_runs": ...}``) adds when each
+    hired team is busy (busy P50 >= 95 %) and when the last team waits."""
+    busy = (load or {}).get("busy_runs", {})
+    waiting = (load or {}).get("waiting_runs", {})
     lo, hi, g = effect["ci_low"], effect["ci_high"], effect["gain"]
     before = effect["before"] if effect["before"] is not None else "after the horizon"
     after = effect["after"] if effect["after"] is not None else "after the horizon"
@@ -82,6 +87,8 @@ def explain(
             f"{fmt.iso_date(r.finish_p85_before, 'after horizon')} to "
             f"{fmt.iso_date(r.finish_p85_after, 'after horizon')}."
         )
+        if busy.get(team):
+            lines.append(f"{team} is busy 95-100 % (P50) {_runs(busy[team])} in the current plan.")
     moved_last = not plan.get(last.team) and _earlier(last.finish_p85_after, last.finish_p85_before)
     if moved_last:
         upstream = ", ".join(t for t, k in plan.items() if k)
@@ -89,6 +96,11 @@ def explain(
             f"{last.team} gets no one but waits on {upstream}: its P85 moves from "
             f"{fmt.iso_date(last.finish_p85_before)} to {fmt.iso_date(last.finish_p85_after)} "
             "without a hire of its own."
+        )
+    if waiting.get(last.team) and not plan.get(last.team):
+        lines.append(
+            f"{last.team} sits idle waiting (unfinished features, none workable: waiting "
+            f"P50 >= 50 %) {_runs(waiting[last.team])} in the current plan."
         )
     new_last = max(rows.values(), key=lambda r: r.last_share_after)
     if new_last.team != last.team:
@@ -106,6 +118,12 @@ def explain(
                 f"hires {k + 1} to {add}, placed one at a time, {later}."
             )
     return lines
+
+
+def _runs(runs: list[tuple[str, str]]) -> str:
+    """``[("2027-03", "2027-10")]`` -> ``"from 2027-03 to 2027-10"`` (several: joined)."""
+    parts = [f"in {a}" if a == b else f"from {a} to {b}" for a, b in runs]
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
 
 
 def _earlier(a: Any, b: Any) -> bool:
