@@ -49,15 +49,16 @@ def month_ends(months: pd.Series) -> list[float]:
     ]
 
 
-def month_basis(months: pd.Series, as_of: Any) -> list[str]:
+def month_basis(months: pd.Series, as_of: Any, start: Any) -> list[str]:
     """Per ``YYYY-MM`` month: ``"actual (spread evenly)"`` when the month ends on or
     before ``as_of`` (its cost is the actual, spread evenly over the days before
     ``as_of``, docs/model.md §11.2), ``"actual to MM-DD, then forecast"`` for the month
-    holding ``as_of`` (not on its first day), else ``"forecast"``."""
-    a = day_number(as_of)
+    holding ``as_of`` when some of it after ``start`` is before ``as_of``, else
+    ``"forecast"``."""
+    a, s = day_number(as_of), day_number(start)
     out = []
     for m, end in zip(months, month_ends(months), strict=True):
-        first = day_number(np.datetime64(str(m)[:7], "D"))
+        first = max(day_number(np.datetime64(str(m)[:7], "D")), s)
         if end <= a:
             out.append("actual (spread evenly)")
         elif first < a:

@@ -244,7 +244,7 @@ def forecast_html(fc: Any) -> str:
                 as_of,
                 status["cost_to_date"],
             )
-            basis = cost_actuals.month_basis(months["month"], as_of)
+            basis = cost_actuals.month_basis(months["month"], as_of, fc.compiled.calendar.start)
             cumulative = cumulative.assign(basis=basis)[["month", "basis", *cum_cols[1:]]]
         else:
             fan_svg = charts.cost_fan_svg(months, fc.compiled.budget_total, cur)
