@@ -42,7 +42,7 @@ svg{max-width:100%;height:auto}
 """
 
 #: Columns shown as prose (left-aligned, may wrap) rather than as figures.
-TEXT_COLUMNS = frozenset({"id", "team", "kind", "scenario", "feature", "input"})
+TEXT_COLUMNS = frozenset({"id", "team", "kind", "scenario", "feature", "input", "basis"})
 
 
 def _cell(col: str, value: Any, currency: str) -> str:
@@ -254,13 +254,30 @@ def forecast_html(fc: Any) -> str:
         )
     if has_money:
         months = fc.months
+        cum_cols = ["month", "cumulative_p10", "cumulative_p50", "cumulative_p90"]
+        cumulative = months[cum_cols]
+        status = fc.meta.get("status")
+        if status:  # a re-forecast: actuals to as_of, then the fan (docs/model.md §11.6)
+            from portfolio_sim.report import cost_actuals
+
+            as_of = status["as_of"]
+            fan_svg = cost_actuals.reforecast_cost_svg(
+                months,
+                fc.compiled.budget_total,
+                cur,
+                fc.compiled.calendar.start,
+                as_of,
+                status["cost_to_date"],
+            )
+            basis = cost_actuals.month_basis(months["month"], as_of, fc.compiled.calendar.start)
+            cumulative = cumulative.assign(basis=basis)[["month", "basis", *cum_cols[1:]]]
+        else:
+            fan_svg = charts.cost_fan_svg(months, fc.compiled.budget_total, cur)
         parts.append(
             chart_pair(
                 f"What it costs: cumulative cost ({cur})",
-                charts.cost_fan_svg(months, fc.compiled.budget_total, cur),
-                html_table(
-                    months[["month", "cumulative_p10", "cumulative_p50", "cumulative_p90"]], cur
-                ),
+                fan_svg,
+                html_table(cumulative, cur, labels={"basis": "Actual or forecast"}),
             )
         )
         parts.append(

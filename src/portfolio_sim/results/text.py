@@ -143,6 +143,11 @@ def money_text(fc: Any) -> str:
             _m(budget["contingency"]["p90_minus_p50"], cur),
         ),
     ]
+    status = fc.meta.get("status")
+    if status:  # a re-forecast (docs/model.md §11.1)
+        lines.append(
+            f"Actual cost to date (as of {status['as_of']}): {_m(status['cost_to_date'], cur)}"
+        )
     if budget["total"] is not None:
         spent = budget.get("spent_date", {})
         lines.append(
