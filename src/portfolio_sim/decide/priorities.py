@@ -130,7 +130,9 @@ def priority_rows(
     from portfolio_sim.forecasting import forecast, resolve_scenario
 
     scn, _ = resolve_scenario(scenario, variant)
-    base = forecast(scn, trials=trials, seed=seed, keep_trials=True, percentiles="default")
+    base = forecast(
+        scn, trials=trials, seed=seed, keep_trials=True, percentiles="default", team_load=False
+    )
     durations = _mean_durations(base)
     cd3 = {
         f.id: (f.value.per_month / max(durations[f.id], 1e-9)) if f.value is not None else 0.0
@@ -148,7 +150,14 @@ def priority_rows(
         fc = (
             base
             if s is scn
-            else forecast(s, trials=trials, seed=seed, keep_trials=True, percentiles="default")
+            else forecast(
+                s,
+                trials=trials,
+                seed=seed,
+                keep_trials=True,
+                percentiles="default",
+                team_load=False,
+            )
         )
         cod = cost_of_delay(fc)
         q50, q90 = np.percentile(cod, [50, 90], method="inverted_cdf")

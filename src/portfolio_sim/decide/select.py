@@ -181,7 +181,9 @@ def _verify(
             "cost_p80": fixed,
         }
     drop = [f.id for f in scn.features if f.id not in set(funded)]
-    fc = forecast(without(scn, drop), trials=trials, seed=seed, percentiles="default")
+    fc = forecast(
+        without(scn, drop), trials=trials, seed=seed, percentiles="default", team_load=False
+    )
     port = portfolio_numbers(fc)
     npv = port["npv"]
     return {
@@ -219,7 +221,7 @@ def select(
     scn, _ = resolve_scenario(scenario, variant)
     if budget is None and scn.budget is not None:
         budget = scn.budget.total
-    fc = forecast(scn, trials=trials, seed=seed, percentiles="default")
+    fc = forecast(scn, trials=trials, seed=seed, percentiles="default", team_load=False)
     items, fixed = estimate_columns(scn, fc)
     ids = list(items["id"])
     index = {fid: i for i, fid in enumerate(ids)}

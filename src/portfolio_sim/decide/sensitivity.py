@@ -91,7 +91,7 @@ def sensitivity(
     all_inputs = uncertain_inputs(scn)
     if inputs is not None:
         all_inputs = [i for i in all_inputs if any(s in i.key for s in inputs)]
-    base_fc = forecast(scn, trials=trials, seed=seed, keep_trials=True)
+    base_fc = forecast(scn, trials=trials, seed=seed, keep_trials=True, team_load=False)
     c = base_fc.compiled
     h = c.horizon_days
     all_inputs = [_with_periods(i, base_fc) for i in all_inputs]
@@ -152,7 +152,7 @@ def _swing_row(
     days: dict[str, int] = {}
     npvs: dict[str, float] = {}
     for side in ("low", "high"):
-        fc = forecast(hold(scn, inp, side), trials=trials, seed=seed)
+        fc = forecast(hold(scn, inp, side), trials=trials, seed=seed, team_load=False)
         days[side] = finish_day(fc.raw.port_t, h)
         npvs[side] = _npv_mean(fc)
         out[f"finish_p85_{side}"] = (

@@ -133,7 +133,9 @@ def run_point(
     scn = _scenario_of(source, fmt, filename)
     if variant is not None:
         scn = apply_variant(scn, variant)
-    fc = forecast(with_changes(scn, changes), trials=trials, seed=seed, percentiles="default")
+    fc = forecast(
+        with_changes(scn, changes), trials=trials, seed=seed, percentiles="default", team_load=False
+    )
     return headline(fc)
 
 

@@ -160,7 +160,9 @@ class State:
             cached = self._base.get(key) if scenario is self.scenario else None
         if cached is not None:
             return cached
-        answer = headline(forecast(scenario, trials, seed, percentiles="default").to_dict())
+        answer = headline(
+            forecast(scenario, trials, seed, percentiles="default", team_load=False).to_dict()
+        )
         with self._lock:
             if scenario is self.scenario:
                 if len(self._base) >= 8:
@@ -293,7 +295,7 @@ def create_app(
             if edited is scenario:
                 answer = base
             else:
-                fc = forecast(edited, trials, seed, percentiles="default")
+                fc = forecast(edited, trials, seed, percentiles="default", team_load=False)
                 answer = headline(fc.to_dict())
             return {"edited": answer, "base": base, "delta": delta(answer, base)}
 
