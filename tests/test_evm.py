@@ -133,3 +133,20 @@ def test_outputs_carry_the_earned_value(tmp_path: Path) -> None:
     assert "Earned value on 2027-01-25" in fc.to_text()
     assert "<h2>Earned value on 2027-01-25</h2>" in fc.to_html()
     assert forecast(scn, trials=4).earned_value is None
+
+
+def test_an_ieac_t_finish_past_the_horizon_reads_after_the_horizon() -> None:
+    """IEAC(t) is defined (SPI(t) > 0) but its date lies past the horizon: the table says
+    so instead of "not defined" (which is kept for a zero denominator)."""
+    import dataclasses
+
+    from portfolio_sim.results.evm_tables import evm_rows
+
+    scn = load_text(PLAN, "yaml", "plan.yaml")
+    ev = forecast(scn, trials=8, status=status_from_text(STATUS, scn, "st.yaml")).earned_value
+    late = dataclasses.replace(ev, ieac_t_days=10_000.0, ieac_t_finish=None)
+    rows = {label: value for label, value, _ in evm_rows(late, "EUR")}
+    assert rows["Finish by IEAC(t)"] == "after the horizon"
+    undefined = dataclasses.replace(ev, ieac_t_days=None, ieac_t_finish=None)
+    rows = {label: value for label, value, _ in evm_rows(undefined, "EUR")}
+    assert rows["Finish by IEAC(t)"] == "not defined"

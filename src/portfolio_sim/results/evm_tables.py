@@ -52,6 +52,10 @@ def evm_rows(ev: EarnedValue, currency: str) -> list[tuple[str, str, str]]:
     """(label, formatted value, formula) per row, then the Monte Carlo rows."""
     d = ev.to_dict()
     rows = [(label, _cell(kind, d[key], currency), formula) for key, label, kind, formula in ROWS]
+    if d["ieac_t_finish"] is None and ev.ieac_t_days is not None:
+        # defined, but the date lies beyond the calendar the scenario spans
+        i = next(i for i, (key, *_) in enumerate(ROWS) if key == "ieac_t_finish")
+        rows[i] = (rows[i][0], "after the horizon", rows[i][2])
     if ev.mc_cost is not None:
         for k, v in ev.mc_cost.items():
             rows.append(
