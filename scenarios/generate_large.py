@@ -5,7 +5,7 @@ same file, byte for byte. Regenerate with
 
     python scenarios/generate_large.py            # writes scenarios/large-portfolio.yaml
     python scenarios/generate_large.py --seed 5 --out /tmp/other.yaml
-    python scenarios/generate_large.py --cycles   # writes benchmarks/large-cycles.yaml
+    python scenarios/generate_large.py --cycles   # writes benchmarks/scenarios/large-cycles.yaml
 
 Only numpy is needed (numpy.random.default_rng). The file is written by hand-rolled
 formatting (one flow mapping per team, feature and risk) so it stays readable and diffable.
@@ -21,7 +21,7 @@ Shape of what comes out:
   layer, so the *team graph* has no cycle either (each team is simulated on its own,
   docs/model.md §10.11). With ``--cycles`` (the file's shape before the layering) any
   cross-team dependency on an earlier feature is allowed, which makes a 10-team and a
-  2-team cycle: benchmarks/large-cycles.yaml keeps that portfolio for the benchmarks.
+  2-team cycle: benchmarks/scenarios/large-cycles.yaml keeps that portfolio for the benchmarks.
 - Every distribution kind is used; risks of all three kinds; value, deadlines, penalties,
   one-off costs, capex flags and a budget; three variants (set, add, remove).
 """
@@ -446,14 +446,14 @@ def main() -> None:
     parser.add_argument(
         "--cycles",
         action="store_true",
-        help="cross-team dependencies in any direction (default out: benchmarks/large-cycles.yaml)",
+        help="cross-team dependencies in any direction (default out: benchmarks/scenarios/large-cycles.yaml)",
     )
     args = parser.parse_args()
     root = Path(__file__).resolve().parent
     out = args.out
     if out is None:
         out = (
-            root.parent / "benchmarks" / "large-cycles.yaml"
+            root.parent / "benchmarks" / "scenarios" / "large-cycles.yaml"
             if args.cycles
             else root / "large-portfolio.yaml"
         )

@@ -116,4 +116,4 @@ def test_bundled_large_portfolio_is_layered_and_the_benchmark_one_has_cycles() -
 
     assert sizes(ROOT / "scenarios" / "large-portfolio.yaml") == [1] * 20
     # The benchmark variant keeps the old shape: a 10-team and a 2-team cycle, 8 lone teams.
-    assert sizes(ROOT / "benchmarks" / "large-cycles.yaml") == [1] * 8 + [2, 10]
+    assert sizes(ROOT / "benchmarks" / "scenarios" / "large-cycles.yaml") == [1] * 8 + [2, 10]
