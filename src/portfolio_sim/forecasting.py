@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import math
@@ -122,6 +123,8 @@ def forecast(
     max_trials: int | None = None,
     team_load: bool = True,
     status: Status | str | os.PathLike[str] | None = None,
+    scheduler: Any = None,
+    workers: int | None = None,
 ) -> Forecast:
     """Forecast a scenario (or one of its variants) with ``trials`` Monte Carlo trials.
 
@@ -157,6 +160,10 @@ def forecast(
     file) re-forecasts from what happened up to its ``as_of`` (docs/model.md §11): the
     plan is unchanged, done features are done at their dates, started ones have the work
     left, and cost to date is the actual. ``result.meta["status"]`` records it.
+
+    ``scheduler`` (a Dask scheduler address or ``distributed.Client``) or ``workers`` (a
+    ``LocalCluster`` of that many processes) runs the trials as ranges on a Dask cluster
+    and joins them in order: the same numbers as the local run (docs/distributed.md).
     """
     auto = trials == "auto"
     if not auto and (
@@ -202,23 +209,17 @@ def forecast(
 
         return run_des(compiled, n, progress=tick, first_trial=first, load=team_load)
 
-    t0 = time.perf_counter()
-    if report is None:
-        assert isinstance(trials, int)
-        raw = run_batch(0, trials)
-    else:
-        from portfolio_sim.results import precision
+    batches: contextlib.AbstractContextManager[Callable[[int, int], EngineOutput]]
+    batches = contextlib.nullcontext(run_batch)
+    if scheduler is not None or workers is not None:  # ranges on Dask (docs/distributed.md)
+        from portfolio_sim.distributed.ranges import cluster_batches
 
-        rule_dates = precision.RULE_DATE_LEVELS if levels is None else levels
-        rule_cost = precision.RULE_COST_LEVELS if levels is None else levels
-        raw = precision.run_until_precise(
-            run_batch,
-            lambda out: precision.widest(
-                out, compiled.horizon_days, compiled.feature_ids, rule_dates, rule_cost
-            ),
-            report,
-        )
-        trials = raw.trials
+        ev = status if isinstance(status, Status) else None
+        batches = cluster_batches(scheduler, workers, scn, ev, seed, engine, keep_trials, progress)
+    t0 = time.perf_counter()
+    with batches as batch:
+        raw = _run_all(batch, trials, report, levels, compiled)
+    trials = raw.trials
     elapsed = time.perf_counter() - t0
     table = None
     if how_many_by is not None:
@@ -241,6 +242,30 @@ def forecast(
     if isinstance(status, Status):
         result.earned_value = _earned_value(scn, status, result, seed, engine)
     return result
+
+
+def _run_all(
+    run_batch: Callable[[int, int], EngineOutput],
+    trials: int | str,
+    report: AutoReport | None,
+    levels: tuple[Level, ...] | None,
+    compiled: Any,
+) -> EngineOutput:
+    """All the trials: one batch, or batches until precise (``trials="auto"``)."""
+    if report is None:
+        assert isinstance(trials, int)
+        return run_batch(0, trials)
+    from portfolio_sim.results import precision
+
+    rule_dates = precision.RULE_DATE_LEVELS if levels is None else levels
+    rule_cost = precision.RULE_COST_LEVELS if levels is None else levels
+    return precision.run_until_precise(
+        run_batch,
+        lambda out: precision.widest(
+            out, compiled.horizon_days, compiled.feature_ids, rule_dates, rule_cost
+        ),
+        report,
+    )
 
 
 #: The most trials of the baseline (plan) run behind the earned value (it keeps its

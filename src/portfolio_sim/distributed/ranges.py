@@ -1,0 +1,174 @@
+"""Trial ranges: split a run, run each range on a worker, join the outputs in order.
+
+A range task (:func:`run_range`) is pure: (scenario, status, seed, engine, first trial,
+count) -> :class:`~portfolio_sim.engines.output.EngineOutput` of trials ``first ..
+first + count - 1``, computed from the seed alone. The validated scenario travels with
+every task (a :class:`~portfolio_sim.scenario.schema.Scenario`, about 20 kB pickled; no
+shared file system, no scattered data that a lost worker would take with it), so Dask
+may run a task on any worker, run it again after a worker is lost (``retries``), or run
+it twice: the answer is the same.
+
+Ranges never stream their month statistics (``stream=False``): streamed bands cannot be
+joined exactly (:func:`~portfolio_sim.results.precision.join_outputs` refuses), so each
+range returns its per-trial month and quarter arrays and the client joins them. The
+client then holds ``trials x (months x 8 + quarters x 8 + (1 + money columns) x 8)``
+bytes, where a local run of that size would have streamed its monthly bands
+(docs/distributed.md, "Memory").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from portfolio_sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from portfolio_sim.engines.output import EngineOutput
+    from portfolio_sim.scenario.compile import CompiledScenario
+    from portfolio_sim.scenario.status import Status
+
+#: At most this many trials per range (bounds a task's memory and the work a lost
+#: worker takes with it).
+RANGE_TRIALS = 250_000
+#: At least this many ranges per worker (balances the load when workers differ).
+RANGES_PER_WORKER = 4
+#: Times Dask runs a range again after its worker was lost.
+RETRIES = 3
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RangeJob:
+    """What every range task of one run needs: the validated scenario (variant applied),
+    the status of a re-forecast (or None), the seed, the engine, ``keep_trials``, and a
+    key naming the run (the compiled scenario is cached per worker under it)."""
+
+    scenario: Scenario
+    status: Status | None
+    seed: int
+    engine: str
+    keep_trials: bool
+    key: str
+
+
+#: Compiled scenarios of the runs this worker took part in (a few, newest last).
+_compiled: dict[str, CompiledScenario] = {}
+
+
+def _compile(job: RangeJob) -> CompiledScenario:
+    hit = _compiled.get(job.key)
+    if hit is not None:
+        return hit
+    if job.status is None:
+        from portfolio_sim.scenario.compile import compile_scenario
+
+        compiled = compile_scenario(job.scenario, job.seed)
+    else:
+        from portfolio_sim.scenario.status_apply import compile_with_status
+
+        compiled = compile_with_status(job.scenario, job.status, job.seed)
+    while len(_compiled) >= 4:
+        _compiled.pop(next(iter(_compiled)))
+    _compiled[job.key] = compiled
+    return compiled
+
+
+def run_range(job: RangeJob, first: int, n: int) -> EngineOutput:
+    """Trials ``first .. first + n - 1`` of ``job`` (the Dask task; pure)."""
+    compiled = _compile(job)
+    if job.engine == "fast":
+        from portfolio_sim.engines.fast import run_fast
+
+        return run_fast(compiled, n, keep_trials=job.keep_trials, first_trial=first, stream=False)
+    from portfolio_sim.engines.des import run_des
+
+    return run_des(compiled, n, first_trial=first)
+
+
+def split_ranges(first: int, n: int, parts: int) -> list[tuple[int, int]]:
+    """``parts`` consecutive ``(first_trial, count)`` ranges covering trials ``first ..
+    first + n - 1`` (sizes differ by at most one; never an empty range)."""
+    parts = max(1, min(int(parts), n))
+    edges = [first + (n * k) // parts for k in range(parts + 1)]
+    return [(a, b - a) for a, b in zip(edges, edges[1:], strict=False)]
+
+
+def range_count(n: int, n_workers: int) -> int:
+    """How many ranges a run of ``n`` trials is split into on ``n_workers`` workers:
+    :data:`RANGES_PER_WORKER` per worker, more when a range would exceed
+    :data:`RANGE_TRIALS`, never more than ``n``."""
+    return max(1, min(n, max(RANGES_PER_WORKER * max(n_workers, 1), math.ceil(n / RANGE_TRIALS))))
+
+
+def join_all(outputs: list[EngineOutput]) -> EngineOutput:
+    """The outputs of consecutive ranges joined in order (a balanced tree of
+    :func:`~portfolio_sim.results.precision.join_outputs`: each array is copied about
+    log2(ranges) times, and the result is the same as joining left to right)."""
+    from portfolio_sim.results.precision import join_outputs
+
+    while len(outputs) > 1:
+        paired = [join_outputs(a, b) for a, b in zip(outputs[::2], outputs[1::2], strict=False)]
+        outputs = paired + ([outputs[-1]] if len(outputs) % 2 else [])
+    return outputs[0]
+
+
+def run_ranges(
+    client: Any,
+    job: RangeJob,
+    first: int,
+    n: int,
+    progress: Progress | None = None,
+    ranges: int | None = None,
+) -> EngineOutput:
+    """Trials ``first .. first + n - 1`` of ``job`` on ``client``'s cluster, joined in
+    order: equal to ``run_fast(compiled, n, first_trial=first)`` with the month arrays
+    kept. ``progress(done, total)`` counts trials from ``first`` as ranges finish. On any
+    error, or Ctrl-C, the run's futures are cancelled before the exception goes on."""
+    from dask.distributed import as_completed
+
+    n_workers = len(client.scheduler_info(n_workers=-1).get("workers", {})) or 1
+    parts = split_ranges(first, n, ranges or range_count(n, n_workers))
+    futures = [
+        client.submit(
+            run_range, job, a, m, retries=RETRIES, pure=False, key=f"run_range-{job.key}-{a}"
+        )
+        for a, m in parts
+    ]
+    size = {f.key: m for f, (_, m) in zip(futures, parts, strict=True)}
+    try:
+        done = 0
+        for future in as_completed(futures):
+            done += size[future.key]
+            if progress is not None:
+                progress(first + done, first + n)
+        outputs = client.gather(futures)
+    except BaseException:
+        client.cancel(futures)
+        raise
+    return join_all(list(outputs))
+
+
+@contextlib.contextmanager
+def cluster_batches(
+    scheduler: Any,
+    workers: int | None,
+    scenario: Scenario,
+    status: Status | None,
+    seed: int,
+    engine: str,
+    keep_trials: bool,
+    progress: Progress | None,
+) -> Iterator[Callable[[int, int], EngineOutput]]:
+    """A ``run_batch(first, n)`` for :func:`portfolio_sim.forecasting.forecast` that runs
+    its trials as ranges on a cluster (:func:`~portfolio_sim.distributed.connect
+    .open_client`: connected, or refused with a clear error, before any work)."""
+    from portfolio_sim.distributed.connect import open_client
+
+    job = RangeJob(scenario, status, seed, engine, keep_trials, uuid.uuid4().hex)
+    with open_client(scheduler, workers) as (client, _backend):
+        yield lambda first, n: run_ranges(client, job, first, n, progress)
