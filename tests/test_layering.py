@@ -136,7 +136,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("engines",),
     ("results",),
     ("report",),
-    ("history",),
+    ("history", "distributed"),
     ("forecasting",),
     ("comparing", "tracing", "warming"),
     ("decide",),

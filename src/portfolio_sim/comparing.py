@@ -8,6 +8,7 @@ feature's numbers are identical, and per-trial differences measure the change, n
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Sequence
@@ -44,6 +45,8 @@ def compare(
     cut_line: Any = None,
     progress: Callable[[int, int], None] | None = None,
     percentiles: Sequence[float] | None = None,
+    scheduler: Any = None,
+    workers: int | None = None,
 ) -> Comparison:
     """Forecast the base scenario and ``variants`` (default: all in the file) with
     common random numbers and return a :class:`Comparison`.
@@ -55,6 +58,8 @@ def compare(
     overrides the scenario's ``report.percentiles``; neither: the defaults
     (:class:`~portfolio_sim.results.compare_rows.Levels`). The base and every variant are
     reported at the same levels (a variant cannot change them, docs/model.md §7).
+    ``scheduler``/``workers``: each scenario's trials run as ranges on one Dask cluster
+    (as :func:`~portfolio_sim.forecasting.forecast`; the same numbers as locally).
     """
     if isinstance(scenario, str | os.PathLike):
         from portfolio_sim.scenario.load import load
@@ -78,19 +83,26 @@ def compare(
     runs: list[tuple[str, str | None]] = [(BASE, None), *((n, n) for n in names)]
     total = trials * len(runs)
     forecasts = {}
-    for k, (label, variant) in enumerate(runs):
-        step = None if progress is None else _offset_progress(progress, k * trials, total)
-        fc = forecast(
-            scn,
-            trials=trials,
-            seed=seed,
-            variant=variant,
-            engine=engine,
-            progress=step,
-            percentiles="default" if levels is None else levels,
-        )
-        fc.meta["scenario_sha256"] = digest
-        forecasts[label] = fc
+    cluster: contextlib.AbstractContextManager[Any] = contextlib.nullcontext((None, "local"))
+    if scheduler is not None or workers is not None:  # one connection for every scenario
+        from portfolio_sim.distributed.connect import open_client
+
+        cluster = open_client(scheduler, workers)
+    with cluster as (client, _backend):
+        for k, (label, variant) in enumerate(runs):
+            step = None if progress is None else _offset_progress(progress, k * trials, total)
+            fc = forecast(
+                scn,
+                trials=trials,
+                seed=seed,
+                variant=variant,
+                engine=engine,
+                progress=step,
+                percentiles="default" if levels is None else levels,
+                scheduler=client,
+            )
+            fc.meta["scenario_sha256"] = digest
+            forecasts[label] = fc
     meta = provenance(seed, trials, engine, digest)
     meta["variants"] = ", ".join(names)
     return Comparison(forecasts=forecasts, meta=meta, cut_date=target, percentiles=levels)

@@ -42,6 +42,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     )
     add_table_outputs(parser)
     add_percentiles_option(parser, "dates 50,85; cost 50,80; NPV 10; NPV delta 10,50,90")
+    from portfolio_sim.cli.cluster_options import add_cluster_options
+
+    add_cluster_options(parser)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -58,6 +61,8 @@ def _run(args: argparse.Namespace) -> int:
         cut_line=args.cut_line,
         progress=progress_printer(args.quiet),
         percentiles=args.percentiles,
+        scheduler=args.scheduler,
+        workers=args.workers,
     )
     # the computation succeeded: only now are the outputs written (each atomically)
     write_table_outputs(result, args, protect)

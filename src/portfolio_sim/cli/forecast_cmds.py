@@ -120,6 +120,9 @@ def _configure_forecast(parser: argparse.ArgumentParser) -> None:
     from portfolio_sim.cli.history_cmds import add_how_many_option
 
     add_how_many_option(parser)
+    from portfolio_sim.cli.cluster_options import add_cluster_options
+
+    add_cluster_options(parser)
 
 
 def _run_forecast(args: argparse.Namespace) -> int:
@@ -153,6 +156,8 @@ def _run_forecast(args: argparse.Namespace) -> int:
         cost_rel_precision=args.cost_precision,
         max_trials=args.max_trials,
         status=args.status,
+        scheduler=args.scheduler,
+        workers=args.workers,
     )
     # every computation succeeded: only now are the outputs written (each atomically)
     write_table_outputs(result, args, protect)

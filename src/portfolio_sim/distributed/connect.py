@@ -14,11 +14,10 @@ backend)``; ``backend`` says where the work runs (``"dask tcp://host:8786"`` or
   how :func:`portfolio_sim.comparing.compare` runs all its scenarios on one connection).
 * ``scheduler=None``: a ``LocalCluster`` of ``workers`` processes (default: one per core)
   with one Dask thread each and ``NUMBA_NUM_THREADS`` chosen so that workers x Numba
-  threads <= cores (the layout of sweeps, :func:`~portfolio_sim.decide.sweep
-  .default_layout`); closed on exit.
+  threads <= cores (:func:`local_layout`, the layout of sweeps); closed on exit.
 
-Kernels are warmed once on every worker, also on workers that join later (a worker
-plugin: :class:`~portfolio_sim.distributed.plugin.WarmKernels`), so no range waits for a compile.
+The kernels are warmed on every worker before a run's ranges go out
+(:func:`portfolio_sim.distributed.ranges.warm_workers`).
 """
 
 from __future__ import annotations
@@ -32,18 +31,6 @@ from portfolio_sim.errors import InputError
 
 #: Seconds to reach an existing scheduler before giving up (clear error, exit 2).
 CONNECT_TIMEOUT_S = 5.0
-#: Whether this process's kernels were warmed (by :class:`WarmKernels`).
-_warm = False
-
-
-def warm_once() -> None:
-    """Compile, or load from the cache, every kernel in this process, once."""
-    global _warm
-    if not _warm:
-        from portfolio_sim.warming import warmup
-
-        warmup()
-        _warm = True
 
 
 def _require_dask() -> None:
@@ -63,7 +50,6 @@ def open_client(
     threads: int | None = None,
     processes: bool = True,
     timeout: float = CONNECT_TIMEOUT_S,
-    warm: bool = True,
 ) -> Iterator[tuple[Any, str]]:
     """``(client, backend)`` for ``scheduler`` (an address, a ``Client``, or None for a
     LocalCluster of ``workers``); see the module docstring. ``threads`` overrides the
@@ -77,7 +63,6 @@ def open_client(
     if isinstance(scheduler, Client):
         if workers is not None:
             raise InputError("workers: only for a LocalCluster, not with a scheduler")
-        _register_warmup(scheduler, warm)
         yield scheduler, f"dask {getattr(scheduler.scheduler, 'address', 'client')}"
         return
     cluster = None
@@ -94,9 +79,7 @@ def open_client(
             ) from None
         backend = f"dask {address}"
     else:
-        from portfolio_sim.decide.sweep import default_layout
-
-        w, t = default_layout(_cores(), workers)
+        w, t = local_layout(workers)
         t = int(threads) if threads else t
         kwargs: dict[str, Any] = {
             "n_workers": w,
@@ -111,7 +94,6 @@ def open_client(
         client = Client(cluster)
         backend = f"dask LocalCluster ({w} workers x {t} Numba threads)"
     try:
-        _register_warmup(client, warm)
         yield client, backend
     finally:
         client.close()
@@ -119,14 +101,11 @@ def open_client(
             cluster.close()
 
 
-def _cores() -> int:
+def local_layout(workers: int | None = None) -> tuple[int, int]:
+    """(workers, Numba threads per worker) of a LocalCluster: ``workers`` (default one
+    per core) with workers x threads <= cores, as sweeps lay out theirs."""
     import os
 
-    return max(os.cpu_count() or 1, 1)
-
-
-def _register_warmup(client: Any, warm: bool) -> None:
-    if warm:
-        from portfolio_sim.distributed.plugin import WarmKernels
-
-        client.register_plugin(WarmKernels())
+    cores = max(os.cpu_count() or 1, 1)
+    w = max(int(workers) if workers else cores, 1)
+    return w, max(1, cores // w)

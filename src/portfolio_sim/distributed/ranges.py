@@ -90,6 +90,23 @@ def run_range(job: RangeJob, first: int, n: int) -> EngineOutput:
     return run_des(compiled, n, first_trial=first)
 
 
+#: Trials each worker runs to warm its kernels before a run's ranges go out.
+WARM_TRIALS = 64
+
+
+def _warm(job: RangeJob) -> None:
+    run_range(job, 0, WARM_TRIALS)
+
+
+def warm_workers(client: Any, job: RangeJob) -> None:
+    """Compile (or load from the on-disk cache) the kernels ``job`` needs, and its
+    compiled scenario, on every worker now connected, before its ranges go out: a few
+    trials of the job itself (``client.run``; milliseconds on a warm worker). A worker
+    that joins later does the same on its first range. (``portfolio-sim warmup`` after
+    installing fills the on-disk cache, so no worker compiles from scratch.)"""
+    client.run(_warm, job)
+
+
 def split_ranges(first: int, n: int, parts: int) -> list[tuple[int, int]]:
     """``parts`` consecutive ``(first_trial, count)`` ranges covering trials ``first ..
     first + n - 1`` (sizes differ by at most one; never an empty range)."""
@@ -171,4 +188,5 @@ def cluster_batches(
 
     job = RangeJob(scenario, status, seed, engine, keep_trials, uuid.uuid4().hex)
     with open_client(scheduler, workers) as (client, _backend):
+        warm_workers(client, job)
         yield lambda first, n: run_ranges(client, job, first, n, progress)

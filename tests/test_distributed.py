@@ -1,0 +1,226 @@
+"""Forecast and compare on a Dask cluster (issue #21, docs/distributed.md): trial ranges
+run on workers and joined in order give the local run's numbers exactly (JSON equal,
+provenance's creation time aside); an unreachable scheduler is a clear error (exit 2)
+within seconds; Ctrl-C cancels the run's futures and writes nothing; a worker killed
+mid-run has its ranges recomputed elsewhere, with the same result.
+
+The clusters run their workers as threads of this process (``processes=False``: no
+process start, the kernels are already loaded) except the killed-worker test, which
+needs a worker process to kill."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from portfolio_sim.cli import main
+from portfolio_sim.comparing import compare
+from portfolio_sim.distributed import ranges
+from portfolio_sim.distributed.ranges import split_ranges
+from portfolio_sim.forecasting import forecast
+
+distributed = pytest.importorskip("dask.distributed")
+
+ROOT = Path(__file__).resolve().parents[1]
+DIGITAL = ROOT / "scenarios" / "digital-portfolio.yaml"
+STATUS = ROOT / "scenarios" / "status" / "digital-2027-06.yaml"
+SEED = 5
+
+
+def doc(result) -> dict:
+    d = json.loads(result.to_json())
+    assert "created" in d["provenance"]
+    del d["provenance"]["created"]
+    return d
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    ) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def local_doc() -> dict:
+    return doc(forecast(DIGITAL, trials=3000, seed=SEED))
+
+
+def test_ranges_cover_the_trials_in_order_without_gaps() -> None:
+    for first, n, parts in [(0, 10, 3), (7, 5, 8), (100, 1, 4), (0, 1000, 7)]:
+        got = split_ranges(first, n, parts)
+        assert len(got) == min(parts, n)
+        assert got[0][0] == first and all(m >= 1 for _, m in got)
+        assert all(a + m == b for (a, m), (b, _) in zip(got, got[1:], strict=False))
+        assert got[-1][0] + got[-1][1] == first + n
+        assert max(m for _, m in got) - min(m for _, m in got) <= 1
+
+
+def test_forecast_on_a_scheduler_equals_the_local_run(cluster, local_doc, monkeypatch) -> None:
+    monkeypatch.setattr(ranges, "RANGE_TRIALS", 400)  # 8 ranges of 375 trials
+    seen: list[tuple[int, int]] = []
+    fc = forecast(
+        DIGITAL,
+        trials=3000,
+        seed=SEED,
+        scheduler=cluster.scheduler_address,
+        progress=lambda d, t: seen.append((d, t)),
+    )
+    assert doc(fc) == local_doc
+    assert "run_range" in cluster.scheduler.task_prefixes
+    assert len(seen) == 8 and seen[-1] == (3000, 3000)
+
+
+def test_streamed_local_run_equals_joined_ranges(cluster) -> None:
+    """200,000 trials x 36 months: the local run streams its monthly bands
+    (engines/month_stream.py), the ranges keep and join their arrays: same JSON."""
+    from portfolio_sim.engines.fast import STREAM_FROM
+
+    trials = 200_000
+    assert trials * 36 > STREAM_FROM
+    local = forecast(DIGITAL, trials=trials, seed=SEED)
+    assert local.raw.month_bands is not None  # really streamed
+    dist = forecast(DIGITAL, trials=trials, seed=SEED, scheduler=cluster.scheduler_address)
+    assert dist.raw.month_bands is None
+    assert doc(dist) == doc(local)
+
+
+def test_auto_trials_status_and_des_on_a_cluster_equal_local(cluster) -> None:
+    addr = cluster.scheduler_address
+    kw = {"trials": "auto", "seed": SEED, "max_trials": 20_000, "precision_days": 0.01}
+    a, b = forecast(DIGITAL, **kw), forecast(DIGITAL, scheduler=addr, **kw)
+    assert a.trials == 20_000 and doc(a) == doc(b)
+    a = forecast(DIGITAL, trials=2000, seed=SEED, status=STATUS)
+    b = forecast(DIGITAL, trials=2000, seed=SEED, status=STATUS, scheduler=addr)
+    assert doc(a) == doc(b)
+    a = forecast(DIGITAL, trials=40, seed=SEED, engine="des")
+    b = forecast(DIGITAL, trials=40, seed=SEED, engine="des", scheduler=addr)
+    assert doc(a) == doc(b)
+
+
+def test_compare_on_a_scheduler_equals_local(cluster) -> None:
+    a = compare(DIGITAL, trials=1500, seed=SEED)
+    b = compare(DIGITAL, trials=1500, seed=SEED, scheduler=cluster.scheduler_address)
+    da, db = json.loads(a.to_json()), json.loads(b.to_json())
+    _drop_created(da)
+    _drop_created(db)
+    assert da == db
+
+
+def test_cli_forecast_and_compare_with_scheduler_write_the_local_json(cluster, tmp_path) -> None:
+    addr = cluster.scheduler_address
+    for cmd in ("forecast", "compare"):
+        outs = [tmp_path / f"{cmd}-local.json", tmp_path / f"{cmd}-dask.json"]
+        base = [cmd, str(DIGITAL), "--trials", "1000", "--seed", "3", "--quiet"]
+        assert main([*base, "--json", str(outs[0])]) == 0
+        assert main([*base, "--json", str(outs[1]), "--scheduler", addr]) == 0
+        docs = [json.loads(p.read_text()) for p in outs]
+        for d in docs:
+            _drop_created(d)
+        assert docs[0] == docs[1], cmd
+
+
+def _drop_created(d: object) -> None:
+    if isinstance(d, dict):
+        d.pop("created", None)
+        for v in d.values():
+            _drop_created(v)
+    elif isinstance(d, list):
+        for v in d:
+            _drop_created(v)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_unreachable_scheduler_exits_2_quickly_and_writes_nothing(tmp_path, capsys) -> None:
+    out = tmp_path / "f.json"
+    address = f"tcp://127.0.0.1:{_closed_port()}"
+    t0 = time.perf_counter()
+    code = main(["forecast", str(DIGITAL), "--json", str(out), "--scheduler", address])
+    took = time.perf_counter() - t0
+    err = capsys.readouterr().err
+    assert code == 2
+    assert took < 15, took  # the connect timeout is 5 s
+    assert f"--scheduler {address}: cannot reach the Dask scheduler" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_ctrl_c_cancels_the_futures_and_writes_nothing(cluster, tmp_path, monkeypatch) -> None:
+    import portfolio_sim.cli.forecast_cmds as cmds
+
+    def interrupt(quiet: bool):
+        def tick(done: int, total: int) -> None:
+            raise KeyboardInterrupt
+
+        return tick
+
+    monkeypatch.setattr(cmds, "progress_printer", interrupt)
+    monkeypatch.setattr(ranges, "RANGE_TRIALS", 100)  # 40 ranges: most still pending
+    out = tmp_path / "f.json"
+    args = ["forecast", str(DIGITAL), "--trials", "4000", "--json", str(out)]
+    assert main([*args, "--scheduler", cluster.scheduler_address]) == 130
+    assert not out.exists()
+    deadline = time.time() + 10
+    while cluster.scheduler.tasks and time.time() < deadline:
+        time.sleep(0.05)
+    assert not cluster.scheduler.tasks  # cancelled and released: no work left behind
+
+
+@pytest.fixture(scope="module")
+def process_cluster():
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+        env={"NUMBA_NUM_THREADS": "1"},
+    ) as c:
+        yield c
+
+
+def test_killed_worker_ranges_are_recomputed_with_the_same_result(
+    process_cluster, monkeypatch
+) -> None:
+    trials = 40_000
+    local = doc(forecast(DIGITAL, trials=trials, seed=SEED))
+    with distributed.Client(process_cluster) as client:
+        pids = client.run(os.getpid)
+    victim = sorted(pids.values())[0]
+    killed: list[int] = []
+
+    def kill_after_first(done: int, total: int) -> None:
+        if not killed:
+            os.kill(victim, signal.SIGKILL)
+            killed.append(done)
+
+    monkeypatch.setattr(ranges, "RANGE_TRIALS", 1000)  # 40 ranges
+    fc = forecast(
+        DIGITAL,
+        trials=trials,
+        seed=SEED,
+        scheduler=process_cluster.scheduler_address,
+        progress=kill_after_first,
+    )
+    assert killed and killed[0] < trials  # killed while ranges were still to run
+    assert doc(fc) == local
+    with distributed.Client(process_cluster) as client:
+        client.wait_for_workers(1, timeout=30)
+        assert victim not in client.run(os.getpid).values()
