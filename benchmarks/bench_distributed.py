@@ -1,0 +1,103 @@
+"""Benchmark forecasts on Dask: local vs a 2-worker LocalCluster, and the cost per range
+task (docs/distributed.md).
+
+    python benchmarks/bench_distributed.py                    # 1M trials, mid scenario
+    python benchmarks/bench_distributed.py --trials 10000000  # the issue's 10M run
+    python benchmarks/bench_distributed.py --smoke            # seconds
+
+Rows (every run must give the local JSON; the script checks it and says so):
+
+* ``local N threads``: ``forecast(...)`` in this process with N Numba threads;
+* ``dask cold``: ``forecast(..., workers=W)``: starts its own LocalCluster (processes),
+  warms it, runs, closes it: what one CLI call with ``--workers`` costs;
+* ``dask warm``: the same run sent to an already started, warmed LocalCluster of W
+  workers x 1 Numba thread via ``scheduler=ADDRESS`` (a long-lived cluster);
+* ``per task``: a warm cluster's time for the same small run split into many ranges
+  minus split into few, divided by the extra ranges: the overhead of one range task.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MID = ROOT / "scenarios" / "digital-portfolio.yaml"
+
+
+def doc(fc: object) -> dict:
+    d = json.loads(fc.to_json())  # type: ignore[attr-defined]
+    d["provenance"].pop("created")
+    return d
+
+
+def timed(fn):  # type: ignore[no-untyped-def]
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--trials", type=int, default=1_000_000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--smoke", action="store_true")
+    a = ap.parse_args()
+    trials = 20_000 if a.smoke else a.trials
+    import numba
+    from dask.distributed import Client, LocalCluster
+
+    from portfolio_sim.distributed import ranges
+    from portfolio_sim.forecasting import forecast
+    from portfolio_sim.warming import warmup
+
+    warmup()
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.2f}; {MID.name}, {trials:,} trials")  # fmt: skip
+    cores = numba.get_num_threads()
+    ref, t_local = timed(lambda: forecast(MID, trials=trials, seed=1))
+    print(f"local {cores} threads : {t_local:8.2f} s  {trials / t_local:12,.0f} trials/s")
+    numba.set_num_threads(1)
+    _, t_one = timed(lambda: forecast(MID, trials=trials, seed=1))
+    numba.set_num_threads(cores)
+    print(f"local 1 thread   : {t_one:8.2f} s  {trials / t_one:12,.0f} trials/s")
+    want = doc(ref)
+    cold, t_cold = timed(lambda: forecast(MID, trials=trials, seed=1, workers=a.workers))
+    print(f"dask cold ({a.workers} w)   : {t_cold:8.2f} s  {trials / t_cold:12,.0f} trials/s")
+    same = doc(cold) == want
+    with (
+        LocalCluster(
+            n_workers=a.workers,
+            threads_per_worker=1,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+            env={"NUMBA_NUM_THREADS": "1"},
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        addr = cluster.scheduler_address
+        client.run(warmup)
+        forecast(MID, trials=1000, seed=1, scheduler=addr)
+        warm, t_warm = timed(lambda: forecast(MID, trials=trials, seed=1, scheduler=addr))
+        print(f"dask warm ({a.workers} w)   : {t_warm:8.2f} s  {trials / t_warm:12,.0f} trials/s "
+              f"({ranges.range_count(trials, a.workers)} ranges)")  # fmt: skip
+        same = same and doc(warm) == want
+        small, many = 20_000, 400
+        ranges.RANGE_TRIALS = small // many
+        _, t_many = timed(lambda: forecast(MID, trials=small, seed=1, scheduler=addr))
+        ranges.RANGE_TRIALS = small
+        _, t_few = timed(lambda: forecast(MID, trials=small, seed=1, scheduler=addr))
+        few = ranges.range_count(small, a.workers)
+        per_task = (t_many - t_few) / (many - few) * a.workers
+        print(f"per task         : {per_task * 1e3:8.1f} ms of worker time "
+              f"({many} vs {few} ranges of {small:,} trials: {t_many:.2f} s vs {t_few:.2f} s)")  # fmt: skip
+    print("identical to the local JSON:", "yes" if same else "NO")
+
+
+if __name__ == "__main__":
+    main()
