@@ -224,3 +224,16 @@ def test_killed_worker_ranges_are_recomputed_with_the_same_result(
     with distributed.Client(process_cluster) as client:
         client.wait_for_workers(1, timeout=30)
         assert victim not in client.run(os.getpid).values()
+
+
+def test_keep_trials_arrays_on_a_cluster_equal_local(cluster) -> None:
+    import numpy as np
+
+    a = forecast(DIGITAL, trials=1200, seed=SEED, keep_trials=True)
+    b = forecast(
+        DIGITAL, trials=1200, seed=SEED, keep_trials=True, scheduler=cluster.scheduler_address
+    )
+    for name in ("port_t", "done", "start", "size", "money", "month_cost", "quarter_cost",
+                 "load_hist", "load_sum", "load_days"):  # fmt: skip
+        x, y = getattr(a.raw, name), getattr(b.raw, name)
+        assert x is not None and np.array_equal(x, y, equal_nan=True), name

@@ -215,7 +215,9 @@ def forecast(
         from portfolio_sim.distributed.ranges import cluster_batches
 
         ev = status if isinstance(status, Status) else None
-        batches = cluster_batches(scheduler, workers, scn, ev, seed, engine, keep_trials, progress)
+        batches = cluster_batches(
+            scheduler, workers, scn, ev, seed, engine, keep_trials, progress, team_load
+        )
     t0 = time.perf_counter()
     with batches as batch:
         raw = _run_all(batch, trials, report, levels, compiled)

@@ -45,8 +45,9 @@ Progress = Callable[[int, int], None]
 @dataclass(frozen=True)
 class RangeJob:
     """What every range task of one run needs: the validated scenario (variant applied),
-    the status of a re-forecast (or None), the seed, the engine, ``keep_trials``, and a
-    key naming the run (the compiled scenario is cached per worker under it)."""
+    the status of a re-forecast (or None), the seed, the engine, ``keep_trials``, a key
+    naming the run (the compiled scenario is cached per worker under it) and ``load``
+    (the team-load accounting, docs/model.md §10.13)."""
 
     scenario: Scenario
     status: Status | None
@@ -54,6 +55,7 @@ class RangeJob:
     engine: str
     keep_trials: bool
     key: str
+    load: bool = True
 
 
 #: Compiled scenarios of the runs this worker took part in (a few, newest last).
@@ -84,10 +86,17 @@ def run_range(job: RangeJob, first: int, n: int) -> EngineOutput:
     if job.engine == "fast":
         from portfolio_sim.engines.fast import run_fast
 
-        return run_fast(compiled, n, keep_trials=job.keep_trials, first_trial=first, stream=False)
+        return run_fast(
+            compiled,
+            n,
+            keep_trials=job.keep_trials,
+            first_trial=first,
+            stream=False,
+            load=job.load,
+        )
     from portfolio_sim.engines.des import run_des
 
-    return run_des(compiled, n, first_trial=first)
+    return run_des(compiled, n, first_trial=first, load=job.load)
 
 
 #: Trials each worker runs to warm its kernels before a run's ranges go out.
@@ -167,7 +176,15 @@ def run_ranges(
     except BaseException:
         client.cancel(futures)
         raise
-    return join_all(list(outputs))
+    joined = join_all(list(outputs))
+    if job.engine == "fast" and joined.load_days is not None:
+        from dataclasses import replace
+
+        from portfolio_sim.engines.load_inputs import KEEP_MAX
+
+        if joined.load_days.size > KEEP_MAX:  # what run_fast keeps for the whole batch
+            joined = replace(joined, load_days=None)
+    return joined
 
 
 @contextlib.contextmanager
@@ -180,13 +197,14 @@ def cluster_batches(
     engine: str,
     keep_trials: bool,
     progress: Progress | None,
+    load: bool = True,
 ) -> Iterator[Callable[[int, int], EngineOutput]]:
     """A ``run_batch(first, n)`` for :func:`portfolio_sim.forecasting.forecast` that runs
     its trials as ranges on a cluster (:func:`~portfolio_sim.distributed.connect
     .open_client`: connected, or refused with a clear error, before any work)."""
     from portfolio_sim.distributed.connect import open_client
 
-    job = RangeJob(scenario, status, seed, engine, keep_trials, uuid.uuid4().hex)
+    job = RangeJob(scenario, status, seed, engine, keep_trials, uuid.uuid4().hex, load)
     with open_client(scheduler, workers) as (client, _backend):
         warm_workers(client, job)
         yield lambda first, n: run_ranges(client, job, first, n, progress)
