@@ -237,3 +237,25 @@ def test_keep_trials_arrays_on_a_cluster_equal_local(cluster) -> None:
                  "load_hist", "load_sum", "load_days"):  # fmt: skip
         x, y = getattr(a.raw, name), getattr(b.raw, name)
         assert x is not None and np.array_equal(x, y, equal_nan=True), name
+
+
+def test_sensitivity_candidates_on_a_cluster_equal_local(cluster) -> None:
+    import pandas as pd
+
+    from portfolio_sim.decide.sensitivity import sensitivity
+
+    kw = {"trials": 300, "seed": SEED, "inputs": ["effort"]}
+    a = sensitivity(DIGITAL, **kw)
+    seen: list[tuple[int, int]] = []
+    b = sensitivity(
+        DIGITAL,
+        scheduler=cluster.scheduler_address,
+        progress=lambda d, n: seen.append((d, n)),
+        **kw,
+    )
+    assert len(a.table) >= 3
+    pd.testing.assert_frame_equal(a.table, b.table)
+    pd.testing.assert_frame_equal(a.criticality, b.criticality)
+    assert a.base == b.base
+    assert "side_numbers" in cluster.scheduler.task_prefixes
+    assert seen[-1] == (len(a.table), len(a.table))

@@ -70,6 +70,9 @@ def _configure_sensitivity(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--svg", metavar="PATH", help="write the tornado chart (SVG)")
     parser.add_argument("--csv", metavar="PATH", help="write the tornado table (CSV)")
     parser.add_argument("--criticality-csv", metavar="PATH", help="write criticality (CSV)")
+    from portfolio_sim.cli.cluster_options import add_cluster_options
+
+    add_cluster_options(parser)
 
 
 def _run_sensitivity(args: argparse.Namespace) -> int:
@@ -84,6 +87,8 @@ def _run_sensitivity(args: argparse.Namespace) -> int:
         variant=args.variant,
         inputs=args.input,
         progress=progress_printer(args.quiet, unit="inputs"),
+        scheduler=args.scheduler,
+        workers=args.workers,
     )
     outputs = [
         (args.svg, result.to_svg(top=args.top) if args.svg else None),

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -78,11 +78,15 @@ def sensitivity(
     *,
     inputs: Sequence[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: Any = None,
+    workers: int | None = None,
 ) -> Sensitivity:
     """Tornado of every uncertain input and the criticality index of every feature.
 
     ``inputs`` restricts the tornado to inputs whose key contains one of the strings.
-    Costs ``1 + 2 x inputs`` forecasts of ``trials`` trials each.
+    Costs ``1 + 2 x inputs`` forecasts of ``trials`` trials each. ``scheduler``/``workers``
+    (docs/distributed.md): the ``2 x inputs`` held forecasts run as tasks on a Dask
+    cluster, one per input and side; the same numbers as locally.
     """
     from portfolio_sim.forecasting import forecast
     from portfolio_sim.results.decide_tables import tornado_table
@@ -99,10 +103,21 @@ def sensitivity(
     base_npv = _npv_mean(base_fc)
     rows = []
     total = len(all_inputs)
-    for k, inp in enumerate(all_inputs):
-        rows.append(_swing_row(scn, inp, trials, seed, base_day, base_npv, c))
-        if progress is not None:
-            progress(k + 1, total)
+    if scheduler is None and workers is None:
+        for k, inp in enumerate(all_inputs):
+            sides = {side: side_numbers(scn, inp, side, trials, seed, h) for side in SIDES}
+            rows.append(_swing_row(scn, inp, sides, base_day, base_npv, c))
+            if progress is not None:
+                progress(k + 1, total)
+    else:
+        from portfolio_sim.distributed.tasks import map_tasks
+
+        tick = None if progress is None else (lambda d, _n: progress(d // 2, total))
+        jobs = [(scn, inp, side, trials, seed, h) for inp in all_inputs for side in SIDES]
+        got = iter(map_tasks(side_numbers, jobs, scheduler, workers, tick))
+        for inp in all_inputs:
+            sides = {side: next(got) for side in SIDES}
+            rows.append(_swing_row(scn, inp, sides, base_day, base_npv, c))
     base = {
         "finish_p85": str(c.calendar.date_of(min(base_day, h - 1))) if base_day < h else None,
         "finish_p85_day": base_day,
@@ -132,29 +147,39 @@ def _with_periods(inp: UncertainInput, fc: Any) -> UncertainInput:
     return replace(inp, periods=(day + 1) / float(c.tp_period[j]))
 
 
+Side = Literal["low", "high"]
+SIDES: tuple[Side, Side] = ("low", "high")
+
+
+def side_numbers(
+    scn: Scenario, inp: UncertainInput, side: Side, trials: int, seed: int, horizon_days: int
+) -> tuple[int, float]:
+    """(finish P85 working day, NPV mean) of ``scn`` with ``inp`` held at ``side``: one
+    forecast, a pure function of its arguments (a Dask task when spread on a cluster)."""
+    from portfolio_sim.forecasting import forecast
+
+    fc = forecast(hold(scn, inp, side), trials=trials, seed=seed, team_load=False)
+    return finish_day(fc.raw.port_t, horizon_days), _npv_mean(fc)
+
+
 def _swing_row(
     scn: Scenario,
     inp: UncertainInput,
-    trials: int,
-    seed: int,
+    sides: dict[Side, tuple[int, float]],
     base_day: int,
     base_npv: float,
     c: Any,
 ) -> dict[str, Any]:
-    """One tornado row (see :func:`portfolio_sim.results.decide_tables.tornado_table`):
-    ``inp`` held at each side; finish_p85_low/_high are ``numpy.datetime64`` (NaT = not
-    done by the horizon)."""
-    from portfolio_sim.forecasting import forecast
-
+    """One tornado row (see :func:`portfolio_sim.results.decide_tables.tornado_table`)
+    from ``sides`` (:func:`side_numbers` of each side); finish_p85_low/_high are
+    ``numpy.datetime64`` (NaT = not done by the horizon)."""
     h = c.horizon_days
     out: dict[str, Any] = {"input": inp.key, "kind": inp.kind, "entity": inp.entity}
     out.update(held_texts(scn, inp))
     days: dict[str, int] = {}
     npvs: dict[str, float] = {}
-    for side in ("low", "high"):
-        fc = forecast(hold(scn, inp, side), trials=trials, seed=seed, team_load=False)
-        days[side] = finish_day(fc.raw.port_t, h)
-        npvs[side] = _npv_mean(fc)
+    for side in SIDES:
+        days[side], npvs[side] = sides[side]
         out[f"finish_p85_{side}"] = (
             c.calendar.date_of(days[side]) if days[side] < h else np.datetime64("NaT", "D")
         )
