@@ -259,3 +259,19 @@ def test_sensitivity_candidates_on_a_cluster_equal_local(cluster) -> None:
     assert a.base == b.base
     assert "side_numbers" in cluster.scheduler.task_prefixes
     assert seen[-1] == (len(a.table), len(a.table))
+
+
+def test_select_verification_on_a_cluster_equals_local(cluster) -> None:
+    import pandas as pd
+
+    from portfolio_sim.decide.select import select
+
+    # (digital-portfolio.yaml: select fails on main with an IndexError, see the report)
+    startup = ROOT / "scenarios" / "startup.yaml"
+    kw = {"trials": 300, "seed": SEED, "budgets": 5}
+    a = select(startup, **kw)
+    b = select(startup, scheduler=cluster.scheduler_address, **kw)
+    assert a.frontier["npv_mean"].notna().sum() >= 3  # verified rows to compare
+    pd.testing.assert_frame_equal(a.frontier, b.frontier)
+    assert a.chosen == b.chosen
+    assert "verify" in cluster.scheduler.task_prefixes  # the task of select._verify

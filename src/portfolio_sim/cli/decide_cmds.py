@@ -125,6 +125,9 @@ def _configure_select(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-capacity", action="store_true", help="ignore team capacity")
     parser.add_argument("--no-verify", action="store_true", help="skip verification forecasts")
     parser.add_argument("--csv", metavar="PATH", help="write the frontier (CSV)")
+    from portfolio_sim.cli.cluster_options import add_cluster_options
+
+    add_cluster_options(parser)
 
 
 def _run_select(args: argparse.Namespace) -> int:
@@ -143,6 +146,8 @@ def _run_select(args: argparse.Namespace) -> int:
         capacity=not args.no_capacity,
         verify=not args.no_verify,
         progress=progress_printer(args.quiet, unit="budgets"),
+        scheduler=args.scheduler,
+        workers=args.workers,
     )
     csv = None
     if args.csv:

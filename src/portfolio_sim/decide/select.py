@@ -207,12 +207,16 @@ def select(
     capacity: bool = True,
     verify: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: Any = None,
+    workers: int | None = None,
 ) -> Selection:
     """Choose features to fund under ``budget`` (default: the scenario's ``budget.total``)
     maximising ``objective`` (``mean`` NPV, NPV ``p10``, or probability ``positive``), and
     the efficient frontier over ``budgets`` (a list, or a number of evenly spaced points up
     to the cost of everything). See the module docstring for the approximation.
-    ``progress(done, total)`` is called after each budget of the frontier."""
+    ``progress(done, total)`` is called after each budget of the frontier.
+    ``scheduler``/``workers`` (docs/distributed.md): the verifying forecasts (one per
+    distinct funded set) run as tasks on a Dask cluster; the same numbers as locally."""
     from portfolio_sim.forecasting import forecast, resolve_scenario
     from portfolio_sim.results.decide_tables import estimates_table, frontier_table
 
@@ -269,13 +273,23 @@ def select(
 
     rows: list[dict[str, Any]] = []
     best: Choice | None = None
-    verified: dict[tuple[int, ...], dict[str, float]] = {}
+    choices: list[Choice | None] = []
     for b in grid:
         choice = solve(b) if b >= fixed else None
         if choice is not None and best is not None and best.objective > choice.objective:
             choice = best  # greedy only: keep the frontier monotone
         if choice is not None:
             best = choice
+        choices.append(choice)
+    verified: dict[tuple[int, ...], dict[str, float]] = {}
+    if verify and (scheduler is not None or workers is not None):
+        from portfolio_sim.distributed.tasks import map_tasks
+
+        keys = [ch.items if ch is not None else () for ch in choices if ch is not None or not must]
+        sets = {key: [ids[i] for i in key] for key in keys}  # distinct, in frontier order
+        jobs = [(scn, funded, trials, seed, fixed, disc) for funded in sets.values()]
+        verified = dict(zip(sets, map_tasks(_verify, jobs, scheduler, workers), strict=True))
+    for b, choice in zip(grid, choices, strict=True):
         funded = [ids[i] for i in choice.items] if choice is not None else []
         row: dict[str, Any] = {
             "budget": b,
