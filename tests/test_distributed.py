@@ -275,3 +275,17 @@ def test_select_verification_on_a_cluster_equals_local(cluster) -> None:
     pd.testing.assert_frame_equal(a.frontier, b.frontier)
     assert a.chosen == b.chosen
     assert "verify" in cluster.scheduler.task_prefixes  # the task of select._verify
+
+
+@pytest.mark.parametrize("exhaustive_max", [200, 1], ids=["exhaustive", "greedy"])
+def test_staff_candidates_on_a_cluster_equal_local(cluster, exhaustive_max: int) -> None:
+    from portfolio_sim.decide.staff import staff
+
+    kw = {"add": 2, "trials": 200, "seed": SEED, "exhaustive_max": exhaustive_max}
+    a = staff(DIGITAL, **kw)
+    b = staff(DIGITAL, scheduler=cluster.scheduler_address, **kw)
+    da, db = a.to_dict(), b.to_dict()
+    _drop_created(da)
+    _drop_created(db)
+    assert da == db
+    assert "evaluate" in cluster.scheduler.task_prefixes

@@ -70,6 +70,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="PATH", help="write the result (JSON)")
     parser.add_argument("--csv", metavar="DIR", help="write one CSV file per table here")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    from portfolio_sim.cli.cluster_options import add_cluster_options
+
+    add_cluster_options(parser)
     parser.epilog = (
         f"Every assignment is evaluated when there are at most {EXHAUSTIVE_MAX}; above, "
         "hires are placed greedily, then improved by moving one hire at a time."
@@ -94,6 +97,8 @@ def _run(args: argparse.Namespace) -> int:
         ramp_days=args.ramp_days,
         on=args.on,
         progress=progress_printer(args.quiet, unit="forecasts"),
+        scheduler=args.scheduler,
+        workers=args.workers,
     )
     json_text = result.to_json() + "\n" if args.json else None
     if args.csv:

@@ -48,6 +48,7 @@ quantiles (inverted CDF).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -202,6 +203,8 @@ class Evaluator:
         self.on, self.ramp_days, self.trials, self.seed = on, ramp_days, trials, seed
         self.cache: dict[tuple[int, ...], Evaluation] = {}
         self.progress = progress
+        #: A ``distributed.Client`` to evaluate candidates on (:meth:`prefetch`), or None.
+        self.client: Any = None
 
     def scenario(self, hires: tuple[int, ...]) -> Scenario:
         plan = dict(zip(self.teams, hires, strict=True))
@@ -211,26 +214,48 @@ class Evaluator:
         hit = self.cache.get(hires)
         if hit is not None and (hit.detail is not None or not detail):
             return hit
-        from portfolio_sim.forecasting import forecast
-
-        # team load only for the detailed evaluations (the "what moved" text reads it)
-        fc = forecast(
-            self.scenario(hires),
-            trials=self.trials,
-            seed=self.seed,
-            keep_trials=True,
-            team_load=detail,
-        )
-        ev = _evaluate(fc, hires, self.objective, detail)
+        ev = evaluate(self.scenario(hires), self.trials, self.seed, hires, self.objective, detail)
         if hit is None and self.progress is not None:
             self.progress()
         self.cache[hires] = ev
         return ev
 
+    def prefetch(self, cands: Sequence[tuple[int, ...]]) -> None:
+        """On a cluster (``self.client`` set): evaluate the candidates not yet cached, all
+        at once, one Dask task each (docs/distributed.md); the same evaluations as one
+        after another. Locally: nothing (they are evaluated as they are asked for)."""
+        todo = [h for h in dict.fromkeys(cands) if h not in self.cache]
+        if self.client is None or not todo:
+            return
+        from portfolio_sim.distributed.tasks import map_tasks
+
+        jobs = [(self.scenario(h), self.trials, self.seed, h, self.objective) for h in todo]
+        for hires, ev in zip(todo, map_tasks(evaluate, jobs, self.client), strict=True):
+            self.cache[hires] = ev
+            if self.progress is not None:
+                self.progress()
+
     def key(self, ev: Evaluation) -> tuple[float, float]:
         """Larger is better."""
         sign = -1.0 if self.objective.kind == "p85" else 1.0
         return (sign * ev.value, -ev.tiebreak)
+
+
+def evaluate(
+    scn: Scenario,
+    trials: int,
+    seed: int,
+    hires: tuple[int, ...],
+    obj: Objective,
+    detail: bool = False,
+) -> Evaluation:
+    """One assignment's evaluation: the forecast of ``scn`` (the hires applied) and its
+    numbers. Pure (a Dask task when candidates are spread on a cluster)."""
+    from portfolio_sim.forecasting import forecast
+
+    # team load only for the detailed evaluations (the "what moved" text reads it)
+    fc = forecast(scn, trials=trials, seed=seed, keep_trials=True, team_load=detail)
+    return _evaluate(fc, hires, obj, detail)
 
 
 def _evaluate(fc: Any, hires: tuple[int, ...], obj: Objective, detail: bool) -> Evaluation:
@@ -335,6 +360,7 @@ def paired_interval(kind: str, base: np.ndarray, new: np.ndarray) -> tuple[float
 
 
 def _best(ev: Evaluator, cands: Sequence[tuple[int, ...]]) -> tuple[int, ...]:
+    ev.prefetch(cands)
     best, best_key = cands[0], ev.key(ev(cands[0]))
     for cand in cands[1:]:
         key = ev.key(ev(cand))
@@ -387,12 +413,16 @@ def staff(
     runners_up: int = 5,
     exhaustive_max: int = EXHAUSTIVE_MAX,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: Any = None,
+    workers: int | None = None,
 ) -> Staffing:
     """Where ``add`` new people should go to best serve ``objective`` (``p85``, ``npv``
     or ``deadline:FEATURE``); see the module docstring for candidates, search and
     interval. ``max_per_team`` caps the hires per team (default: no cap but ``add``);
     ``on`` is the hire date (default the scenario's start); ``progress(done, total)``
-    counts forecasts (the total is an estimate in greedy mode)."""
+    counts forecasts (the total is an estimate in greedy mode). ``scheduler``/``workers``
+    (docs/distributed.md): the candidates of each search step are forecast as tasks on a
+    Dask cluster; the same result as locally."""
     from portfolio_sim.forecasting import resolve_scenario
 
     if isinstance(add, bool) or not isinstance(add, int) or add < 1:
@@ -437,14 +467,21 @@ def staff(
 
     ev = Evaluator(scn, obj, teams, hire_on, float(ramp_days), trials, seed, tick)
     zero = tuple([0] * len(teams))
-    base = ev(zero, detail=True)
-    curve = greedy_curve(ev, add, cap)
-    if exhaustive:
-        pool = list(assignments(add, len(teams), cap))
-        best = _best(ev, pool)
-    else:
-        best = exchange(ev, curve[-1], cap)
-        pool = [a for a in ev.cache if sum(a) == add]
+    cluster: contextlib.AbstractContextManager[Any] = contextlib.nullcontext((None, "local"))
+    if scheduler is not None or workers is not None:  # one connection for the search
+        from portfolio_sim.distributed.connect import open_client
+
+        cluster = open_client(scheduler, workers)
+    with cluster as (ev.client, _backend):
+        base = ev(zero, detail=True)
+        curve = greedy_curve(ev, add, cap)
+        if exhaustive:
+            pool = list(assignments(add, len(teams), cap))
+            best = _best(ev, pool)
+        else:
+            best = exchange(ev, curve[-1], cap)
+            pool = [a for a in ev.cache if sum(a) == add]
+    ev.client = None  # closed: the rest is evaluated here
     rec = ev(best, detail=True)
     ranked = sorted((a for a in pool if sum(a) == add), key=lambda a: ev.key(ev(a)), reverse=True)
     interval = paired_interval(obj.kind, base.trials, rec.trials)
