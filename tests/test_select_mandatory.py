@@ -150,3 +150,22 @@ def test_mandatory_field_validation():
     bad = BASE.replace("- {id: a, team: web,", "- {id: a, team: web, mandatory: maybe,")
     (line,) = problems(bad)
     assert line.startswith("s.yaml:8: features[0].mandatory:")
+
+
+def test_select_runs_on_the_bundled_portfolio_with_risks_tasks_and_shared_features() -> None:
+    """The bundled portfolio has risks on features select may leave out, a duration task
+    and a shared feature (hidden teams): the unfunded set is removed with its references
+    (risks, correlation groups) and select answers instead of failing."""
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from portfolio_sim.cli import main
+
+    root = Path(__file__).resolve().parents[1]
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        rc = main(["select", str(root / "scenarios" / "digital-portfolio.yaml"), "--trials", "200"])
+    assert rc == 0, err.getvalue()
+    assert "Traceback" not in err.getvalue()
+    text = out.getvalue()
+    assert "Mandatory (funded at every budget): psd2-sca-compliance" in text

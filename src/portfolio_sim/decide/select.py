@@ -53,7 +53,7 @@ from portfolio_sim.distributions import mean as dist_mean
 from portfolio_sim.errors import InputError
 from portfolio_sim.results.decide_numbers import feature_columns, portfolio_numbers, team_columns
 from portfolio_sim.results.decide_results import Selection
-from portfolio_sim.scenario.schema import Scenario, VariantChange
+from portfolio_sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from portfolio_sim.results.decide_tables import DataFrame
@@ -113,9 +113,12 @@ def estimate_columns(scn: Scenario, fc: Any) -> tuple[dict[str, Any], float]:
     team_of = np.asarray(c.feat_team)
     fixed = 0.0
     share = np.zeros(len(sizes))
+    # by id: the team columns leave out the hidden teams of duration tasks and shared
+    # features' joins (docs/model.md §3.9-§3.10), which cost nothing
+    cost_of = dict(zip(teams["id"], teams["cost_mean"], strict=True))
     for j in range(c.n_teams):
         members = team_of == j
-        team_cost = float(teams["cost_mean"][j])
+        team_cost = float(cost_of.get(c.team_ids[j], 0.0))
         if c.team_release_horizon[j]:
             fixed += team_cost
             continue
@@ -153,16 +156,38 @@ def estimate_columns(scn: Scenario, fc: Any) -> tuple[dict[str, Any], float]:
 
 
 def without(scn: Scenario, drop: Sequence[str]) -> Scenario:
-    """``scn`` without the features ``drop`` (dependencies and risks cleaned up)."""
-    from portfolio_sim.scenario.variants import apply_variant
-
+    """``scn`` without the features ``drop``, its references to them cleaned up: other
+    features' dependencies on them, risks' ``affects`` (a risk left affecting nothing is
+    dropped; cost shocks affect no feature and stay) and correlation groups' members (a
+    group left with fewer than two is dropped). The funded set is closed under
+    dependencies, so no funded feature loses a dependency it needs. The result is
+    built from the validated plan (possibly the engines' view, with the hidden teams of
+    duration tasks and shared features) and not re-validated: it only loses items."""
     if not drop:
         return scn
-    copy = scn.model_copy(deep=True)
-    copy.variants = {"unfunded": [VariantChange(remove={"features": list(drop)})]}
-    out = apply_variant(copy, "unfunded")
-    out.variants = {}
-    return out
+    gone = set(drop)
+    features = [
+        f.model_copy(update={"depends_on": [d for d in f.depends_on if d not in gone]})
+        for f in scn.features
+        if f.id not in gone
+    ]
+    risks = []
+    for r in scn.risks:
+        left = [a for a in r.affects if a not in gone]
+        if r.affects and not left:
+            continue
+        risks.append(r.model_copy(update={"affects": left}))
+    groups = []
+    for g in scn.correlation:
+        if g.features is None:
+            groups.append(g)
+            continue
+        members = [f for f in g.features if f not in gone]
+        if len(members) >= 2:
+            groups.append(g.model_copy(update={"features": members}))
+    return scn.model_copy(
+        update={"features": features, "risks": risks, "correlation": groups, "variants": {}}
+    )
 
 
 def _verify(

@@ -31,7 +31,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from portfolio_sim.errors import Problem, ScenarioError
-from portfolio_sim.scenario.expand import is_task_team
+from portfolio_sim.scenario.expand import engine_view, is_task_team
 from portfolio_sim.scenario.problems import suggest
 from portfolio_sim.scenario.schema import Distribution, Scenario
 
@@ -154,7 +154,9 @@ class _Checker:
     """Collects every problem of one status file."""
 
     def __init__(self, scenario: Scenario, filename: str) -> None:
-        self.scn = scenario
+        # the plan as the engines see it: duration tasks and shared features' parts on
+        # their hidden teams (docs/model.md §3.9-§3.10), so every feature has a team
+        self.scn = engine_view(scenario)
         self.file = filename
         self.problems: list[Problem] = []
 
@@ -200,8 +202,8 @@ class _Checker:
             if not isinstance(entry, dict):
                 self.bad(path, "a mapping with done_on, or started_on and the work left", line)
                 continue
-            st = self._feature(path, entry, line, as_of, kinds[feat.team])
-            if st is not None and not kinds[feat.team] and st.done_on is None:
+            st = self._feature(path, entry, line, as_of, kinds[str(feat.team)])
+            if st is not None and not kinds[str(feat.team)] and st.done_on is None:
                 least = (
                     lowest(st.remaining)
                     if st.remaining is not None

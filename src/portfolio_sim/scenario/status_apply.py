@@ -33,6 +33,7 @@ import numpy as np
 from portfolio_sim.calendar import WorkCalendar
 from portfolio_sim.errors import Problem, ScenarioError
 from portfolio_sim.scenario.compile import CompiledScenario, compile_scenario
+from portfolio_sim.scenario.expand import engine_view
 from portfolio_sim.scenario.schema import Distribution, Feature, Scenario
 from portfolio_sim.scenario.sizing import scaled_params
 from portfolio_sim.scenario.status import FeatureStatus, Status, shifted
@@ -69,6 +70,7 @@ def status_scenario(scn: Scenario, status: Status) -> tuple[Scenario, dict[str, 
     """The plan with the status folded in (see the module docstring), not re-validated,
     and the done working day of each done feature. Raises ScenarioError when a started
     feature's work left cannot be formed."""
+    scn = engine_view(scn)  # every feature on a team (§3.9-§3.10)
     cal = WorkCalendar.from_scenario(scn)
     items_team = {t.id: t.throughput is not None for t in scn.teams}
     done_day: dict[str, int] = {}
@@ -87,8 +89,8 @@ def status_scenario(scn: Scenario, status: Status) -> tuple[Scenario, dict[str, 
             feats.append(
                 f.model_copy(
                     update={
-                        "items" if items_team[f.team] else "effort": zero,
-                        "effort" if items_team[f.team] else "items": None,
+                        "items" if items_team[str(f.team)] else "effort": zero,
+                        "effort" if items_team[str(f.team)] else "items": None,
                         "size_name": None,
                         "points": None,
                         "growth": None,
@@ -104,7 +106,7 @@ def status_scenario(scn: Scenario, status: Status) -> tuple[Scenario, dict[str, 
             update["not_before"] = status.as_of
         if fs is not None:
             try:
-                left = _left(f, fs, items_team[f.team])
+                left = _left(f, fs, items_team[str(f.team)])
             except ValueError as err:
                 problems.append(Problem(f"features.{f.id}", str(err), status.file))
                 continue
