@@ -5,6 +5,7 @@ clear error, and the recommendation is explained in words."""
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -169,3 +170,7 @@ def test_select_runs_on_the_bundled_portfolio_with_risks_tasks_and_shared_featur
     assert "Traceback" not in err.getvalue()
     text = out.getvalue()
     assert "Mandatory (funded at every budget): psd2-sca-compliance" in text
+    # the objective column is money like the others, not a raw float with cents
+    assert "Objective: NPV mean" in text
+    frontier = text.split("\n\n")[0]
+    assert not re.search(r"\d\.\d", frontier), frontier

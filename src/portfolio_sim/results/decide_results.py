@@ -86,8 +86,21 @@ class Selection:
             "npv_positive_probability",
             "n_funded",
         ]
+        from portfolio_sim.formatting import pct
+
         lines = [f"Efficient frontier (objective: {self.objective}):"]
-        lines.append(table_text(self.frontier[cols], self.currency))
+        shown = self.frontier[cols].copy()
+        # the objective is money (NPV mean, NPV P10) or a probability (NPV > 0)
+        name, as_text = (
+            ("Objective: chance NPV > 0", pct)
+            if self.objective == "positive"
+            else (f"Objective: NPV {self.objective}", lambda x: _money(x, self.currency))
+        )
+        shown["objective_estimate"] = [
+            "n/a" if x != x else as_text(float(x)) for x in shown["objective_estimate"]
+        ]
+        shown = shown.rename(columns={"objective_estimate": name})
+        lines.append(table_text(shown, self.currency))
         lines.append("")
         cur = self.currency
         for r in self.frontier.itertuples(index=False):
