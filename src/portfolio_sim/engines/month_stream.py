@@ -47,6 +47,11 @@ SERIES = ("cost", "capex", "opex", "cumulative")
 PARALLEL_FROM = 1 << 16
 #: Trials per tile of :func:`_feed`.
 TILE = 2048
+#: Trials per batch fed by :func:`stream_arrays` (the engine's ``STREAM_BATCH``).
+STREAM_BATCH = 1 << 16
+#: Fewer kept trials than this are left to the results layer's sorts by
+#: :func:`stream_arrays` (the windows would hold most values anyway).
+MIN_TRIALS = 1 << 15
 
 
 @functools.lru_cache(maxsize=16)
@@ -383,3 +388,36 @@ class MonthStream:
         quarters[:, :k] = values[4 * n_m * k :].reshape(self.n_q, k)
         quarters[:, k] = self.over
         return bands, means, quarters
+
+
+def stream_arrays(
+    cost: np.ndarray, capex: np.ndarray, qcost: np.ndarray, quarter_budgets: list[float]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray] | None:
+    """:meth:`MonthStream.finish` of kept per-trial arrays (float32 ``cost``/``capex``
+    [trials, M], float64 ``qcost`` [trials, Q], C-contiguous), fed in the engine's batch
+    sizes: the results layer's monthly numbers without sorting each month. None when the
+    arrays do not qualify (fewer than two months or trials than :data:`MIN_TRIALS`,
+    other dtypes, quarters without a budget) or :meth:`~MonthStream.finish` says so;
+    the caller then computes them from the arrays as before (the same numbers)."""
+    trials, n_m = cost.shape
+    ok = (
+        n_m >= 2
+        and trials >= MIN_TRIALS
+        and cost.dtype == np.float32
+        and capex.dtype == np.float32
+        and qcost.dtype == np.float64
+        and capex.shape == cost.shape
+        and qcost.shape[0] == trials
+        and qcost.shape[1] == len(quarter_budgets)
+        and all(a.flags.c_contiguous for a in (cost, capex, qcost))
+    )
+    if not ok:
+        return None
+    stream = MonthStream.from_pilot(trials, cost, capex, qcost, quarter_budgets)
+    first = 0
+    while first < trials:
+        n = min(max(PILOT, first), STREAM_BATCH, trials - first)
+        sl = slice(first, first + n)
+        stream.feed(cost[sl], capex[sl], qcost[sl])
+        first += n
+    return stream.finish()
