@@ -99,3 +99,34 @@ def test_stream_refuses_nan() -> None:
     st = MonthStream.from_pilot(100, cost, capex, q, [])
     st.feed(cost, capex, q)
     assert st.finish() is None
+
+
+@pytest.mark.parametrize(
+    ("scenario", "z"), [("digital-portfolio", None), ("startup", None), ("digital-portfolio", 0.0)]
+)
+def test_forecast_streams_kept_arrays_to_the_same_months(
+    scenario: str, z: float | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forecast that kept its month arrays computes the month bands and means with one
+    streaming pass over them (month_stream.stream_arrays): the same numbers as the
+    results layer's sorts of the arrays. With windows too narrow to hold their rank
+    (z = 0) the pass says so and the sorts answer."""
+    monkeypatch.setattr(month_stream, "MIN_TRIALS", 1000)
+    monkeypatch.setattr(month_stream, "STREAM_BATCH", 1500)  # pilot, then narrowings
+    monkeypatch.setattr(month_stream, "PILOT", 1000)
+    if z is not None:
+        monkeypatch.setattr(month_stream, "Z", z)
+        monkeypatch.setattr(month_stream, "MIN_HALF", 0)
+    from portfolio_sim.results import money
+
+    compiled = compile_scenario(ps.load(ROOT / "scenarios" / f"{scenario}.yaml"), 7)
+    raw = fast.run_fast(compiled, 9_000, stream=False)
+    fc = Forecast(compiled=compiled, raw=raw, trials=9_000, seed=7, engine="fast")
+    assert (fc._month_streamed is None) == (z is not None)  # streamed unless it missed
+    want = money.months_table(
+        compiled, raw, money.month_bands(compiled, raw), money.month_means(raw)
+    )
+    got = fc.months
+    assert list(got.columns) == list(want.columns)
+    for col in want.columns[1:]:
+        assert np.array_equal(got[col].to_numpy(), want[col].to_numpy()), col

@@ -47,6 +47,11 @@ SERIES = ("cost", "capex", "opex", "cumulative")
 PARALLEL_FROM = 1 << 16
 #: Trials per tile of :func:`_feed`.
 TILE = 2048
+#: Trials per batch fed by :func:`stream_arrays` (the engine's ``STREAM_BATCH``).
+STREAM_BATCH = 1 << 16
+#: Fewer kept trials than this are left to the results layer's sorts by
+#: :func:`stream_arrays` (the windows would hold most values anyway).
+MIN_TRIALS = 1 << 15
 
 
 @functools.lru_cache(maxsize=16)
@@ -58,53 +63,54 @@ def order_ranks(n: int, ps: tuple[int, ...]) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _column(
-    rows, r, n, scratch, s, k_per, lo, hi, below, above, eq_lo, eq_hi, n_in, off, cap, pool
-):
+def _column(rows, r, n, s, k_per, lo, hi, below, above, eq_lo, eq_hi, n_in, off, cap, pool):
     """The values ``rows[r, :n]`` of series ``s`` into that series' windows (see
     :func:`_feed`; a row of a C-contiguous 2-d array: the counting loop vectorises).
     Window by window over a column, the counts stay in registers: several times faster
-    than trial by trial."""
+    than trial by trial. One branch-free pass counts the values below, above and on
+    the bounds; only when some fall strictly inside (a few per tile once the windows
+    have narrowed) does a second pass copy those, in trial order, into the pool."""
     col = rows[r]
     for w in range(s * k_per, (s + 1) * k_per):
         lo_w = lo[w]
         hi_w = hi[w]
         under = 0
         over = 0
-        for i in range(n):
+        e_lo = 0
+        e_hi = 0
+        for i in range(n):  # branch-free: vectorises
             v = col[i]
             under += v < lo_w
             over += v > hi_w
-        below[w] += under
-        above[w] += over
-        if under + over == n:
-            continue
-        # branch-free: every value written to ``scratch``, the end moved on only for
-        # those strictly inside; the bounds themselves counted
-        e_lo = 0
-        e_hi = 0
-        j = 0
-        for i in range(n):
-            v = col[i]
             e_lo += v == lo_w
             e_hi += v == hi_w
-            scratch[j] = v
-            j += (v > lo_w) & (v < hi_w)
+        below[w] += under
+        above[w] += over
         eq_lo[w] += e_lo
         if lo_w != hi_w:  # one value: counted once
             eq_hi[w] += e_hi
+        elif under + over + e_lo == n:
+            continue
+        if under + over + e_lo + e_hi == n:
+            continue  # nothing strictly inside (NaNs aside: they make the run fail)
+        # the few values strictly inside, in trial order (a rarely taken branch)
         kept = n_in[w]
-        room = min(j, max(cap[w] - kept, 0))
         o = off[w] + kept
-        for i in range(room):
-            pool[o + i] = scratch[i]
+        room = max(cap[w] - kept, 0)
+        j = 0
+        for i in range(n):
+            v = col[i]
+            if v > lo_w and v < hi_w:
+                if j < room:
+                    pool[o + j] = v
+                j += 1
         n_in[w] = kept + j
 
 
 @njit(cache=True, nogil=True)
 def _odd(v):
     """NaN, infinity or -0.0: numpy's own percentile rules decide those."""
-    return v - v != 0.0 or (v == 0.0 and np.signbit(v))
+    return (v - v != 0.0) | ((v == 0.0) & np.signbit(v))
 
 
 @njit(cache=True, nogil=True)
@@ -123,7 +129,6 @@ def _feed(cost, capex, qcost, qlimit, part, win, sums, over, bad):
     first = np.empty((n_m, TILE + 8))
     second = np.empty((n_m, TILE + 8))
     quarter = np.empty((n_q, TILE + 8))
-    scratch = np.empty(TILE + 8)
     s1 = 0 if part == 0 else n_m  # series of ``first``: cost or capex
     s2 = 3 * n_m if part == 0 else 2 * n_m  # of ``second``: cumulative or opex
     acc1 = sums[s1 : s1 + n_m].copy()
@@ -156,9 +161,9 @@ def _feed(cost, capex, qcost, qlimit, part, win, sums, over, bad):
                     b = c - a
                 first[k, i] = a
                 second[k, i] = b
-                odd |= _odd(a) or _odd(b)
-            _column(first, k, m, scratch, s1 + k, *win)
-            _column(second, k, m, scratch, s2 + k, *win)
+                odd |= _odd(a) | _odd(b)
+            _column(first, k, m, s1 + k, *win)
+            _column(second, k, m, s2 + k, *win)
         if part == 1:
             for q in range(n_q):
                 for i in range(m):
@@ -166,7 +171,7 @@ def _feed(cost, capex, qcost, qlimit, part, win, sums, over, bad):
                     quarter[q, i] = v
                     over[q] += v > qlimit[q]
                     odd |= _odd(v)
-                _column(quarter, q, m, scratch, 4 * n_m + q, *win)
+                _column(quarter, q, m, 4 * n_m + q, *win)
     sums[s1 : s1 + n_m] = acc1
     sums[s2 : s2 + n_m] = acc2
     if odd:
@@ -383,3 +388,36 @@ class MonthStream:
         quarters[:, :k] = values[4 * n_m * k :].reshape(self.n_q, k)
         quarters[:, k] = self.over
         return bands, means, quarters
+
+
+def stream_arrays(
+    cost: np.ndarray, capex: np.ndarray, qcost: np.ndarray, quarter_budgets: list[float]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray] | None:
+    """:meth:`MonthStream.finish` of kept per-trial arrays (float32 ``cost``/``capex``
+    [trials, M], float64 ``qcost`` [trials, Q], C-contiguous), fed in the engine's batch
+    sizes: the results layer's monthly numbers without sorting each month. None when the
+    arrays do not qualify (fewer than two months or trials than :data:`MIN_TRIALS`,
+    other dtypes, quarters without a budget) or :meth:`~MonthStream.finish` says so;
+    the caller then computes them from the arrays as before (the same numbers)."""
+    trials, n_m = cost.shape
+    ok = (
+        n_m >= 2
+        and trials >= MIN_TRIALS
+        and cost.dtype == np.float32
+        and capex.dtype == np.float32
+        and qcost.dtype == np.float64
+        and capex.shape == cost.shape
+        and qcost.shape[0] == trials
+        and qcost.shape[1] == len(quarter_budgets)
+        and all(a.flags.c_contiguous for a in (cost, capex, qcost))
+    )
+    if not ok:
+        return None
+    stream = MonthStream.from_pilot(trials, cost, capex, qcost, quarter_budgets)
+    first = 0
+    while first < trials:
+        n = min(max(PILOT, first), STREAM_BATCH, trials - first)
+        sl = slice(first, first + n)
+        stream.feed(cost[sl], capex[sl], qcost[sl])
+        first += n
+    return stream.finish()

@@ -132,11 +132,33 @@ class Forecast:
     # computed (the per-trial arrays of a forecast never change).
     @functools.cached_property
     def _month_bands(self) -> dict[str, np.ndarray]:
+        streamed = self._month_streamed
+        if streamed is not None:
+            return streamed[0]
         return money.month_bands(self.compiled, self.raw)
 
     @functools.cached_property
     def _month_means(self) -> dict[str, np.ndarray]:
+        streamed = self._month_streamed
+        if streamed is not None:
+            return streamed[1]
         return money.month_means(self.raw)
+
+    @functools.cached_property
+    def _month_streamed(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None:
+        """Bands and means of kept month arrays in one exact streaming pass
+        (:func:`~portfolio_sim.engines.month_stream.stream_arrays`: the same numbers,
+        faster than sorting every month), or None (then computed from the arrays)."""
+        raw = self.raw
+        if raw.month_bands is not None or raw.month_cost is None or raw.month_capex is None:
+            return None
+        if raw.quarter_cost is None:
+            return None
+        from portfolio_sim.engines.month_stream import stream_arrays
+
+        budgets = [amount for _, amount in sorted(self.compiled.budget_quarters.items())]
+        stats = stream_arrays(raw.month_cost, raw.month_capex, raw.quarter_cost, budgets)
+        return None if stats is None else (stats[0], stats[1])
 
     # Likewise the portfolio money and budget numbers (selections over the per-trial
     # money columns, about 0.1 s each at a million trials): every output reads them.
