@@ -255,30 +255,14 @@ def _run_dask(
     retries: int,
     show: Progress | None,
 ) -> tuple[list[dict[str, Any]], str]:
-    import logging
+    from dask.distributed import as_completed
 
-    from dask.distributed import Client, LocalCluster, as_completed
+    from portfolio_sim.distributed.connect import open_client
 
-    cluster = None
-    if scheduler is not None:
-        client = Client(scheduler)
-        backend = f"dask {scheduler}"
-    else:
-        w, t = default_layout(len(points), workers)
-        t = int(threads) if threads else t
-        kwargs: dict[str, Any] = {
-            "n_workers": w,
-            "threads_per_worker": 1,
-            "processes": processes,
-            "dashboard_address": None,
-            "silence_logs": logging.ERROR,
-        }
-        if processes:
-            kwargs["env"] = {"NUMBA_NUM_THREADS": str(t)}
-        cluster = LocalCluster(**kwargs)
-        client = Client(cluster)
-        backend = f"dask LocalCluster ({w} workers x {t} Numba threads)"
-    try:
+    # one way to reach Dask for every command (connect timeout, clear error when the
+    # scheduler cannot be reached); a sweep's LocalCluster has at most one worker a point
+    w = None if scheduler is not None else default_layout(len(points), workers)[0]
+    with open_client(scheduler, w, threads=threads, processes=processes) as (client, backend):
         futures = [
             client.submit(run_point, *args, changes, trials, seed, retries=retries, pure=False)
             for changes in points
@@ -287,8 +271,4 @@ def _run_dask(
             if show is not None:
                 show(done, len(points))
         results = client.gather(futures)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
     return list(results), backend
