@@ -15,7 +15,7 @@ import pandas as pd
 
 from portfolio_sim import formatting as fmt
 from portfolio_sim.report import charts
-from portfolio_sim.results import precision
+from portfolio_sim.results import precision_text
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;
@@ -153,7 +153,7 @@ def forecast_html(fc: Any) -> str:
                 "Cost " + " / ".join(_level(k) for k in cost_keys),
                 " / ".join(money_text(cost[k], cur) for k in cost_keys)
                 + " ("
-                + precision.rel_text(max(float(cost[f"{k}_ci_rel"]) for k in cost_keys))
+                + precision_text.rel_text(max(float(cost[f"{k}_ci_rel"]) for k in cost_keys))
                 + " at 95 %)",
             ),
             _card("Budget", money_text(budget["total"], cur)),
@@ -190,11 +190,11 @@ def forecast_html(fc: Any) -> str:
     port_wd = max(float(fin[f"{k}_ci_wd"]) for k in date_keys)
     widest = max([port_wd, *feat_wd.tolist(), *team_wd.tolist()])
     feat_table = feats[date_cols].copy()
-    if widest > precision.FOOTNOTE_UP_TO:
-        feat_table["± wd"] = feat_wd.map(precision.wd_text)
-    note = precision.dates_note(widest)
-    if widest > precision.FOOTNOTE_UP_TO:
-        note += f" Portfolio dates: {precision.wd_text(port_wd)}."
+    if widest > precision_text.FOOTNOTE_UP_TO:
+        feat_table["± wd"] = feat_wd.map(precision_text.wd_text)
+    note = precision_text.dates_note(widest)
+    if widest > precision_text.FOOTNOTE_UP_TO:
+        note += f" Portfolio dates: {precision_text.wd_text(port_wd)}."
     parts.append(
         chart_pair(
             "When: done dates per feature",
@@ -219,8 +219,8 @@ def forecast_html(fc: Any) -> str:
             "Teams: utilisation and done dates",
             charts.utilisation_svg(teams),
             html_table(
-                teams[team_cols].assign(**{"± wd": team_wd.map(precision.wd_text)})
-                if widest > precision.FOOTNOTE_UP_TO
+                teams[team_cols].assign(**{"± wd": team_wd.map(precision_text.wd_text)})
+                if widest > precision_text.FOOTNOTE_UP_TO
                 else teams[team_cols],
                 cur,
                 labels={"id": "Team"},
@@ -338,7 +338,7 @@ def forecast_html(fc: Any) -> str:
         + "".join(f"<p class='warning'>Warning: {html.escape(w)}</p>" for w in fc.warnings)
         + "".join(
             f"<p>{html.escape(t)}</p>"
-            for t in [precision.trials_note(fc.trials, fc.auto, detail=False)]
+            for t in [precision_text.trials_note(fc.trials, fc.auto, detail=False)]
             if t
         )
         + f"<div class='headline'>{''.join(cards)}</div>"

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from portfolio_sim import formatting as fmt
-from portfolio_sim.results import precision
+from portfolio_sim.results import precision_text
 
 
 def _date(x: Any) -> str:
@@ -67,14 +67,14 @@ def forecast_text(fc: Any) -> str:
     port_wd = float(max(port[f"{k}_ci_wd"] for k in keys))
     feat_wd, team_wd = widest_wd(feats, keys), widest_wd(teams, keys)
     widest = max([port_wd, *feat_wd.tolist(), *team_wd.tolist()])
-    column = widest > precision.FOOTNOTE_UP_TO
+    column = widest > precision_text.FOOTNOTE_UP_TO
     lines = [
         f"{title}: {fc.trials:,} trials, seed {fc.seed}, engine {fc.engine}",
-        *filter(None, [precision.trials_note(fc.trials, fc.auto)]),
+        *filter(None, [precision_text.trials_note(fc.trials, fc.auto)]),
         "",
         "Portfolio done   "
         + "   ".join(f"{_level_label(k)} {_date(port[k])}" for k in keys)
-        + (f"   ({precision.wd_text(port_wd)})" if column else ""),
+        + (f"   ({precision_text.wd_text(port_wd)})" if column else ""),
     ]
     if port["not_done_share"] > 0:
         lines.append(f"Not done by the horizon in {_pct(port['not_done_share'])} of trials")
@@ -94,7 +94,7 @@ def forecast_text(fc: Any) -> str:
         }
     )
     if column:
-        table["± wd"] = feat_wd.map(precision.wd_text)
+        table["± wd"] = feat_wd.map(precision_text.wd_text)
     team_table = pd.DataFrame(
         {
             fmt.label("team"): teams["id"],
@@ -104,9 +104,9 @@ def forecast_text(fc: Any) -> str:
         }
     )
     if column:
-        team_table["± wd"] = team_wd.map(precision.wd_text)
+        team_table["± wd"] = team_wd.map(precision_text.wd_text)
     lines += ["", table.to_string(index=False), "", team_table.to_string(index=False)]
-    lines += ["", precision.dates_note(widest)]
+    lines += ["", precision_text.dates_note(widest)]
     if fc.raw.money is not None:
         lines += ["", money_text(fc)]
     if getattr(fc, "earned_value", None) is not None:
@@ -137,7 +137,9 @@ def money_text(fc: Any) -> str:
 
     rel = max(float(cost[f"{k}_ci_rel"]) for k in cost_keys)
     lines = [
-        "Cost             " + levels(cost, cost_keys) + f"   ({precision.rel_text(rel)} at 95 %)",
+        "Cost             "
+        + levels(cost, cost_keys)
+        + f"   ({precision_text.rel_text(rel)} at 95 %)",
         "Contingency      P80-P50 {}   P90-P50 {}".format(
             _m(budget["contingency"]["p80_minus_p50"], cur),
             _m(budget["contingency"]["p90_minus_p50"], cur),
