@@ -60,6 +60,8 @@ def test_saved_baseline_gives_the_same_evm_as_the_plan_run_again(
     assert again.earned_value.baseline_file is None
     assert saved.earned_value.baseline_file == str(path)
     assert _ev(saved) == _ev(again)  # exactly: JSON keeps every float
+    assert f"baseline: saved in {path}, 8 trials" in saved.to_text()
+    assert f"Against the baseline saved in {path}" in saved.to_html()
     assert load_baseline(path, scn.start) == base
 
 
