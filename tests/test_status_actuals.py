@@ -298,3 +298,16 @@ def test_monthly_actuals_and_real_staffing_keep_the_re_forecast_invariants(
         mob = 10.0 * (int(c.money.month_first_day[k + 1]) - int(c.money.month_first_day[k]))
         want = amounts[k] + mob / a_day
         np.testing.assert_allclose(out.month_cost[:, k], want, rtol=2.4e-7, atol=1e-9)
+
+
+def test_a_featureless_team_released_when_done_cannot_carry_actuals() -> None:
+    """The model pays such a team nothing, so its cost to date would silently vanish from
+    the forecast's cost: refused, in either form."""
+    text = PLAN.replace("teams:\n", "teams:\n  - {id: idle, members: 1, cost_per_member_day: 9}\n")
+    scn = load_text(text, "yaml", "p.yaml")
+    for body in ("actual_cost: {web: 1, mob: 1, idle: 5}\n",
+                 "actual_cost: {web: 1, mob: 1}\nactual_cost_by_month:\n  idle: {2027-01: 5}\n"):  # fmt: skip
+        with pytest.raises(ScenarioError, match="st.yaml:[24]: actual_cost.*idle: the team has no"):
+            status_from_text("as_of: 2027-02-01\n" + body, scn, "st.yaml")
+    ok = status_from_text("as_of: 2027-02-01\nactual_cost: {web: 1, mob: 1, idle: 0}\n", scn)
+    assert ok.cost_to_date == 2

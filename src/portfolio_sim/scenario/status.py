@@ -38,7 +38,13 @@ from portfolio_sim.errors import Problem, ScenarioError
 from portfolio_sim.scenario.expand import engine_view, is_task_team
 from portfolio_sim.scenario.problems import suggest
 from portfolio_sim.scenario.schema import Distribution, Scenario
-from portfolio_sim.scenario.status_actuals import ActualStaffing, check_by_month, check_staffing
+from portfolio_sim.scenario.status_actuals import (
+    UNPAID,
+    ActualStaffing,
+    check_by_month,
+    check_staffing,
+    unpaid,
+)
 
 _FEATURE_KEYS = ("done_on", "started_on", "remaining", "remaining_fraction", "items_done")
 _TOP_KEYS = ("as_of", "features", "actual_cost", "actual_cost_by_month", "staffing", "baseline")
@@ -365,6 +371,9 @@ class _Checker:
             if x > 0 and as_of <= self.scn.start:
                 self.bad(path, f"actual cost before the start: as_of {as_of} is the plan's "
                          f"start {self.scn.start}, nothing can have been spent", tl)  # fmt: skip
+                continue
+            if x > 0 and unpaid(self.scn, str(tid)):
+                self.bad(path, UNPAID, tl)
                 continue
             out[str(tid)] = x
         if as_of > self.scn.start:

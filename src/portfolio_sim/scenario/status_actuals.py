@@ -70,6 +70,19 @@ def month_days(cal: WorkCalendar, key: str, limit: int) -> tuple[int, int]:
     return lo, min(hi, limit)
 
 
+#: Why a featureless team released when done cannot carry a cost to date.
+UNPAID = (
+    "the team has no features and is released when done, so the model pays it nothing "
+    "(not even its actuals): give 0, or make it a standing team (release: horizon)"
+)
+
+
+def unpaid(scn: Scenario, tid: str) -> bool:
+    """A team the model never pays: no features, released when done."""
+    team = next(t for t in scn.teams if t.id == tid)
+    return team.release != "horizon" and not any(f.team == tid for f in scn.features)
+
+
 def _empty(days: tuple[int, int]) -> bool:
     return days[1] <= days[0]
 
@@ -119,6 +132,13 @@ def check_by_month(
             continue
         if not isinstance(table, dict):
             chk.bad(path, "a mapping of month (YYYY-MM) to the cost paid in it", tl)
+            continue
+        if (
+            unpaid(scn, str(tid))
+            and isinstance(table, dict)
+            and any((_number(v) or 0) > 0 for k, v in table.items() if k != TO_DATE)
+        ):
+            chk.bad(path, UNPAID, tl)
             continue
         limit = paid_limit(scn, cal, str(tid), feats, a)
         months: dict[str, float] = {}
