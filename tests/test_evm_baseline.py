@@ -126,6 +126,8 @@ def test_bad_baselines_are_refused_naming_the_file(tmp_path: Path, capsys) -> No
     scn = load_text(PLAN, "yaml", "plan.yaml")
     good = tmp_path / "good.json"
     save_baseline(plan_baseline(scn, trials=4), good, {}, forecast(scn, trials=1).compiled.calendar)
+    with pytest.raises(InputError, match="baseline: only with status"):
+        forecast(scn, trials=1, baseline=good)
     other = scn.model_copy(update={"start": scn.start.replace(day=5)})
     with pytest.raises(InputError, match="its plan starts on 2027-01-04, this plan on 2027-01-05"):
         load_baseline(good, other.start)

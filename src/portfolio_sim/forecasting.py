@@ -180,6 +180,8 @@ def forecast(
     report = _auto_report(auto, precision_days, cost_rel_precision, max_trials)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed must be a non-negative whole number, got {seed!r}")
+    if baseline is not None and status is None:
+        raise InputError("baseline: only with status (earned value is of a re-forecast)")
     scn, digest = resolve_scenario(scenario, variant)
     levels = report_levels(scn, percentiles)
     if status is None:

@@ -24,7 +24,6 @@ exit 2 in the CLI), all at once. :mod:`.status_apply` compiles it into the model
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,9 @@ from portfolio_sim.scenario.status_actuals import (
     check_staffing,
     unpaid,
 )
+from portfolio_sim.scenario.status_actuals import date_value as _date
+from portfolio_sim.scenario.status_actuals import line_of as _line
+from portfolio_sim.scenario.status_actuals import number_value as _number
 
 _FEATURE_KEYS = ("done_on", "started_on", "remaining", "remaining_fraction", "items_done")
 _TOP_KEYS = ("as_of", "features", "actual_cost", "actual_cost_by_month", "staffing", "baseline")
@@ -153,33 +155,6 @@ def status_from_text(text: str, scenario: Scenario, filename: str = "<status>") 
         line = None if mark is None else mark.line + 1
         raise ScenarioError(Problem("", f"not valid YAML: {err}", filename, line)) from None
     return _Checker(scenario, filename).check(data)
-
-
-def _line(node: Any, key: Any) -> int | None:
-    try:
-        return int(node.lc.key(key)[0]) + 1
-    except (AttributeError, KeyError, TypeError):
-        return None
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return None
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    x = float(value)
-    return x if math.isfinite(x) else None
 
 
 class _Checker:

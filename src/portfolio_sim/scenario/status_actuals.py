@@ -14,6 +14,7 @@ side is :mod:`.status_apply`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -44,6 +45,33 @@ class ActualStaffing:
     members: float
     changes: tuple[StaffingChange, ...] = ()
     planned_changes: Literal["keep", "drop"] = "keep"
+
+
+def line_of(node: Any, key: Any) -> int | None:
+    try:
+        return int(node.lc.key(key)[0]) + 1
+    except (AttributeError, KeyError, TypeError):
+        return None
+
+
+def date_value(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def number_value(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    x = float(value)
+    return x if math.isfinite(x) else None
 
 
 def month_first(key: str) -> dt.date | None:
@@ -109,7 +137,8 @@ def check_by_month(
 ) -> dict[str, dict[str, float]]:
     """``actual_cost_by_month``: team -> {YYYY-MM: amount, optionally to_date: total}."""
     from portfolio_sim.scenario.expand import is_task_team
-    from portfolio_sim.scenario.status import _line, _number
+
+    _line, _number = line_of, number_value
 
     if not isinstance(node, dict):
         chk.bad("actual_cost_by_month", "a mapping of team id to {YYYY-MM: cost}",
@@ -187,7 +216,8 @@ def check_by_month(
 def check_staffing(chk: Any, node: Any, top: Any, as_of: dt.date) -> dict[str, ActualStaffing]:
     """``staffing``: team -> {members, changes (before as_of), planned_changes}."""
     from portfolio_sim.scenario.expand import is_task_team
-    from portfolio_sim.scenario.status import _date, _line, _number
+
+    _date, _line, _number = date_value, line_of, number_value
 
     if not isinstance(node, dict):
         chk.bad("staffing", "a mapping of team id to its actual staffing",
