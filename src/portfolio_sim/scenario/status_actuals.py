@@ -195,8 +195,9 @@ def check_by_month(
                 chk.bad(kp, f"the month {key} is before the plan's start {scn.start}", kl)
                 ok = False
             elif x > 0 and _empty(month_days(cal, str(key), limit)):
-                why = "before as_of" if limit == a else "on which the team was paid (released "
-                why += "" if limit == a else f"when its last feature was done, day {limit - 1})"
+                last = cal.date_of(limit - 1) if limit > 0 else None
+                why = ("before as_of" if limit == a else "on which the team was paid (released "
+                       f"when its last feature was done, on {last})")  # fmt: skip
                 chk.bad(kp, f"no working day of {key} from the start {why}: the cost "
                         "cannot be placed", kl)  # fmt: skip
                 ok = False
