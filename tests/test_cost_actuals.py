@@ -201,3 +201,28 @@ def test_plain_forecast_html_keeps_the_plain_chart_and_table() -> None:
     assert not _classed(root, "line", "as-of", ns="") and not _classed(root, "g", "actual", ns="")
     assert "Actual or forecast" not in table
     assert "Actual cost to date" not in forecast_text(fc)
+
+
+def test_recorded_monthly_phasing_is_drawn_through_each_month_end() -> None:
+    """With every team's cost recorded by month, the solid line goes from (start, 0)
+    through the actual cumulative cost at each month end before as_of (the months
+    table's, the same in every trial) to the total on as_of, and the legend says so."""
+    text = cost_actuals.reforecast_cost_svg(
+        MONTHS, 4.5e6, "EUR", "2027-01-04", "2027-03-10", 2.0e6, "monthly"
+    )
+    root = ET.fromstring(text)
+    (group,) = _classed(root, "g", "actual")
+    (path,) = group.iter(f"{NS}path")
+    pts = [tuple(float(v) for v in p.split(",")) for p in path.get("d", "")[1:].split(" L")]
+    to_day = _x_to_day(root)
+    days = [to_day(x) for x, _ in pts]
+    want = ["2027-01-04", "2027-02-01", "2027-03-01", "2027-03-10"]
+    assert days == pytest.approx([svg.day_number(np.datetime64(d)) for d in want], abs=0.05)
+    (budget,) = _classed(root, "line", "budget")
+    y0, yb = pts[0][1], float(budget.get("y1", "nan"))
+    costs = [(y0 - y) / (y0 - yb) * 4.5e6 for _, y in pts]
+    assert costs == pytest.approx([0.0, 0.9e6, 1.7e6, 2.0e6], abs=2_000)  # 0.1 px
+    assert cost_actuals.LEGENDS["monthly"] in text
+    assert cost_actuals.month_basis(MONTHS["month"], "2027-03-10", "2027-01-04", "monthly") == [
+        "actual (recorded)", "actual (recorded)", "actual to 03-10, then forecast", "forecast"
+    ]  # fmt: skip

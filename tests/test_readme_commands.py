@@ -30,6 +30,7 @@ OUTPUT_OPTIONS = {
     "--gantt",
     "--svg",
     "--save-snapshot",
+    "--save-baseline",
 }
 TAKES_TRIALS = {"forecast", "compare", "sensitivity", "select", "priorities", "sweep",
                 "backtest", "how-many"}  # fmt: skip

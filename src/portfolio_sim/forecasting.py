@@ -125,6 +125,7 @@ def forecast(
     status: Status | str | os.PathLike[str] | None = None,
     scheduler: Any = None,
     workers: int | None = None,
+    baseline: Any = None,
 ) -> Forecast:
     """Forecast a scenario (or one of its variants) with ``trials`` Monte Carlo trials.
 
@@ -159,7 +160,11 @@ def forecast(
     ``status`` (a :class:`~portfolio_sim.scenario.status.Status` or the path of a status
     file) re-forecasts from what happened up to its ``as_of`` (docs/model.md §11): the
     plan is unchanged, done features are done at their dates, started ones have the work
-    left, and cost to date is the actual. ``result.meta["status"]`` records it.
+    left, and cost to date is the actual. ``result.meta["status"]`` records it. Its
+    earned value (``result.earned_value``, §11.4) is measured against ``baseline`` (a
+    :class:`~portfolio_sim.results.evm.Baseline` or the path of one saved by
+    :func:`save_plan_baseline`), else the status file's ``baseline``, else the plan
+    forecast run again (``result.baseline`` keeps the one used).
 
     ``scheduler`` (a Dask scheduler address or ``distributed.Client``) or ``workers`` (a
     ``LocalCluster`` of that many processes) runs the trials as ranges on a Dask cluster
@@ -175,6 +180,8 @@ def forecast(
     report = _auto_report(auto, precision_days, cost_rel_precision, max_trials)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed must be a non-negative whole number, got {seed!r}")
+    if baseline is not None and status is None:
+        raise InputError("baseline: only with status (earned value is of a re-forecast)")
     scn, digest = resolve_scenario(scenario, variant)
     levels = report_levels(scn, percentiles)
     if status is None:
@@ -242,7 +249,8 @@ def forecast(
         auto=report,
     )
     if isinstance(status, Status):
-        result.earned_value = _earned_value(scn, status, result, seed, engine)
+        result.baseline, source = _baseline(scn, status, baseline, result.trials, seed, engine)
+        result.earned_value = _earned_value(scn, status, result, result.baseline, source)
     return result
 
 
@@ -275,20 +283,78 @@ def _run_all(
 BASELINE_MAX_TRIALS = 100_000
 
 
-def _earned_value(scn: Scenario, status: Status, now: Forecast, seed: int, engine: Engine) -> Any:
-    """The EVM numbers of a re-forecast (docs/model.md §11.4): the plan forecast (no
-    status, same seed and engine) is the baseline."""
-    from portfolio_sim.results.evm import earned_value
+def plan_baseline(
+    scenario: Scenario | str | os.PathLike[str],
+    trials: int = 10_000,
+    seed: int = 0,
+    engine: Engine = "fast",
+    variant: str | None = None,
+) -> Any:
+    """The EVM baseline of a plan (docs/model.md §11.4): its plain forecast (no status)
+    with min(``trials``, 100,000) trials, same seed and engine, per-trial arrays kept."""
+    from portfolio_sim.results.evm import baseline
 
+    scn, _ = resolve_scenario(scenario, variant)
     plan = forecast(
         scn,
-        trials=min(now.trials, BASELINE_MAX_TRIALS),
+        trials=min(trials, BASELINE_MAX_TRIALS),
         seed=seed,
         engine=engine,
         keep_trials=True,
         percentiles="default",
     )
-    return earned_value(plan, now, scn, status)
+    return baseline(plan)
+
+
+def save_plan_baseline(
+    result: Forecast,
+    scenario: Scenario | str | os.PathLike[str],
+    path: str | os.PathLike[str],
+    variant: str | None = None,
+    protect: Sequence[str | os.PathLike[str]] = (),
+) -> Any:
+    """Write the EVM baseline of the plan behind ``result`` (its trials, seed and engine;
+    the one a re-forecast computed when it has one) to ``path`` atomically
+    (:mod:`portfolio_sim.results.evm_baseline`). Returns the path."""
+    from portfolio_sim.results.evm_baseline import save_baseline
+
+    base = result.baseline if result.baseline_source is None else None
+    if base is None:
+        engine: Engine = "des" if result.engine == "des" else "fast"
+        base = plan_baseline(scenario, result.trials, result.seed, engine, variant)
+    scn, _ = resolve_scenario(scenario, variant)
+    meta = {"scenario": scn.name, **{k: result.meta.get(k) for k in ("seed", "engine")}}
+    meta["scenario_sha256"] = result.meta.get("scenario_sha256")
+    keep = [str(p) for p in protect]  # inputs, and the baseline this run read
+    keep += [result.baseline_source] if result.baseline_source not in (None, "<given>") else []
+    return save_baseline(base, path, meta, result.compiled.calendar, keep)
+
+
+def _baseline(
+    scn: Scenario, status: Status, given: Any, trials: int, seed: int, engine: Engine
+) -> tuple[Any, str | None]:
+    """The baseline of a re-forecast and the file it came from (None: the plan re-run)."""
+    from portfolio_sim.results.evm import Baseline
+    from portfolio_sim.results.evm_baseline import load_baseline
+
+    if isinstance(given, Baseline):
+        return given, "<given>"
+    source = given if given is not None else status.baseline
+    if source is not None:
+        return load_baseline(source, scn.start), str(source)
+    return plan_baseline(scn, trials, seed, engine), None
+
+
+def _earned_value(
+    scn: Scenario, status: Status, now: Forecast, base: Any, source: str | None
+) -> Any:
+    """The EVM numbers of a re-forecast (docs/model.md §11.4) against ``base``."""
+    import dataclasses
+
+    from portfolio_sim.results.evm import earned_value
+
+    now.baseline_source = source
+    return dataclasses.replace(earned_value(base, now, scn, status), baseline_file=source)
 
 
 def _status_meta(status: Status | str | os.PathLike[str] | None) -> dict[str, Any]:
@@ -299,6 +365,7 @@ def _status_meta(status: Status | str | os.PathLike[str] | None) -> dict[str, An
         "status": {
             "as_of": status.as_of.isoformat(),
             "cost_to_date": status.cost_to_date,
+            "phasing": status.phasing,
             "done": sorted(k for k, v in status.features.items() if v.done_on is not None),
             "started": sorted(k for k, v in status.features.items() if v.done_on is None),
         }

@@ -110,6 +110,18 @@ def _configure_forecast(parser: argparse.ArgumentParser) -> None:
         "to date; docs/model.md §11)",
     )
     parser.add_argument(
+        "--baseline",
+        metavar="PATH",
+        help="with --status: measure earned value against this saved baseline instead of "
+        "the status file's baseline or the plan run again (docs/model.md §11.4)",
+    )
+    parser.add_argument(
+        "--save-baseline",
+        metavar="PATH",
+        help="also write the plan's EVM baseline (planned value per feature) to PATH as "
+        "JSON, for later re-forecasts (docs/model.md §11.4)",
+    )
+    parser.add_argument(
         "--save-snapshot",
         metavar="DIR",
         help="also store this forecast as one JSON file in DIR, for `trend DIR` "
@@ -134,6 +146,14 @@ def _run_forecast(args: argparse.Namespace) -> int:
 
         check_outputs([args.json, args.html, args.xlsx], [args.status], folders=[args.csv])
         protect.append(args.status)
+    if args.baseline is not None and args.status is None:
+        raise InputError("--baseline: only with --status (earned value is of a re-forecast)")
+    if args.save_baseline is not None:
+        from portfolio_sim.cli.arguments import check_outputs
+
+        inputs = [args.file, args.status, args.baseline]
+        check_outputs([args.save_baseline], [p for p in inputs if p is not None])
+        protect += [p for p in (args.file, args.baseline) if p is not None]
     snap = args.save_snapshot
     if snap is not None and os.path.exists(snap) and not os.path.isdir(snap):
         raise InputError(f"{args.save_snapshot}: is a file, expected a folder for snapshots")
@@ -158,9 +178,16 @@ def _run_forecast(args: argparse.Namespace) -> int:
         status=args.status,
         scheduler=args.scheduler,
         workers=args.workers,
+        baseline=args.baseline,
     )
     # every computation succeeded: only now are the outputs written (each atomically)
     write_table_outputs(result, args, protect)
+    if args.save_baseline is not None:
+        from portfolio_sim.forecasting import save_plan_baseline
+
+        save_plan_baseline(result, args.file, args.save_baseline, args.variant, protect)
+        if not args.quiet:
+            print(f"baseline saved: {args.save_baseline}", file=sys.stderr)
     if args.save_snapshot is not None:
         from portfolio_sim.results.snapshots import inputs_sha256, save_snapshot
 

@@ -1,11 +1,16 @@
 """The cumulative cost chart of a re-forecast: actuals to ``as_of``, the forecast after
 (docs/model.md §11.6).
 
-A status file gives each team's cost paid before ``as_of`` as one total, not its
-monthly phasing; the model spreads it evenly over the days before ``as_of`` (§11.2)
-only to price the months. The chart does not pretend to know the phasing: the actual
-cost to date is one straight solid segment from the start (0) to ``as_of`` (the known
-total, labelled with its value), and the legend says "phasing not recorded". From
+A status file gives each team's cost paid before ``as_of`` as one total, or by month
+(``actual_cost_by_month``). A total's phasing is not known: the model spreads it evenly
+over the days before ``as_of`` (§11.2) only to price the months, and the chart does not
+pretend to know it: the actual cost to date is one straight solid segment from the
+start (0) to ``as_of`` (the known total, labelled with its value), and the legend says
+"phasing not recorded". When every team gave months (phasing ``"monthly"``) the solid
+line is the recorded phasing instead: through the actual cumulative cost at each month
+end before ``as_of`` (the months table's cumulative cost there, the same in every
+trial), to the total on ``as_of``; "mixed" (some teams by month, some totals) draws the
+same line and says that the totals in it are spread evenly. From
 ``as_of`` on, the forecast is the usual fan: the P10-P90 band and the P50 line, which
 start together at the actual cost on ``as_of`` (cost before ``as_of`` is the actual in
 every trial) and pass through each month's end. A vertical dashed line marks
@@ -40,6 +45,18 @@ ACTUAL = "#222"
 AS_OF = "#666"
 #: The legend's name for the actual cost to date (a total: its phasing is not known).
 ACTUAL_LEGEND = "actual to date (phasing not recorded)"
+#: ... when every team recorded its cost by month, and when some did.
+LEGENDS = {
+    "total": ACTUAL_LEGEND,
+    "monthly": "actual to date (as recorded by month)",
+    "mixed": "actual to date (by month where recorded, totals spread evenly)",
+}
+#: The months table's word for a month before as_of, by phasing.
+BASIS = {
+    "total": "actual (spread evenly)",
+    "monthly": "actual (recorded)",
+    "mixed": "actual (recorded; totals spread evenly)",
+}
 
 
 def month_ends(months: pd.Series) -> list[float]:
@@ -49,18 +66,19 @@ def month_ends(months: pd.Series) -> list[float]:
     ]
 
 
-def month_basis(months: pd.Series, as_of: Any, start: Any) -> list[str]:
+def month_basis(months: pd.Series, as_of: Any, start: Any, phasing: str = "total") -> list[str]:
     """Per ``YYYY-MM`` month: ``"actual (spread evenly)"`` when the month ends on or
     before ``as_of`` (its cost is the actual, spread evenly over the days before
-    ``as_of``, docs/model.md §11.2), ``"actual to MM-DD, then forecast"`` for the month
-    holding ``as_of`` when some of it after ``start`` is before ``as_of``, else
-    ``"forecast"``."""
+    ``as_of``, docs/model.md §11.2; ``"actual (recorded)"`` when every team gave its
+    cost by month, ``"actual (recorded; totals spread evenly)"`` when some did),
+    ``"actual to MM-DD, then forecast"`` for the month holding ``as_of`` when some of it
+    after ``start`` is before ``as_of``, else ``"forecast"``."""
     a, s = day_number(as_of), day_number(start)
     out = []
     for m, end in zip(months, month_ends(months), strict=True):
         first = max(day_number(np.datetime64(str(m)[:7], "D")), s)
         if end <= a:
-            out.append("actual (spread evenly)")
+            out.append(BASIS[phasing])
         elif first < a:
             out.append(f"actual to {iso_day(a)[5:]}, then forecast")
         else:
@@ -75,9 +93,11 @@ def reforecast_cost_svg(
     start: Any,
     as_of: Any,
     cost_to_date: float,
+    phasing: str = "total",
 ) -> str:
     """Cumulative cost of a re-forecast (module doc): the actual cost to date as a
-    solid segment from ``start`` to ``as_of`` with its value, the forecast's P10-P90
+    solid segment from ``start`` to ``as_of`` with its value (through each month end
+    before ``as_of`` when ``phasing`` is ``"monthly"`` or ``"mixed"``), the forecast's P10-P90
     band and P50 line from ``as_of`` (a dot per month end whose hover title gives the
     month's three numbers), the budget (dashed red) and the ``as_of`` marker."""
     ends = month_ends(months["month"])
@@ -93,7 +113,7 @@ def reforecast_cost_svg(
     p = money_plot(c, ys, currency, (min(s, a), max([a, *ends])), f"Cumulative cost{unit}")
     month_axis(p)
     items = [
-        ("line", ACTUAL, ACTUAL_LEGEND),
+        ("line", ACTUAL, LEGENDS[phasing]),
         ("band", BAR, "forecast P10-P90"),
         ("line", DARK, "forecast P50"),
         ("dash", AS_OF, "as of"),
@@ -116,7 +136,12 @@ def reforecast_cost_svg(
     c.text(x_a + 4, p.top + 9, f"as of {iso_day(a)}", 10, "start", fill=AS_OF, class_="as-of")
     tip = f"Actual cost to date (as of {iso_day(a)}): {fmt.money(ctd, currency)}"
     c.open_group(tip, class_="actual")
-    c.line(p.x(s), p.y(0.0), x_a, p.y(ctd), ACTUAL, stroke_width=2.5)
+    if phasing == "total":
+        c.line(p.x(s), p.y(0.0), x_a, p.y(ctd), ACTUAL, stroke_width=2.5)
+    else:  # the recorded phasing: the actual cumulative cost at each month end
+        pts = [(p.x(s), p.y(0.0))]
+        pts += [(p.x(e), p.y(v)) for e, v in zip(ends, p50, strict=True) if s < e <= a]
+        c.polyline([*pts, (x_a, p.y(ctd))], ACTUAL, stroke_width=2.5)
     c._el("circle", None, {"cx": float(x_a), "cy": float(p.y(ctd)), "r": 4.0, "fill": ACTUAL})
     c.text(
         x_a - 6,

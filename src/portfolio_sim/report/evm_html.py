@@ -17,8 +17,13 @@ def evm_section(ev: EarnedValue, currency: str) -> str:
     )
     return (
         f"<h2>Earned value on {html.escape(ev.as_of)}</h2>"
-        "<p>Against the plan forecast (no status, same seed) as baseline: budget at "
-        "completion = plan cost P50, planned value accrues from each feature's median "
+        + (
+            "<p>Against the plan forecast (no status, same seed) as baseline: budget at "
+            if ev.baseline_file is None
+            else f"<p>Against the baseline saved in {html.escape(ev.baseline_file)} "
+            "(forecast --save-baseline): budget at "
+        )
+        + "completion = plan cost P50, planned value accrues from each feature's median "
         "start to its P50 finish (docs/model.md §11.4). Formulas: PMI, Practice Standard "
         "for Earned Value Management (2011); earned schedule: Lipke (2003). Beside them "
         "the Monte Carlo re-forecast.</p>"

@@ -268,8 +268,11 @@ def forecast_html(fc: Any) -> str:
                 fc.compiled.calendar.start,
                 as_of,
                 status["cost_to_date"],
+                status.get("phasing", "total"),
             )
-            basis = cost_actuals.month_basis(months["month"], as_of, fc.compiled.calendar.start)
+            basis = cost_actuals.month_basis(
+                months["month"], as_of, fc.compiled.calendar.start, status.get("phasing", "total")
+            )
             cumulative = cumulative.assign(basis=basis)[["month", "basis", *cum_cols[1:]]]
         else:
             fan_svg = charts.cost_fan_svg(months, fc.compiled.budget_total, cur)

@@ -55,13 +55,16 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Baseline:
     """The planned work: per feature its budget share ``weight`` (sums to 1), planned
-    start and finish (working-day clock times), and the BAC."""
+    start and finish (working-day clock times), and the BAC; ``size`` the mean planned
+    size of each feature (for percent complete), ``trials`` the plan's trial count."""
 
     ids: tuple[str, ...]
     weight: tuple[float, ...]
     start: tuple[float, ...]
     finish: tuple[float, ...]
     bac: float
+    size: tuple[float, ...] = ()
+    trials: int | None = None
 
     def planned_value(self, t: float) -> float:
         """PV(t): the budget of the work planned by clock time ``t``."""
@@ -110,6 +113,7 @@ class EarnedValue:
     mc_cost: dict[str, float] | None = None
     mc_finish: dict[str, str | None] | None = None
     baseline_trials: int | None = None
+    baseline_file: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object ``earned_value`` (docs/outputs.md)."""
@@ -225,19 +229,21 @@ def baseline(plan: Forecast) -> Baseline:
         start=tuple(start),
         finish=tuple(finish),
         bac=float(bac),
+        size=tuple(float(x) for x in size),
+        trials=int(plan.trials),
     )
 
 
-def earned_value(plan: Forecast, now: Forecast, scn: Scenario, status: Status) -> EarnedValue:
-    """EVM of the re-forecast ``now`` from ``status`` against the baseline ``plan`` (the
-    plain forecast of ``scn`` with ``keep_trials``), with the re-forecast's Monte Carlo
-    cost P50/P80 and finish percentiles beside it."""
+def earned_value(base: Baseline, now: Forecast, scn: Scenario, status: Status) -> EarnedValue:
+    """EVM of the re-forecast ``now`` from ``status`` against the baseline ``base`` (from
+    the plain forecast of ``scn`` with ``keep_trials``, :func:`baseline`, or a saved one,
+    :mod:`.evm_baseline`), with the re-forecast's Monte Carlo cost P50/P80 and finish
+    percentiles beside it. Dates are those of ``now``'s calendar (the plan's: a status
+    does not change the calendar)."""
     from portfolio_sim.results.money import portfolio_money
 
-    base = baseline(plan)
-    assert plan.raw.size is not None
-    mean_size = dict(zip(base.ids, (float(x) for x in plan.raw.size.mean(axis=0)), strict=True))
-    cal = plan.compiled.calendar
+    mean_size = dict(zip(base.ids, base.size, strict=True))
+    cal = now.compiled.calendar
     at = float(cal.index_on_or_after(status.as_of))
     ev = compute(base, percent_complete(scn, status, mean_size), status.cost_to_date, at,
                  status.as_of.isoformat())  # fmt: skip
@@ -246,7 +252,7 @@ def earned_value(plan: Forecast, now: Forecast, scn: Scenario, status: Status) -
         if t is None or not math.isfinite(t):
             return None
         day = max(math.ceil(t) - 1, 0)
-        if day >= plan.compiled.horizon_days:
+        if day >= now.compiled.horizon_days:
             return None
         return str(np.datetime64(cal.date_of(day), "D"))
 
@@ -263,7 +269,7 @@ def earned_value(plan: Forecast, now: Forecast, scn: Scenario, status: Status) -
             "ieac_t_finish": date_of_end(ev.ieac_t_days),
             "mc_cost": mc_cost,
             "mc_finish": mc_finish,
-            "baseline_trials": int(plan.trials),
+            "baseline_trials": base.trials,
         }
     )
 

@@ -66,14 +66,20 @@ def evm_rows(ev: EarnedValue, currency: str) -> list[tuple[str, str, str]]:
     return rows
 
 
+def baseline_words(ev: EarnedValue) -> str:
+    """Where the baseline came from: the plan forecast run again, or a saved file."""
+    n = "" if ev.baseline_trials is None else f", {ev.baseline_trials:,} trials"
+    if ev.baseline_file is None:
+        return f"the plan forecast{n}"
+    return f"saved in {ev.baseline_file}{n}"
+
+
 def evm_text(ev: EarnedValue, currency: str) -> str:
     """The terminal section."""
     rows = evm_rows(ev, currency)
     wl = max(len(r[0]) for r in rows)
     wv = max(len(r[1]) for r in rows)
-    head = (
-        f"Earned value on {ev.as_of} (baseline: the plan forecast, {ev.baseline_trials:,} trials)"
-    )
+    head = f"Earned value on {ev.as_of} (baseline: {baseline_words(ev)})"
     return "\n".join([head, *(f"  {a:<{wl}}  {b:>{wv}}   {c}" for a, b, c in rows)])
 
 

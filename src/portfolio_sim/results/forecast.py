@@ -105,6 +105,10 @@ class Forecast:
     #: Earned value of a re-forecast (:class:`~portfolio_sim.results.evm.EarnedValue`,
     #: docs/model.md §11.4); None for a plain forecast.
     earned_value: Any = None
+    #: the EVM baseline of a re-forecast (results.evm.Baseline) and the file it was read
+    #: from (None: computed from the plan in this run)
+    baseline: Any = None
+    baseline_source: str | None = None
 
     @property
     def date_levels(self) -> tuple[float, ...]:

@@ -15,6 +15,13 @@ import pandas as pd
 from portfolio_sim import formatting as fmt
 from portfolio_sim.results import precision_text
 
+#: How the cost to date was phased (docs/model.md §11.2), after its total.
+_PHASING = {
+    "total": "",
+    "monthly": " (recorded by month)",
+    "mixed": " (by month where recorded, totals spread evenly)",
+}
+
 
 def _date(x: Any) -> str:
     return fmt.iso_date(x, missing="after horizon")
@@ -149,6 +156,7 @@ def money_text(fc: Any) -> str:
     if status:  # a re-forecast (docs/model.md §11.1)
         lines.append(
             f"Actual cost to date (as of {status['as_of']}): {_m(status['cost_to_date'], cur)}"
+            + _PHASING.get(status.get("phasing", "total"), "")
         )
     if budget["total"] is not None:
         spent = budget.get("spent_date", {})

@@ -10,7 +10,11 @@ A re-forecast reads the plan (the scenario, unchanged) and a separate status fil
       mobile-app: {started_on: 2027-02-01, items_done: 12}
     actual_cost:                 # cost to date per team (people and one-offs), money
       web: 412000
-      mobile: 250000
+    actual_cost_by_month:        # or per team by month (then drawn as recorded)
+      mobile: {2027-01: 60000, 2027-02: 65000, 2027-03: 60000, 2027-04: 65000}
+    staffing:                    # optional: staffing as it really was
+      web: {members: 5, changes: [{on: 2027-04-12, members: 5, ramp_days: 20}]}
+    baseline: baselines/plan-2027-01.json   # optional: a saved EVM baseline
 
 :func:`load_status` parses and validates it against the scenario; every problem is a
 ``FILE:LINE: field.path: reason`` line (:class:`~portfolio_sim.errors.ScenarioError`,
@@ -20,7 +24,6 @@ exit 2 in the CLI), all at once. :mod:`.status_apply` compiles it into the model
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,9 +37,19 @@ from portfolio_sim.errors import Problem, ScenarioError
 from portfolio_sim.scenario.expand import engine_view, is_task_team
 from portfolio_sim.scenario.problems import suggest
 from portfolio_sim.scenario.schema import Distribution, Scenario
+from portfolio_sim.scenario.status_actuals import (
+    UNPAID,
+    ActualStaffing,
+    check_by_month,
+    check_staffing,
+    unpaid,
+)
+from portfolio_sim.scenario.status_actuals import date_value as _date
+from portfolio_sim.scenario.status_actuals import line_of as _line
+from portfolio_sim.scenario.status_actuals import number_value as _number
 
 _FEATURE_KEYS = ("done_on", "started_on", "remaining", "remaining_fraction", "items_done")
-_TOP_KEYS = ("as_of", "features", "actual_cost")
+_TOP_KEYS = ("as_of", "features", "actual_cost", "actual_cost_by_month", "staffing", "baseline")
 
 
 @dataclass(frozen=True)
@@ -53,18 +66,39 @@ class FeatureStatus:
 
 @dataclass(frozen=True)
 class Status:
-    """A validated status: ``as_of``, per-feature states, and each team's actual cost
-    to date (people and one-off costs paid before ``as_of``)."""
+    """A validated status: ``as_of``, per-feature states, each team's actual cost to
+    date (people and one-off costs paid before ``as_of``) as a total (``actual_cost``)
+    or by month (``actual_by_month``: team -> {YYYY-MM: cost}), the staffing as it
+    really was (``staffing``) and the path of a saved EVM baseline (``baseline``)."""
 
     as_of: dt.date
     features: dict[str, FeatureStatus] = field(default_factory=dict)
     actual_cost: dict[str, float] = field(default_factory=dict)
     file: str | None = None
+    actual_by_month: dict[str, dict[str, float]] = field(default_factory=dict)
+    staffing: dict[str, ActualStaffing] = field(default_factory=dict)
+    baseline: str | None = None
 
     @property
     def cost_to_date(self) -> float:
-        """The actual cost to date of the whole portfolio (sum over teams)."""
-        return float(sum(self.actual_cost.values()))
+        """The actual cost to date of the whole portfolio (sum over teams and months)."""
+        by_month = sum(sum(m.values()) for m in self.actual_by_month.values())
+        return float(sum(self.actual_cost.values()) + by_month)
+
+    def team_cost_to_date(self, team: str) -> float:
+        """One team's actual cost to date (either form; 0 when not listed)."""
+        if team in self.actual_by_month:
+            return float(sum(self.actual_by_month[team].values()))
+        return float(self.actual_cost.get(team, 0.0))
+
+    @property
+    def phasing(self) -> str:
+        """How the cost to date is phased: ``"monthly"`` (every team with a cost gave
+        months), ``"total"`` (none did: spread evenly), or ``"mixed"``."""
+        spread = any(v > 0 for v in self.actual_cost.values())
+        if not self.actual_by_month:
+            return "total"
+        return "mixed" if spread else "monthly"
 
 
 _SHIFTABLE = ("fixed", "uniform", "triangular", "pert", "samples", "integers")
@@ -123,33 +157,6 @@ def status_from_text(text: str, scenario: Scenario, filename: str = "<status>") 
     return _Checker(scenario, filename).check(data)
 
 
-def _line(node: Any, key: Any) -> int | None:
-    try:
-        return int(node.lc.key(key)[0]) + 1
-    except (AttributeError, KeyError, TypeError):
-        return None
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return None
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    x = float(value)
-    return x if math.isfinite(x) else None
-
-
 class _Checker:
     """Collects every problem of one status file."""
 
@@ -180,11 +187,31 @@ class _Checker:
         if horizon is not None and as_of > horizon:
             self.bad("as_of", f"{as_of} is after the horizon {horizon}", _line(data, "as_of"))
         feats = self._features(data.get("features") or {}, data, as_of)
-        cost = self._costs(data.get("actual_cost") or {}, data, as_of)
+        totals = data.get("actual_cost") or {}
+        by_month = data.get("actual_cost_by_month") or {}
+        cost = self._costs(totals, data, as_of, by_month)
+        months = check_by_month(self, by_month, data, as_of, totals, feats)
+        staffing = check_staffing(self, data.get("staffing") or {}, data, as_of)
         self._order(feats, data.get("features") or {})
+        baseline = self._baseline(data)
         if self.problems:
             raise ScenarioError(self.problems)
-        return Status(as_of=as_of, features=feats, actual_cost=cost, file=self.file)
+        return Status(as_of=as_of, features=feats, actual_cost=cost, file=self.file,
+                      actual_by_month=months, staffing=staffing, baseline=baseline)  # fmt: skip
+
+    def _baseline(self, data: Any) -> str | None:
+        """``baseline``: a saved baseline's path, relative to the status file's folder."""
+        if "baseline" not in data:
+            return None
+        value = data["baseline"]
+        if not isinstance(value, str) or not value.strip():
+            self.bad("baseline", "the path of a saved baseline (forecast --save-baseline)",
+                     _line(data, "baseline"))  # fmt: skip
+            return None
+        path = Path(value)
+        if not path.is_absolute() and not self.file.startswith("<"):
+            path = Path(self.file).parent / path
+        return str(path)
 
     def _features(self, node: Any, top: Any, as_of: dt.date) -> dict[str, FeatureStatus]:
         if not isinstance(node, dict):
@@ -299,7 +326,7 @@ class _Checker:
             return None
         return FeatureStatus(started_on=dates.get("started_on"), items_done=x) if ok else None
 
-    def _costs(self, node: Any, top: Any, as_of: dt.date) -> dict[str, float]:
+    def _costs(self, node: Any, top: Any, as_of: dt.date, by_month: Any) -> dict[str, float]:
         line = _line(top, "actual_cost")
         if not isinstance(node, dict):
             self.bad("actual_cost", "a mapping of team id to its cost to date", line)
@@ -320,12 +347,17 @@ class _Checker:
                 self.bad(path, f"actual cost before the start: as_of {as_of} is the plan's "
                          f"start {self.scn.start}, nothing can have been spent", tl)  # fmt: skip
                 continue
+            if x > 0 and unpaid(self.scn, str(tid)):
+                self.bad(path, UNPAID, tl)
+                continue
             out[str(tid)] = x
         if as_of > self.scn.start:
-            missing = [t for t in teams if t not in node]
+            months = by_month if isinstance(by_month, dict) else {}
+            missing = [t for t in teams if t not in node and t not in months]
             if missing:
                 self.bad("actual_cost", "the cost to date of every team is needed (0 for a "
-                         f"team that spent nothing); missing: {', '.join(missing)}", line or 1)  # fmt: skip
+                         "team that spent nothing), as a total here or by month in "
+                         f"actual_cost_by_month; missing: {', '.join(missing)}", line or 1)  # fmt: skip
         return out
 
     def _order(self, feats: dict[str, FeatureStatus], node: Any) -> None:

@@ -19,9 +19,16 @@ forecasts made at different dates are comparable):
   every parameter scaled, growth kept) or ``items_done`` (the planned items minus those
   done, every parameter shifted). Their one-off cost was paid: it is in the actuals.
 * **Cost to date is the actual.** Each team's paid cost over days 0 .. A-1
-  (``team_cost_cum``) is replaced by its actual cost to date, spread evenly over those
-  days (a team whose features were all done before ``as_of`` and that is released when
-  done: over the days to its last done day); cost from day A on is the plan's.
+  (``team_cost_cum``) is replaced by its actual cost to date: a total is spread evenly
+  over those days (a team whose features were all done before ``as_of`` and that is
+  released when done: over the days to its last done day); a monthly table
+  (``actual_cost_by_month``) puts each month's cost evenly on that month's working days
+  among them, so every month before ``as_of`` costs exactly what was recorded. Cost
+  from day A on is the plan's.
+* **Staffing as it really was** (``staffing``): the team's ``members`` and ``changes``
+  are replaced by the actual ones before ``as_of`` and the plan's changes dated after
+  it (unless ``planned_changes: drop``) *before* compiling, so capacity from A (and its
+  ramps) and cost from A follow the real team (:func:`.status_actuals.staffed_team`).
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from portfolio_sim.scenario.expand import engine_view
 from portfolio_sim.scenario.schema import Distribution, Feature, Scenario
 from portfolio_sim.scenario.sizing import scaled_params
 from portfolio_sim.scenario.status import FeatureStatus, Status, shifted
+from portfolio_sim.scenario.status_actuals import month_days, staffed_team
 
 
 def _left(feature: Feature, st: FeatureStatus, items: bool) -> dict[str, object]:
@@ -119,7 +127,12 @@ def status_scenario(scn: Scenario, status: Status) -> tuple[Scenario, dict[str, 
         affects = [a for a in r.affects if a not in done_day]
         if affects:
             risks.append(r.model_copy(update={"affects": affects}))
-    return scn.model_copy(update={"features": feats, "risks": risks}), done_day
+    teams = [
+        staffed_team(t, status.staffing[t.id], status.as_of) if t.id in status.staffing else t
+        for t in scn.teams
+    ]
+    update = {"features": feats, "risks": risks, "teams": teams}
+    return scn.model_copy(update=update), done_day
 
 
 def _as_date(value: object) -> dt.date:
@@ -151,11 +164,21 @@ def _actual_costs(c: CompiledScenario, a: int, status: Status, ends: dict[int, i
     """Replace each team's cost over days 0 .. a-1 by its actual cost to date."""
     cum = c.money.team_cost_cum.copy()
     for j, tid in enumerate(c.team_ids):
-        act = float(status.actual_cost.get(tid, 0.0))
+        act = status.team_cost_to_date(tid)
         orig = cum[j].copy()
         span = ends.get(j, a)
-        days = np.arange(a + 1, dtype=np.float64)
-        cum[j, : a + 1] = act * np.minimum(days, span) / span if span > 0 else act
+        if tid in status.actual_by_month:  # recorded phasing: each month on its own days
+            per_day = np.zeros(a, dtype=np.float64)
+            for key, x in status.actual_by_month[tid].items():
+                lo, hi = month_days(c.calendar, key, min(span, a))
+                if x > 0:  # validated: the month has such days (status_actuals)
+                    per_day[max(lo, 0) : hi] += x / (hi - max(lo, 0))
+            cum[j, 0] = 0.0
+            cum[j, 1 : a + 1] = np.cumsum(per_day)
+            act = float(cum[j, a])
+        else:
+            days = np.arange(a + 1, dtype=np.float64)
+            cum[j, : a + 1] = act * np.minimum(days, span) / span if span > 0 else act
         cum[j, a + 1 :] = act + (orig[a + 1 :] - orig[a])
     c.money = c.money._replace(team_cost_cum=cum)
 
