@@ -283,6 +283,12 @@ def test_base_is_valid() -> None:
             "period of its history: these items could never be done",
         ),
         (
+            "Bug: [1, 1, 0]}}",
+            "Bug: [1, 1, 0], fixed: [0, 0, 0]}}",
+            "s.yaml:7: teams[1].throughput.by_type.fixed: type 'fixed' is a distribution key: "
+            "items per type could not be told from one estimate; rename it",
+        ),
+        (
             "Story: {fixed: 2}",
             "Story: {fixd: 2}",
             "s.yaml:10: features[0].items.Story: unknown distribution 'fixd'; expected one of "

@@ -68,7 +68,8 @@ def _configure_calibrate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--by",
         metavar="COLUMN",
-        help="also split each team's samples by this column (issue type, tag, label)",
+        help="also split each team's samples by this column (issue type, tag, label) "
+        "into its throughput.by_type (docs/model.md §2.10)",
     )
     parser.add_argument(
         "--size-column",

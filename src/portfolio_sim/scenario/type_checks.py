@@ -5,7 +5,9 @@ per period, *aligned* with its ``samples`` (period k is the same period in every
 A feature of such a team states ``items`` per type. Reported here, each at its field:
 
 * ``by_type`` on a team whose throughput is not ``samples`` (nothing to align with), an
-  empty ``by_type``, a type named twice (case-insensitively) or blank;
+  empty ``by_type``, a type named twice (case-insensitively), blank, or named like a
+  distribution key (``fixed``: a feature's items per type could not be told from one
+  estimate);
 * a list whose length differs from ``samples``, a count that is not a whole number >= 0,
   a period whose types' counts sum above its sample;
 * a feature of a typed team without items per type (one estimate, ``size``, ``points``),
@@ -18,6 +20,7 @@ A feature of such a team states ``items`` per type. Reported here, each at its f
 
 from __future__ import annotations
 
+from portfolio_sim.distributions import KINDS
 from portfolio_sim.errors import Problem
 from portfolio_sim.scenario.problems import format_path, suggest
 from portfolio_sim.scenario.schema import Distribution, Scenario
@@ -65,6 +68,16 @@ def _team_types(scenario: Scenario) -> tuple[dict[str, dict[str, list[float]]], 
             where = (*loc, name)
             if not name.strip():
                 out.append(_p(where, "a type needs a name"))
+                bad = True
+                continue
+            if name in KINDS:
+                out.append(
+                    _p(
+                        where,
+                        f"type {name!r} is a distribution key: items per type could not "
+                        "be told from one estimate; rename it",
+                    )  # fmt: skip
+                )
                 bad = True
                 continue
             if name.lower() in seen:
