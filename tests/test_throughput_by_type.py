@@ -15,8 +15,10 @@ from portfolio_sim.codes import WORK_SCALE
 from portfolio_sim.engines.des import run_des
 from portfolio_sim.engines.fast import run_fast
 from portfolio_sim.engines.output import EngineOutput
+from portfolio_sim.errors import ScenarioError
 from portfolio_sim.scenario.compile import CompiledScenario, compile_scenario
 from portfolio_sim.scenario.load import load_text
+from portfolio_sim.scenario.status import status_from_text
 from scenario_text import problems
 
 ENGINES = ["fast", "des"]
@@ -349,3 +351,20 @@ def test_calibrate_by_output_loads_and_forecasts(tmp_path: Path) -> None:
     assert fast.done is not None
     assert (fast.done <= m.horizon_days).all()  # every trial finishes
     np.testing.assert_array_equal(fast.done, des.done)
+
+
+def test_status_of_a_started_typed_feature_is_an_error_done_on_is_fine() -> None:
+    scn = load_text(LONE.format(wip=1), "yaml", "s.yaml")
+    cost = "actual_cost: {flow: 0}\n"
+    text = "as_of: 2027-01-18\nfeatures:\n  a: {started_on: 2027-01-05, remaining: {fixed: 2}}\n"
+    text += cost
+    with pytest.raises(ScenarioError) as info:
+        status_from_text(text, scn, "st.yaml")
+    assert [str(p) for p in info.value.problems] == [
+        "st.yaml:3: features.a: a feature with items per type can only be given done_on so "
+        "far (the work left per type is not read, docs/model.md §2.10)"
+    ]
+    done = status_from_text(
+        "as_of: 2027-01-18\nfeatures:\n  a: {done_on: 2027-01-08}\n" + cost, scn
+    )
+    assert done.features["a"].done_on is not None

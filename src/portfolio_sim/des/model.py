@@ -34,6 +34,8 @@ Semantics, as modelled here:
   the start of the first period in which it got items and is done at the end of the
   period in which its remaining items reach 0. Items left once every eligible feature is
   served are lost. Periods without an eligible feature are skipped (their draw unused).
+  A team with ``wip_limit`` > 1 deals round-robin (§2.9); one with throughput by type
+  deals the drawn history period's per-type counts (§2.10, des/throughput_deal.py).
 * **Ties.** Clock times within :data:`EPS` count as equal (ready <= now + EPS; remaining
   work within ``EPS x (1 + size)`` counts as done).
 """
