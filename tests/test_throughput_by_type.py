@@ -174,6 +174,10 @@ def test_engines_agree_trial_by_trial_by_type() -> None:
     # Not a trivial case: the draws vary, and so do the done weeks of every feature.
     for f in range(m.n_features):
         assert len(np.unique(fast.done[:, f])) >= 3, m.feature_ids[f]
+    # The per-trial state after the F features (type_compile.py) is reset every trial:
+    # blocks, workers and batches change nothing.
+    other = run_fast(m, 200, keep_trials=True, workers=3, batch=37)
+    np.testing.assert_array_equal(fast.done, other.done)
 
 
 # A one-type history that covers every item is the plain rule (§2.5 / §2.9): the draw picks
