@@ -42,8 +42,11 @@ def test_unknown_by_column_and_types_combination_are_errors() -> None:
 def test_cli_calibrate_by(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["calibrate", str(CSV), "--by", "issue type"]) == 0
     out = capsys.readouterr().out
-    assert "throughput: {samples: [3, 1, 3], per: week}" in out
-    assert '#     "Story": [2, 1, 0]' in out
-    assert '#     "Bug": [1, 0, 2]' in out
+    # The per-type counts are the team's by_type, which the engines read (§2.10).
+    assert (
+        'throughput: {samples: [3, 1, 3], per: week, by_type: {"Story": [2, 1, 0], '
+        '"Bug": [1, 0, 2]}}' in out
+    )
+    assert "# note: 1 rows with a blank 'issue type' are in no type" in out
     assert main(["calibrate", str(CSV), "--by", "Label"]) == 2
     assert "no column 'Label'" in capsys.readouterr().err

@@ -72,6 +72,8 @@ SLOT_SIZE = 0
 SLOT_GROWTH = 1
 SLOT_COST = 2
 SLOT_SUCCESS = 3
+#: Slot of a feature's items of its team's type t is SLOT_TYPED + t (docs/model.md §2.10).
+SLOT_TYPED = 16
 # Slots of a risk's stream.
 SLOT_FIRES = 0
 SLOT_IMPACT = 1
@@ -113,6 +115,7 @@ class FeatureSlot(IntEnum):
     GROWTH = SLOT_GROWTH
     COST = SLOT_COST
     SUCCESS = SLOT_SUCCESS
+    TYPED = SLOT_TYPED
 
 
 class RiskSlot(IntEnum):

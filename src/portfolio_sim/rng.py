@@ -320,6 +320,14 @@ def _draw_triangular(pool, off, key, trial, base):
 
 
 @njit(cache=True, inline="always", **NO_REFCOUNT)
+def sample_index(n: int, key: int, trial: int, slot: int) -> int:
+    """The index :func:`draw` picks from ``n`` samples at ``key``'s ``slot`` in ``trial``
+    (``draw`` gives ``pool[off + sample_index(...)]``): the bootstrapped history period of
+    a team with throughput by type (docs/model.md §2.10)."""
+    return min(int(uniform(key, trial, slot * SUBSTREAM) * n), n - 1)
+
+
+@njit(cache=True, inline="always", **NO_REFCOUNT)
 def whole_items(x: float) -> int:
     """A drawn number of items as a whole count: rounded up, but a float within EPS above
     an integer stays that integer (4.0000000001 -> 4), docs/model.md §3. Not clipped: the

@@ -68,7 +68,8 @@ def _configure_calibrate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--by",
         metavar="COLUMN",
-        help="also split each team's samples by this column (issue type, tag, label)",
+        help="also split each team's samples by this column (issue type, tag, label) "
+        "into its throughput.by_type (docs/model.md §2.10)",
     )
     parser.add_argument(
         "--size-column",
@@ -111,18 +112,18 @@ def _run_calibrate(args: argparse.Namespace) -> int:
     from portfolio_sim.results.io import write_text_atomic
 
     check_outputs([args.out], protect=[args.history])
-    by_type = ""
+    counts, note = None, ""
     if args.by is not None:  # docs/model.md §2.10
         from portfolio_sim.history.by_type import calibrate_by
 
         cal, split = calibrate_by(args.history, args.by, **_calibrate_options(args))
         cal.notes.extend(split.notes)
-        by_type = split.to_yaml(cal.per)
+        counts, note = split.counts, split.comment()
     else:
         cal = calibrate(args.history, **_calibrate_options(args))
     _report_skipped(cal)
     print(cal.summary().to_string(index=False, float_format=lambda x: f"{x:.1f}"), file=sys.stderr)
-    text = cal.to_yaml() + by_type + _size_tables(args)
+    text = cal.to_yaml(counts) + note + _size_tables(args)
     if args.out:
         write_text_atomic(args.out, text, protect=[args.history])
         print(f"wrote {args.out}", file=sys.stderr)

@@ -34,6 +34,8 @@ Semantics, as modelled here:
   the start of the first period in which it got items and is done at the end of the
   period in which its remaining items reach 0. Items left once every eligible feature is
   served are lost. Periods without an eligible feature are skipped (their draw unused).
+  A team with ``wip_limit`` > 1 deals round-robin (§2.9); one with throughput by type
+  deals the drawn history period's per-type counts (§2.10, des/throughput_deal.py).
 * **Ties.** Clock times within :data:`EPS` count as equal (ready <= now + EPS; remaining
   work within ``EPS x (1 + size)`` counts as done).
 """
@@ -52,7 +54,7 @@ from simpy.events import Event
 from portfolio_sim.calendar import done_day
 from portfolio_sim.codes import ACTIVE, DONE, EFFORT, EPS, RISK_DELAY, WAITING
 from portfolio_sim.des.sampling import Sampler, TrialDraws
-from portfolio_sim.des.throughput_deal import deal_round_robin
+from portfolio_sim.des.throughput_deal import deal_by_type, deal_round_robin, type_tables
 from portfolio_sim.scenario.compile import CompiledScenario
 
 INF = math.inf
@@ -166,6 +168,8 @@ class DesModel:
         self.changes = [
             [float(t) for t in m.pay_t[m.pay_ptr[j] + 1 : m.pay_ptr[j + 1]]] for j in range(n_t)
         ]
+        # Throughput by type (§2.10): typed teams' counts [type][period], features' slots.
+        self.by_type, self.slots = type_tables(m)
 
     def run(self, trial: int, log: bool = False) -> TrialResult:
         """Simulate ``trial`` (draws from the keyed streams); ``log`` records an event log."""
@@ -209,6 +213,7 @@ class _Trial:
         self.model, self.m, self.trial = model, model.m, trial
         self.size, self.delay = draws.size, draws.delay
         self.fired = draws.fired
+        self.typed_left = list(draws.typed)  # items per type left, per slot (§2.10)
         self.env = simpy.Environment()
         n_f = self.m.n_features
         self.state = [WAITING] * n_f
@@ -351,8 +356,11 @@ class _Trial:
             if env.now < end - EPS:  # an arrival woke us early: the period may change
                 continue
             p_start = q * length
-            n = self.model.sampler.period_items(team.j, self.trial, q)
             team.busy += length
+            if self.model.by_type[team.j] is not None:
+                self._deal_by_type(team, feats, q, p_start, end)
+                continue
+            n = self.model.sampler.period_items(team.j, self.trial, q)
             if team.wip > 1:
                 self._deal(team, feats, p_start, end, n)
                 continue
@@ -392,6 +400,36 @@ class _Trial:
             team.active[f] = need[f]
             if i == last[f] and need[f] <= 0.0:  # its last item: done at the period's end
                 del team.active[f]
+                self._finish(f, end)
+
+    def _deal_by_type(
+        self, team: _Team, feats: list[int], q: int, p_start: float, end: float
+    ) -> None:
+        """Deal period q's per-type counts (throughput by type, docs/model.md §2.10): the
+        history period the draw picks gives every type's count; the period's untyped items
+        are lost."""
+        by = self.model.by_type[team.j]
+        assert by is not None
+        k = self.model.sampler.period_index(team.j, self.trial, q)
+        counts = [by[t][k] for t in range(len(by))]
+        eligible = [f for f in feats if self.state[f] != DONE and self.ready[f] <= p_start + EPS]
+        need = {f: [0.0] * len(by) for f in eligible}
+        for f in eligible:
+            for s, t in self.model.slots[f]:
+                need[f][t] = self.typed_left[s]
+            if sum(need[f]) <= 0.0:  # needing no items: done at the period's end
+                if self.state[f] == WAITING:
+                    self._start(f, p_start)
+                self._finish(f, end)
+        dealt = deal_by_type(counts, eligible, need, team.wip)
+        for f, _t in dealt:
+            if self.state[f] == WAITING:
+                self._start(f, p_start)
+            team.work += 1.0
+        for f in dict.fromkeys(f for f, _ in dealt):
+            for s, t in self.model.slots[f]:
+                self.typed_left[s] = need[f][t]
+            if sum(need[f]) <= 0.0:  # its last item: done at the period's end
                 self._finish(f, end)
 
     def _staffing(self, j: int) -> Any:

@@ -14,7 +14,11 @@ draw in both engines and they can be compared trial by trial:
   the affected feature's size (extra items rounded up); ``extra_fraction`` adds its
   fraction of the feature's size as drawn, before the other risks (docs/model.md §5.3);
 * throughput team stream: period ``q`` (working days ``[qL, (q+1)L)``) draws from slot
-  ``q``; the draw is rounded half up, ``floor(n + 0.5)``, never below 0.
+  ``q``; the draw is rounded half up, ``floor(n + 0.5)``, never below 0. A team with
+  throughput by type uses the index of the sample that draw picks (its history period);
+* items per type (docs/model.md §2.10): a feature's type-t items are slot ``SLOT_TYPED +
+  t`` of its stream (t: the type's index in its team's order), rounded up, never below 0;
+  the feature's size is their sum.
 
 This module calls only ``rng.draw`` / ``rng.uniform``; it is a re-implementation, not a
 wrapper of the kernels, and holds no generator state.
@@ -22,7 +26,7 @@ wrapper of the kernels, and holds no generator state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,13 +39,16 @@ from portfolio_sim.codes import (
     SLOT_GROWTH,
     SLOT_IMPACT,
     SLOT_SIZE,
+    SLOT_TYPED,
 )
 from portfolio_sim.rng import copula_uniform as _rng_copula_uniform
 from portfolio_sim.rng import draw as _rng_draw
 from portfolio_sim.rng import draw_at as _rng_draw_at
 from portfolio_sim.rng import period_items, whole_items
+from portfolio_sim.rng import sample_index as _rng_sample_index
 from portfolio_sim.rng import uniform as _rng_uniform
 from portfolio_sim.scenario.compile import CompiledScenario
+from portfolio_sim.scenario.type_compile import types_of
 
 
 @dataclass
@@ -51,6 +58,8 @@ class TrialDraws:
     size: list[float]
     delay: list[float]
     fired: list[int]  # risk indices that fired in this trial, in file order
+    #: items per type (docs/model.md §2.10): each slot's draw (scenario/type_compile.py)
+    typed: list[float] = field(default_factory=list)
 
 
 #: The Numba dispatchers, called with plain ints (fast dispatch; typed loosely for mypy).
@@ -58,6 +67,7 @@ draw: Any = _rng_draw
 uniform: Any = _rng_uniform
 copula_uniform: Any = _rng_copula_uniform
 draw_at: Any = _rng_draw_at
+sample_index: Any = _rng_sample_index
 
 Ref = tuple[int, int, int]  # (code, offset, length) of a distribution in the pool
 
@@ -91,6 +101,11 @@ class Sampler:
         ]
         self.team_key = list(m.team_key.astype(np.uint64))
         self.tp_dist = [_ref(r) for r in m.tp_dist]
+        ty = types_of(m.types, m.n_teams, m.n_features)
+        self.slots = [  # items per type: (feature, stream slot, estimate), §2.10
+            (int(f), SLOT_TYPED + int(t), _ref(r))
+            for f, t, r in zip(ty.ft_feat, ty.ft_type, ty.ft_dist, strict=True)
+        ]
         # Correlated estimates (docs/model.md §4.10): a member's group key and loadings.
         self.feat_group = [
             (np.uint64(m.group_key[g]), float(m.group_load[g, 0]), float(m.group_load[g, 1]))
@@ -125,6 +140,11 @@ class Sampler:
             if self.feat_items[f]:
                 s = float(whole_items(s))
             size.append(max(s, 0.0))
+        typed: list[float] = []
+        for f, slot, ref in self.slots:  # items per type (docs/model.md §2.10)
+            x = max(float(whole_items(self._draw(ref, self.feat_key[f], trial, slot))), 0.0)
+            typed.append(x)
+            size[f] += x
         delay = [0.0] * len(size)
         fired = self._fraction_risks(trial, size)
         for r, key in enumerate(self.risk_key):
@@ -141,7 +161,7 @@ class Sampler:
                     size[f] += float(whole_items(x))
                 else:
                     size[f] += x
-        return TrialDraws(size=size, delay=delay, fired=sorted(fired))
+        return TrialDraws(size=size, delay=delay, fired=sorted(fired), typed=typed)
 
     def _fraction_risks(self, trial: int, size: list[float]) -> list[int]:
         """Add the fired ``extra_fraction`` risks' extras to ``size`` (docs/model.md §5.3):
@@ -167,6 +187,12 @@ class Sampler:
         """Items throughput team ``team`` completes in ``period`` of ``trial`` (whole, >= 0)."""
         n = self._draw(self.tp_dist[team], self.team_key[team], int(trial), int(period))
         return float(period_items(n))
+
+    def period_index(self, team: int, trial: int, period: int) -> int:
+        """The history period a team with throughput by type draws for ``period`` of
+        ``trial`` (docs/model.md §2.10): the index its ``samples`` draw picks."""
+        n = self.tp_dist[team][2]
+        return int(sample_index(n, self.team_key[team], int(trial), int(period)))
 
 
 def sample_trial(m: CompiledScenario, trial: int) -> TrialDraws:

@@ -15,12 +15,14 @@ from portfolio_sim.kernels.arrays import KernelModel
 from portfolio_sim.kernels.components import team_components
 from portfolio_sim.kernels.money import KernelMoney, value_tables
 from portfolio_sim.scenario.compile import NO_DEADLINE, CompiledScenario
+from portfolio_sim.scenario.type_compile import types_of
 
 
 def kernel_model(c: CompiledScenario) -> KernelModel:
     """The schedule arrays of ``c`` for kernels/schedule.py and kernels/run.py, with the
     team graph's components (kernels/components.py)."""
     comps = team_components(c.team_kind, c.feat_team, c.dep_ptr, c.dep_idx, c.succ_ptr, c.succ_idx)
+    ty = types_of(c.types, c.n_teams, c.n_features)
     return KernelModel(
         horizon=float(c.horizon_days),
         team_kind=c.team_kind,
@@ -66,6 +68,11 @@ def kernel_model(c: CompiledScenario) -> KernelModel:
         feat_group=c.feat_group,
         group_key=c.group_key,
         group_load=c.group_load,
+        tp_types=ty.tp_types,
+        ft_ptr=ty.ft_ptr,
+        ft_feat=ty.ft_feat,
+        ft_type=ty.ft_type,
+        ft_dist=ty.ft_dist,
     )
 
 

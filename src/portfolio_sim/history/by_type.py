@@ -9,12 +9,12 @@ cut to the team's own periods. Period k of a team therefore has one count per ty
 the counts of a period sum to the team's sample for that period (rows with a blank
 ``COLUMN`` are in the total but in no type; they are counted in a note). The lists are
 *aligned*: drawing period k gives the vector of its per-type counts jointly, which keeps
-the correlation between types (a week of many bugs is a week of few stories).
+the correlation between types (a week of many bugs is a week of few stories). The
+snippet writes them as each team's ``throughput.by_type``, which the engines read.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,14 +33,15 @@ class TypeSamples:
     counts: dict[str, dict[str, list[int]]]  # team -> type -> per period
     notes: list[str] = field(default_factory=list)
 
-    def to_yaml(self, per: str) -> str:
-        """The per-type samples as a YAML comment block (the scenario format does not read
-        them yet, docs/model.md §2.10), one line per team and type."""
-        lines = [f"# throughput by {self.column!r} per {per}, aligned with each team's samples:"]
-        for team, by in self.counts.items():
-            lines.append(f"#   {json.dumps(team)}:")
-            for t, c in by.items():
-                lines.append(f"#     {json.dumps(t)}: [{', '.join(str(x) for x in c)}]")
+    def comment(self) -> str:
+        """The snippet's note on rows in no type (empty if none): their items count in a
+        period's sample but in no type, and a typed team's engines lose them (§2.10)."""
+        if not self.notes:
+            return ""
+        lines = [f"# note: {n}: they count in a period's sample only" for n in self.notes]
+        lines.append(
+            "# (a forecast loses a period's items that are in no type, docs/model.md §2.10)"
+        )
         return "\n".join(lines) + "\n"
 
 

@@ -167,9 +167,11 @@ class Calibration:
             rows.append(row)
         return history_calibration_summary(rows)
 
-    def to_yaml(self) -> str:
+    def to_yaml(self, by_type: dict[str, dict[str, list[int]]] | None = None) -> str:
         """A scenario snippet: ``teams`` with ``throughput: {samples, per}``, to paste or
-        merge into a scenario (YAML 1.2; team ids quoted as JSON strings)."""
+        merge into a scenario (YAML 1.2; team ids and types quoted as JSON strings). With
+        ``by_type`` (team -> type -> counts aligned with the samples, ``calibrate --by``)
+        each team's throughput also gets its ``by_type`` (docs/model.md §2.10)."""
         lines = [
             f"# calibrated from {Path(self.source).name}: done column {self.columns['done']!r},",
             f"# {self.n_periods} complete {self.per}s from {self.period_start(0)}"
@@ -179,7 +181,17 @@ class Calibration:
         for team in self.teams:
             samples = ", ".join(str(x) for x in self.samples(team))
             lines.append(f"  - id: {json.dumps(team)}")
-            lines.append(f"    throughput: {{samples: [{samples}], per: {self.per}}}")
+            typed = ""
+            if by_type is not None and by_type.get(team):
+                typed = (
+                    ", by_type: {"
+                    + ", ".join(
+                        f"{json.dumps(t)}: [{', '.join(str(x) for x in c)}]"
+                        for t, c in by_type[team].items()
+                    )
+                    + "}"
+                )
+            lines.append(f"    throughput: {{samples: [{samples}], per: {self.per}{typed}}}")
         return "\n".join(lines) + "\n"
 
     def skipped_text(self) -> str:

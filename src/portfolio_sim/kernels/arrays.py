@@ -62,3 +62,9 @@ class KernelModel(NamedTuple):
     feat_group: np.ndarray
     group_key: np.ndarray
     group_load: np.ndarray
+    # Throughput by item type (docs/model.md §2.10, scenario/type_compile.py TypeArrays).
+    tp_types: np.ndarray
+    ft_ptr: np.ndarray
+    ft_feat: np.ndarray
+    ft_type: np.ndarray
+    ft_dist: np.ndarray

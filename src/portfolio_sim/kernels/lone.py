@@ -190,7 +190,7 @@ def lone_throughput(
     in time order with the team's own completions (a feature's ready time is the time its
     last dependency is done). Returns the periods applied. A team with ``wip_limit`` > 1
     deals its items round-robin instead (kernels/throughput_wip.py)."""
-    if m.team_wip[j] > 1:
+    if m.team_wip[j] > 1 or m.tp_types[j, 1] > 0:  # §2.9 deal, or by type (§2.10)
         return lone_throughput_wip(
             m, j, trial, delay, done, start, work, ready, deps_left, state, rem, rel_t, rel_f,
             ne, cache, stamp,

@@ -62,7 +62,7 @@ class Tallies(NamedTuple):
 class TrialWork(NamedTuple):
     """One worker's scratch arrays for the trial loop (overwritten every trial)."""
 
-    size: np.ndarray  # [F] sampled size (person-days or items)
+    size: np.ndarray  # [F (+ extra)] sampled size (person-days or items); by type: §2.10
     delay: np.ndarray  # [F] risk delay before a feature may start
     done: np.ndarray  # [F] done clock time (inf: not by the horizon)
     start: np.ndarray  # [F] start clock time
@@ -93,15 +93,17 @@ class TrialWork(NamedTuple):
     mout: np.ndarray  # [N_MONEY] money outputs of the trial
 
 
-def trial_work(n_f: int, n_t: int, n_bins: int, n_m: int) -> TrialWork:
-    """Allocate a :class:`TrialWork` for F features, T teams, H+1 day bins, M months."""
+def trial_work(n_f: int, n_t: int, n_bins: int, n_m: int, n_extra: int = 0) -> TrialWork:
+    """Allocate a :class:`TrialWork` for F features, T teams, H+1 day bins, M months;
+    ``size`` and ``finish_v`` get ``n_extra`` entries after the F features' for
+    throughput by type (scenario/type_compile.py)."""
     return TrialWork(
-        size=np.empty(n_f),
+        size=np.empty(n_f + n_extra),
         delay=np.empty(n_f),
         done=np.empty(n_f),
         start=np.empty(n_f),
         ready=np.empty(n_f),
-        finish_v=np.empty(n_f),
+        finish_v=np.empty(n_f + n_extra),
         deps_left=np.empty(n_f, dtype=np.int64),
         state=np.empty(n_f, dtype=np.int64),
         work=np.empty(n_t),
@@ -152,8 +154,13 @@ def run_block(
 
     Plain Python: allocates the worker's :class:`TrialWork` and runs the compiled loop.
     """
+    extra = int(m.ft_feat.shape[0] + m.tp_types[:, 1].sum())  # §2.10 (type_compile.py)
     wk = trial_work(
-        m.feat_team.shape[0], m.team_kind.shape[0], out.feat_hist.shape[2], out.month_cost.shape[1]
+        m.feat_team.shape[0],
+        m.team_kind.shape[0],
+        out.feat_hist.shape[2],
+        out.month_cost.shape[1],
+        extra,
     )
     n_t, n_f = m.team_kind.shape[0], m.feat_team.shape[0]
     days = np.empty((n_t, lm.cap_month.shape[1], 3))

@@ -60,12 +60,14 @@ from portfolio_sim.codes import (
     SLOT_GROWTH,
     SLOT_IMPACT,
     SLOT_SIZE,
+    SLOT_TYPED,
     THROUGHPUT,
     WAITING,
 )
 from portfolio_sim.kernels.correlation import correlated_size
 from portfolio_sim.kernels.scaled_risks import apply_fraction_risks
 from portfolio_sim.kernels.throughput import tp_commit, tp_next_completion
+from portfolio_sim.kernels.throughput_type import tpt_commit
 from portfolio_sim.kernels.throughput_wip import tpw_commit, tpw_next_event
 from portfolio_sim.rng import NO_REFCOUNT, draw, uniform, whole_items
 
@@ -137,6 +139,15 @@ def kernel_sample_trial(m, trial, size, delay):
             s = whole_items(s)
         size[f] = max(s, 0.0)
         delay[f] = 0.0
+    for k in range(m.ft_feat.shape[0]):  # items per type (docs/model.md §2.10)
+        f = m.ft_feat[k]
+        x = draw(
+            m.ft_dist[k, 0], m.pool, m.ft_dist[k, 1], m.ft_dist[k, 2], m.feat_key[f], trial,
+            SLOT_TYPED + m.ft_type[k],
+        )  # fmt: skip
+        x = max(whole_items(x), 0.0)
+        size[n_f + k] = x
+        size[f] += x
     apply_fraction_risks(m, trial, size, delay)
     for r in range(m.risk_prob.shape[0]):
         if m.risk_kind[r] != RISK_EXTRA_FRACTION and (
@@ -207,7 +218,11 @@ def _tp_settle(m, j, t, trial, lo, arrays):
     if (tp_q[j] + 1) * float(m.tp_period[j]) > t + EPS:
         return 0
     moved = 0
-    if m.team_wip[j] > 1:  # round-robin deal (docs/model.md §2.9)
+    if m.tp_types[j, 1] > 0:  # throughput by type (docs/model.md §2.10)
+        tp_q[j] = tpt_commit(
+            m, j, lo, t, tp_q[j], trial, ready, state, remaining, start, done, work
+        )
+    elif m.team_wip[j] > 1:  # round-robin deal (docs/model.md §2.9)
         tp_q[j] = tpw_commit(
             lo, m.team_feat_ptr[j + 1], m.team_feat_idx, float(m.tp_period[j]), m.team_wip[j],
             m.tp_dist[j, 0], m.tp_dist[j, 1], m.tp_dist[j, 2], m.pool, m.team_key[j], j, t,
@@ -344,7 +359,7 @@ def cycle_loop(
             lo = _first_open(team_feat_idx, state, team_lo, j, hi)
             if team_kind[j] == THROUGHPUT:
                 moved += _tp_settle(m, j, t, trial, lo, tp_arrays)
-                if team_wip[j] > 1:  # every eligible period's end is an event (§2.9)
+                if team_wip[j] > 1 or m.tp_types[j, 1] > 0:  # each eligible period (§2.9)
                     team_next[j] = tpw_next_event(
                         lo, hi, team_feat_idx, float(tp_period[j]), horizon, tp_q[j], ready,
                         state, finish_v,
@@ -484,7 +499,12 @@ def cycle_loop(
     # inlining it).
     for jj in range(c_lo, c_hi):
         j = comp_team[jj]
-        if team_kind[j] == THROUGHPUT and team_wip[j] > 1:  # (tp_commit below: a no-op)
+        if team_kind[j] == THROUGHPUT and m.tp_types[j, 1] > 0:  # by type (§2.10)
+            tp_q[j] = tpt_commit(
+                m, j, team_lo[j], horizon, tp_q[j], trial, ready, state, finish_v, start, done,
+                work,
+            )  # fmt: skip
+        elif team_kind[j] == THROUGHPUT and team_wip[j] > 1:  # (tp_commit below: a no-op)
             tp_q[j] = tpw_commit(
                 team_lo[j], team_feat_ptr[j + 1], team_feat_idx, float(tp_period[j]),
                 team_wip[j], tp_dist[j, 0], tp_dist[j, 1], tp_dist[j, 2], pool, team_key[j], j,

@@ -30,6 +30,7 @@ from numba import njit
 
 from portfolio_sim.codes import ACTIVE, DONE, EPS, WAITING
 from portfolio_sim.kernels.throughput import period_of, queue_at, tp_items
+from portfolio_sim.kernels.throughput_type import tpt_deal
 from portfolio_sim.rng import NO_REFCOUNT
 
 INF = np.inf
@@ -188,8 +189,9 @@ def lone_throughput_wip(
     cache,
     stamp,
 ):
-    """kernels/lone.py's ``lone_throughput`` for a team with ``wip_limit`` > 1: walk the
-    team's periods once, in order, dealing each eligible period's items (:func:`tp_deal`).
+    """kernels/lone.py's ``lone_throughput`` for a team with ``wip_limit`` > 1 or with
+    throughput by type: walk the team's periods once, in order, dealing each eligible
+    period's items (:func:`tp_deal`; kernels/throughput_type.py ``tpt_deal`` by type).
     Returns the periods applied."""
     fidx = m.team_feat_idx
     nb = m.feat_not_before
@@ -230,9 +232,12 @@ def lone_throughput_wip(
             q = period_of(later, L, q + 1)
             continue
         periods += 1
-        n = tp_items(code, off, npar, pool, key, q, trial, cache, stamp, j)
         end = (q + 1) * L
-        w += tp_deal(lo, hi, fidx, wip, p_start, end, n, ready, state, rem, start, done)
+        if m.tp_types[j, 1] > 0:  # throughput by type (docs/model.md §2.10)
+            w += tpt_deal(m, j, lo, hi, trial, q, ready, state, rem, start, done)
+        else:
+            n = tp_items(code, off, npar, pool, key, q, trial, cache, stamp, j)
+            w += tp_deal(lo, hi, fidx, wip, p_start, end, n, ready, state, rem, start, done)
         if end <= horizon:
             # Releases before the period's end first (time order), then its completions.
             while pe < ne and rel_t[pe] <= end:

@@ -95,6 +95,8 @@ def kernel_simulate_trial(
         finish_v[f] = size[f]  # remaining items for throughput features
         deps_left[f] = m.deps_init[f]
         ready[f] = m.feat_not_before[f] + delay[f] if m.dep_ptr[f + 1] == m.dep_ptr[f] else INF
+    for k in range(n_f, n_f + m.ft_feat.shape[0]):  # items per type left (§2.10)
+        finish_v[k] = size[k]
     for j in range(n_t):
         team_k[j] = 0
         team_v[j] = 0.0

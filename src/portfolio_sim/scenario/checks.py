@@ -35,6 +35,7 @@ from portfolio_sim.scenario.correlation import check_correlation
 from portfolio_sim.scenario.portfolio_risks import check_portfolio_risks
 from portfolio_sim.scenario.problems import dedupe, format_path, schema_problems, suggest
 from portfolio_sim.scenario.schema import Distribution, Scenario
+from portfolio_sim.scenario.type_checks import type_problems
 
 
 def _p(loc: tuple[str | int, ...], reason: str) -> Problem:
@@ -422,6 +423,7 @@ def check(scenario: Scenario) -> list[Problem]:
         + check_correlation(scenario)
         + check_portfolio_risks(scenario)
         + breadth_problems(scenario)
+        + type_problems(scenario)
     )
     return dedupe(problems)
 

@@ -37,6 +37,7 @@ from portfolio_sim.graph import topological_order
 from portfolio_sim.scenario.correlation import compile_correlation
 from portfolio_sim.scenario.schema import Distribution, Scenario
 from portfolio_sim.scenario.team_calendar import scale_segments
+from portfolio_sim.scenario.type_compile import ZERO_ITEMS, TypeArrays, compile_types
 
 NO_DEADLINE = np.iinfo(np.int64).max
 
@@ -153,6 +154,8 @@ class CompiledScenario:
     #: Portfolio cost shocks (docs/model.md §5.4): their risk indices and pay days.
     shock_risk: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     shock_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: Throughput by item type (docs/model.md §2.10, scenario/type_compile.py).
+    types: TypeArrays | None = None
 
     @property
     def n_teams(self) -> int:
@@ -318,7 +321,8 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
     feat_deadline_by_horizon = np.zeros(n_f, dtype=np.bool_)
     feat_value = np.zeros((n_f, 3))
     for i, f in enumerate(scn.features):
-        feat_size[i] = pool.add(f.size)
+        # (items per type: size 0 here, the engines add the types' draws, §2.10)
+        feat_size[i] = pool.add(f.size if f.typed_items is None else ZERO_ITEMS)
         feat_growth[i] = pool.add(f.growth)
         feat_cost[i] = pool.add(f.cost)
         if f.not_before is not None:
@@ -355,6 +359,7 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
         return np.array([stream_key(seed, kind, i) for i in ids], dtype=np.uint64)
 
     feat_group, group_key, group_load = compile_correlation(scn, feat_index, seed)
+    types = compile_types(scn, pool.values, pool.add)
 
     return CompiledScenario(
         name=scn.name,
@@ -420,6 +425,7 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
         feat_group=feat_group,
         group_key=group_key,
         group_load=group_load,
+        types=types,
         shock_risk=np.array(
             [r for r, risk in enumerate(scn.risks) if risk.cost is not None], dtype=np.int64
         ),

@@ -16,7 +16,7 @@ left out, so a feature named here is dominated by its own estimate.
 from __future__ import annotations
 
 from portfolio_sim.calendar import WorkCalendar
-from portfolio_sim.scenario.schema import Distribution, Scenario
+from portfolio_sim.scenario.schema import Distribution, Scenario, Team
 
 
 def _upper(dist: Distribution) -> tuple[float, str]:
@@ -37,6 +37,11 @@ def dominant_estimates(scenario: Scenario) -> dict[str, str]:
         team = scenario.team(f.team)
         first = 0 if f.not_before is None else int(cal.index_on_or_after(f.not_before))
         days = max(cal.horizon_days - max(first, 0), 0)
+        if f.typed_items is not None:  # items per type (§2.10): each type on its own
+            why = _typed(f.typed_items, team, days, cal.workdays_per_week)
+            if why:
+                out[f.id] = why
+            continue
         upper, what = _upper(f.size)
         if team.throughput is None:
             members = max([team.members, *(c.members for c in team.changes)])
@@ -59,3 +64,25 @@ def dominant_estimates(scenario: Scenario) -> dict[str, str]:
                     f"x at most {per_period:g} items)"
                 )
     return out
+
+
+def _typed(items: dict[str, Distribution], team: Team, days: int, week: int) -> str:
+    """Why a feature's items of one type alone cannot be done by the horizon (or "")."""
+    tp = team.throughput
+    if tp is None or not tp.by_type:
+        return ""
+    length = 1 if tp.per == "day" else week
+    periods = -(-days // length)
+    for name, dist in items.items():
+        counts = tp.by_type.get(name)
+        if counts is None:
+            continue
+        upper, what = _upper(dist)
+        most = periods * max(counts, default=0.0)
+        if upper > most:
+            return (
+                f"its {name} items {what} ({upper:g} items) alone exceed the {most:g} {name} "
+                f"items team {team.id} can finish by the horizon ({periods} {tp.per}s x at "
+                f"most {max(counts, default=0.0):g})"
+            )
+    return ""

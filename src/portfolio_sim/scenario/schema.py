@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from portfolio_sim.distributions import KINDS, check_params
+from portfolio_sim.errors import InputError
 from portfolio_sim.scenario.correlation import CorrelationGroup
 
 #: Largest magnitude of any quantity or amount (days, items, multipliers, money in any
@@ -161,10 +162,27 @@ class Throughput(Distribution):
     """Items completed per period: ``samples`` (history) or any other distribution."""
 
     per: Literal["week", "day"] = "week"
+    #: Throughput by item type (docs/model.md §2.10): type -> items of that type done per
+    #: period, aligned with ``samples`` (checked in scenario/type_checks.py).
+    by_type: dict[str, list[float]] | None = None
 
     @classmethod
     def _extra_keys(cls) -> frozenset[str]:
-        return frozenset({"per"})
+        return frozenset({"per", "by_type"})
+
+
+def _items_tag(value: Any) -> str:
+    """``items`` per type (a mapping of type names, docs/model.md §2.10) or one estimate."""
+    if isinstance(value, dict) and value and not any(k in KINDS for k in value):
+        return "typed"
+    return "dist"
+
+
+#: A feature's ``items``: one estimate, or one estimate per item type of its team.
+Items = Annotated[
+    Annotated[Distribution, Tag("dist")] | Annotated[dict[str, Distribution], Tag("typed")],
+    Discriminator(_items_tag),
+]
 
 
 class HolidayRange(_Model):
@@ -335,7 +353,9 @@ class Feature(_Model):
     not_before: dt.date | None = None
     deadline: dt.date | None = None
     effort: Distribution | None = None
-    items: Distribution | None = None
+    #: Items: one estimate, or one per item type of a team with throughput by type
+    #: (docs/model.md §2.10).
+    items: Items | None = None
     #: Relative size (docs/model.md §3.8): a name of the scenario's ``sizes`` table, or a
     #: story-point count scaled by ``points.per_point``. Resolved by the scenario.
     size_name: str | None = Field(default=None, alias="size", min_length=1)
@@ -425,6 +445,11 @@ class Feature(_Model):
         """The feature's estimate: ``effort`` or ``items`` as written, the ``duration``
         of a duration task, or the distribution its ``size`` / ``points`` stands for
         (docs/model.md §3.8)."""
+        if isinstance(self.items, dict):
+            raise InputError(
+                f"feature {self.id!r} gives items per type: this use of its size does not "
+                "support throughput by type yet (docs/model.md §2.10)"
+            )
         size = self.effort if self.effort is not None else self.items
         if size is None:
             size = self.duration
@@ -434,6 +459,11 @@ class Feature(_Model):
             what = f"size {self.size_name!r}" if self.size_name else f"points {self.points:g}"
             raise ValueError(f"feature {self.id!r}: {what} is not in the scenario's table")
         return size
+
+    @property
+    def typed_items(self) -> dict[str, Distribution] | None:
+        """The items per type (docs/model.md §2.10), or None for any other size."""
+        return self.items if isinstance(self.items, dict) else None
 
 
 ImpactKind = Literal["extra_effort", "extra_items", "delay", "extra_fraction", "cost"]

@@ -230,6 +230,10 @@ class _Checker:
                 self.bad(path, "a mapping with done_on, or started_on and the work left", line)
                 continue
             st = self._feature(path, entry, line, as_of, kinds[str(feat.team)])
+            if st is not None and st.done_on is None and feat.typed_items is not None:
+                self.bad(path, "a feature with items per type can only be given done_on so "
+                         "far (the work left per type is not read, docs/model.md §2.10)", line)  # fmt: skip
+                continue
             if st is not None and not kinds[str(feat.team)] and st.done_on is None:
                 least = (
                     lowest(st.remaining)
