@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -36,43 +35,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from portfolio_sim.scenario.compile import CompiledScenario
-
-#: Date columns of the features and teams tables.
-
-
-def _iso(d: Any) -> str | None:
-    """ISO date of a datetime64, Timestamp or date; None for NaT, NaN or None."""
-    if d is None or (isinstance(d, float) and math.isnan(d)):
-        return None
-    if isinstance(d, np.datetime64):
-        return None if np.isnat(d) else str(d.astype("datetime64[D]"))
-    import pandas as pd
-
-    if pd.isna(d):
-        return None
-    return str(np.datetime64(d, "D"))
-
-
-def _num(x: Any) -> float | None:
-    """A float for JSON; None for a missing value (None or NaN)."""
-    if x is None:
-        return None
-    x = float(x)
-    return None if math.isnan(x) else x
-
-
-def how_many_doc(table: Any) -> dict[str, Any]:
-    """The JSON ``how_many`` key: ``{"by": [dates], "teams": [{"id", "dates": [{"date",
-    "periods", items_at_least_95, ..., "mean"}]}]}`` (see docs/outputs.md)."""
-    teams: dict[str, list[dict[str, Any]]] = {}
-    for row in table.to_dict(orient="records"):
-        team = str(row.pop("team"))
-        row["date"] = _iso(row["date"])
-        teams.setdefault(team, []).append(
-            {k: (float(v) if k == "mean" else v if k == "date" else int(v)) for k, v in row.items()}
-        )
-    by = list(dict.fromkeys(_iso(d) for d in table["date"]))
-    return {"by": by, "teams": [{"id": t, "dates": rows} for t, rows in teams.items()]}
 
 
 @dataclass
@@ -388,122 +350,11 @@ class Forecast:
 
     # -- exports -----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document of docs/model.md §9 as plain Python objects."""
+        """The JSON document of docs/model.md §9 as plain Python objects
+        (:func:`portfolio_sim.results.forecast_doc.forecast_doc`)."""
+        from portfolio_sim.results.forecast_doc import forecast_doc
 
-        def finish(cols: dict[str, Any], i: int) -> dict[str, str | None]:
-            return {k: _iso(cols[k][i]) for k in self.date_columns}
-
-        def finish_ci(cols: dict[str, Any], i: int) -> dict[str, dict[str, Any]]:
-            return precision.finish_ci_doc(cols, i, self.date_columns, _iso)
-
-        feats = self.feature_columns()
-        teams = self.team_columns()
-        port = self.portfolio_finish()
-        doc: dict[str, Any] = {
-            "scenario": self.scenario,
-            "variant": self.variant,
-            "trials": int(self.trials),
-            "seed": int(self.seed),
-            "engine": self.engine,
-            "features": [
-                {
-                    "id": feats["id"][i],
-                    "team": feats["team"][i],
-                    "finish": finish(feats, i),
-                    "finish_ci": finish_ci(feats, i),
-                    "mean_workdays": _num(feats["mean_workdays"][i]),
-                    "deadline": _iso(feats["deadline"][i]),
-                    "deadline_probability": _num(feats["deadline_probability"][i]),
-                    "deadline_undecided_share": _num(feats["deadline_undecided_share"][i]),
-                    "not_done_share": float(feats["not_done_share"][i]),
-                }
-                for i in range(len(feats["id"]))
-            ],
-            "teams": [
-                {
-                    "id": teams["id"][i],
-                    "kind": teams["kind"][i],
-                    "finish": finish(teams, i),
-                    "finish_ci": finish_ci(teams, i),
-                    "not_done_share": float(teams["not_done_share"][i]),
-                    "utilization": _num(teams["utilization"][i]),
-                }
-                for i in range(len(teams["id"]))
-            ],
-            "portfolio": {
-                "finish": {k: _iso(port[k]) for k in self.date_columns},
-                "finish_ci": finish_ci({k: [v] for k, v in port.items()}, 0),
-                "not_done_share": float(port["not_done_share"]),
-            },
-            "precision": precision.precision_doc(self.trials, self.widest, self.auto),
-            "warnings": self.warnings,
-            "provenance": dict(self.meta),
-        }
-        if self.raw.money is not None:
-            self._add_money(doc, feats, teams)
-        if self.how_many is not None:
-            doc["how_many"] = how_many_doc(self.how_many)
-        if self.earned_value is not None:
-            doc["earned_value"] = self.earned_value.to_dict()
-        from portfolio_sim.results.load import load_doc
-
-        if (load := load_doc(self.compiled, self.raw)) is not None:
-            doc["team_load"] = load
-        return doc
-
-    def _add_money(self, doc: dict[str, Any], feats: dict[str, Any], teams: dict[str, Any]) -> None:
-        """The money keys of docs/model.md §9 (and extensions) into the JSON document."""
-        for i, item in enumerate(doc["features"]):
-            item["value_pv_mean"] = _num(feats["value_pv_mean"][i])
-            item["oneoff_cost_mean"] = _num(feats["oneoff_cost_mean"][i])
-            per_month = _num(feats["cost_of_delay_per_month"][i])
-            item["cost_of_delay"] = (
-                None
-                if per_month is None
-                else {
-                    "per_month": per_month,
-                    "per_week": float(feats["cost_of_delay_per_week"][i]),
-                }
-            )
-        for i, item in enumerate(doc["teams"]):
-            item["cost"] = {
-                "mean": float(teams["cost_mean"][i]),
-                **{level_key(p): float(teams[f"cost_{level_key(p)}"][i]) for p in self.cost_levels},
-            }
-        bands = self._month_bands
-        per_team: dict[str, dict[str, dict[str, float]]] = {}
-        for r in money.team_months_rows(self.compiled, self.raw):
-            per_team.setdefault(r["month"], {})[r["team"]] = {
-                f"p{p}": float(r[f"cost_p{p}"]) for p in (10, 50, 90)
-            }
-        doc["months"] = [
-            {
-                "month": month,
-                **{
-                    name: {f"p{p}": float(bands[f"{name}_p{p}"][m]) for p in (10, 50, 90)}
-                    for name in ("cost", "capex", "opex", "cumulative")
-                },
-                "teams": per_team.get(month, {}),
-            }
-            for m, month in enumerate(self.compiled.month_labels)
-        ]
-        pm = copy.deepcopy(self._portfolio_money)
-        budget = self.budget
-        doc["portfolio"].update(
-            {
-                "cost": pm["cost"],
-                "cost_ci": precision.json_safe(self.cost_ci()),
-                "npv": pm["npv"],
-                "value_pv": pm["value_pv"],
-                "cost_pv": pm["cost_pv"],
-                "capex": pm["capex"],
-                "roi": _num(pm["roi"]["mean"]),  # null when nothing is spent
-                "expected_value": pm["npv"]["mean"],
-                "budget_overrun_probability": budget["overrun_probability"],
-                "budget": budget,
-            }
-        )
-        doc["currency"] = self.compiled.currency
+        return forecast_doc(self)
 
     def to_json(self, path: str | None = None, indent: int = 2, protect: Sequence[str] = ()) -> str:
         """The JSON text; written atomically to ``path`` when given (never over a file in
