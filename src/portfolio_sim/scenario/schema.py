@@ -10,312 +10,42 @@ Field names follow docs/model.md; extensions are documented in ``docs/scenario-f
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
     Field,
     PrivateAttr,
-    Tag,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from portfolio_sim.distributions import KINDS, check_params
 from portfolio_sim.errors import InputError
 from portfolio_sim.scenario.correlation import CorrelationGroup
-
-#: Largest magnitude of any quantity or amount (days, items, multipliers, money in any
-#: currency's unit): a quadrillion, which no real portfolio reaches, and far below where
-#: float64 sums and products stop meaning anything (``1e300`` days overflow to inf).
-MAX_AMOUNT = 1e15
-#: Most members a team (or a staffing change) may have: a "team" above this is a typo.
-MAX_MEMBERS = 100_000
-#: Largest WIP limit: a file holds at most 200,000 values, so far fewer features, and a
-#: larger limit could only overflow the engines' integers.
-MAX_WIP = 1_000_000
-
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-_MON_TO_FRI: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
-
-
-def _mentions(tp: Any, wanted: tuple[Any, ...]) -> bool:
-    """Whether a type is, or has anywhere inside it, one of ``wanted``."""
-    if any(tp is w for w in wanted):
-        return True
-    return any(_mentions(arg, wanted) for arg in get_args(tp))
+from portfolio_sim.scenario.schema_base import MAX_AMOUNT as MAX_AMOUNT
+from portfolio_sim.scenario.schema_base import MAX_MEMBERS as MAX_MEMBERS
+from portfolio_sim.scenario.schema_base import MAX_WIP as MAX_WIP
+from portfolio_sim.scenario.schema_base import Distribution as Distribution
+from portfolio_sim.scenario.schema_base import Items as Items
+from portfolio_sim.scenario.schema_base import StrictModel
+from portfolio_sim.scenario.schema_base import Throughput as Throughput
+from portfolio_sim.scenario.schema_teams import Availability as Availability
+from portfolio_sim.scenario.schema_teams import Budget as Budget
+from portfolio_sim.scenario.schema_teams import Calendar as Calendar
+from portfolio_sim.scenario.schema_teams import Holiday as Holiday
+from portfolio_sim.scenario.schema_teams import HolidayRange as HolidayRange
+from portfolio_sim.scenario.schema_teams import StaffingChange as StaffingChange
+from portfolio_sim.scenario.schema_teams import Team as Team
 
 
-def _has_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return True
-    if isinstance(value, list | tuple):
-        return any(isinstance(v, bool) for v in value)
-    if isinstance(value, dict):
-        return any(isinstance(v, bool) for v in value.values())
-    return False
-
-
-class _Model(BaseModel):
-    # NaN and infinities are never meaningful in a scenario: reject them at the door.
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_bool_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        """Booleans are not numbers: ``members: true`` is an error, not 1."""
-        if info.field_name is None or not _has_bool(value):
-            return value
-        annotation = cls.model_fields[info.field_name].annotation
-        if _mentions(annotation, (float, int)) and not _mentions(annotation, (bool, Any)):
-            shown = json.dumps(value, default=str)
-            raise ValueError(f"expected a number, got a boolean ({shown[:40]})")
-        return value
-
-
-class Distribution(_Model):
-    """An estimate: a mapping with exactly one key (docs/model.md §4)."""
-
-    fixed: float | None = None
-    uniform: list[float] | None = None
-    triangular: list[float] | None = None
-    pert: list[float] | None = None
-    lognormal: dict[str, float] | None = None
-    samples: list[float] | None = None
-    integers: list[float] | None = None
-
-    @field_validator("fixed", "uniform", "triangular", "pert", "lognormal", "samples", "integers")
-    @classmethod
-    def _params_valid(cls, value: Any, info: Any) -> Any:
-        if value is None:
-            return value
-        reason = check_params(info.field_name, value, nonnegative=cls._nonnegative())
-        if reason:
-            raise ValueError(reason)
-        numbers = (
-            list(value.values())
-            if isinstance(value, dict)
-            else value
-            if isinstance(value, list)
-            else [value]
-        )
-        big = [float(v) for v in numbers if abs(float(v)) > MAX_AMOUNT]
-        if big:
-            raise ValueError(
-                f"value {big[0]:g} is too large (at most {MAX_AMOUNT:g}; no estimate is that big)"
-            )
-        return value
-
-    @classmethod
-    def _nonnegative(cls) -> bool:
-        return True
-
-    @classmethod
-    def _extra_keys(cls) -> frozenset[str]:
-        return frozenset()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_kind(cls, data: Any) -> Any:
-        """Name an unknown distribution key plainly (``normal`` is not a field typo)."""
-        if isinstance(data, dict):
-            unknown = [k for k in data if k not in KINDS and k not in cls._extra_keys()]
-            if unknown:
-                raise ValueError(
-                    f"unknown distribution {unknown[0]!r}; expected one of {', '.join(KINDS)}"
-                )
-        elif not isinstance(data, Distribution):
-            raise ValueError(
-                f"expected a distribution mapping with one key, e.g. {{fixed: 10}} or "
-                f"{{pert: [5, 8, 15]}} (got {data!r:.40})"
-            )
-        return data
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> Distribution:
-        given = [k for k in KINDS if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                "a distribution needs exactly one of "
-                + ", ".join(KINDS)
-                + (f" (got {', '.join(given)})" if given else "")
-            )
-        return self
-
-    @property
-    def kind(self) -> str:
-        """The distribution's key, e.g. ``"pert"``."""
-        return next(k for k in KINDS if getattr(self, k) is not None)
-
-    @property
-    def params(self) -> Any:
-        """The distribution's parameters as written."""
-        return getattr(self, self.kind)
-
-
-class Throughput(Distribution):
-    """Items completed per period: ``samples`` (history) or any other distribution."""
-
-    per: Literal["week", "day"] = "week"
-    #: Throughput by item type (docs/model.md §2.10): type -> items of that type done per
-    #: period, aligned with ``samples`` (checked in scenario/type_checks.py).
-    by_type: dict[str, list[float]] | None = None
-
-    @classmethod
-    def _extra_keys(cls) -> frozenset[str]:
-        return frozenset({"per", "by_type"})
-
-
-def _items_tag(value: Any) -> str:
-    """``items`` per type (a mapping of type names, docs/model.md §2.10) or one estimate."""
-    if isinstance(value, dict) and value and not any(k in KINDS for k in value):
-        return "typed"
-    return "dist"
-
-
-#: A feature's ``items``: one estimate, or one estimate per item type of its team.
-Items = Annotated[
-    Annotated[Distribution, Tag("dist")] | Annotated[dict[str, Distribution], Tag("typed")],
-    Discriminator(_items_tag),
-]
-
-
-class HolidayRange(_Model):
-    from_: dt.date = Field(alias="from")
-    to: dt.date
-
-    @model_validator(mode="after")
-    def _ordered(self) -> HolidayRange:
-        if self.to < self.from_:
-            raise ValueError(f"range ends ({self.to}) before it starts ({self.from_})")
-        return self
-
-
-def _holiday_tag(value: Any) -> str:
-    return "range" if isinstance(value, dict | HolidayRange) else "date"
-
-
-#: A holiday is a single date or an inclusive ``{from: date, to: date}`` range.
-Holiday = Annotated[
-    Annotated[dt.date, Tag("date")] | Annotated[HolidayRange, Tag("range")],
-    Discriminator(_holiday_tag),
-]
-
-
-class Calendar(_Model):
-    workdays: list[Weekday] = Field(default_factory=lambda: list(_MON_TO_FRI))
-    holidays: list[Holiday] = Field(default_factory=list)
-
-    @field_validator("workdays")
-    @classmethod
-    def _some_workdays(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("at least one working weekday is needed")
-        if len(set(value)) != len(value):
-            raise ValueError("a weekday is listed twice")
-        return value
-
-
-class Budget(_Model):
-    total: float | None = Field(default=None, ge=0, le=MAX_AMOUNT)
-    #: Per-quarter amounts keyed "YYYY-Qn" (extension of docs/model.md §6.9).
-    quarters: dict[str, float] = Field(default_factory=dict)
-
-    @field_validator("quarters")
-    @classmethod
-    def _quarter_keys(cls, value: dict[str, float]) -> dict[str, float]:
-        import re
-
-        for key, amount in value.items():
-            if not re.fullmatch(r"\d{4}-?Q[1-4]", key):
-                raise ValueError(f"quarter {key!r} must look like 2027-Q1")
-            if amount < 0:
-                raise ValueError(f"quarter {key} amount is negative")
-            if amount > MAX_AMOUNT:
-                raise ValueError(f"quarter {key} amount is too large (at most {MAX_AMOUNT:g})")
-        return value
-
-
-class Availability(_Model):
-    """A share of a team's capacity over an inclusive date range (docs/model.md §2.8)."""
-
-    from_: dt.date = Field(alias="from")
-    to: dt.date
-    share: float = Field(ge=0, le=1)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Availability:
-        if self.to < self.from_:
-            raise ValueError(f"range ends ({self.to}) before it starts ({self.from_})")
-        return self
-
-
-class StaffingChange(_Model):
-    on: dt.date
-    members: float = Field(ge=0, le=MAX_MEMBERS)
-    ramp_days: float = Field(default=0, ge=0, le=MAX_AMOUNT)
-
-
-class Team(_Model):
-    id: str = Field(min_length=1)
-    members: float = Field(default=0, ge=0, le=MAX_MEMBERS)
-    focus: float = Field(default=1.0, gt=0, le=1)
-    cost_per_member_day: float = Field(default=0, ge=0, le=MAX_AMOUNT)
-    wip_limit: int = Field(default=1, ge=1, le=MAX_WIP)
-    changes: list[StaffingChange] = Field(default_factory=list)
-    throughput: Throughput | None = None
-    release: Literal["done", "horizon"] = "done"
-    #: Team calendar (docs/model.md §2.8): days off for this team only, and ranges at a
-    #: share of its capacity. Effort teams only.
-    holidays: list[Holiday] = Field(default_factory=list)
-    availability: list[Availability] = Field(default_factory=list)
-
-    @field_validator("holidays", "availability")
-    @classmethod
-    def _effort_only(cls, value: list[Any], info: ValidationInfo) -> list[Any]:
-        if value and info.data.get("throughput") is not None:
-            raise ValueError(
-                f"{info.field_name} apply to effort teams only: a throughput team's history "
-                "already reflects its absences (scale its throughput in a variant instead)"
-            )
-        return value
-
-    @field_validator("availability")
-    @classmethod
-    def _no_overlap(cls, value: list[Availability]) -> list[Availability]:
-        ranges = sorted(value, key=lambda a: a.from_)
-        for a, b in zip(ranges, ranges[1:], strict=False):
-            if b.from_ <= a.to:
-                raise ValueError(
-                    f"ranges {a.from_}..{a.to} and {b.from_}..{b.to} overlap (a day has one share)"
-                )
-        return value
-
-    @property
-    def kind(self) -> Literal["effort", "throughput"]:
-        return "throughput" if self.throughput is not None else "effort"
-
-    @field_validator("changes")
-    @classmethod
-    def _changes_in_order(cls, value: list[StaffingChange]) -> list[StaffingChange]:
-        for a, b in zip(value, value[1:], strict=False):
-            if b.on <= a.on:
-                raise ValueError(f"changes must be in date order ({b.on} after {a.on})")
-        return value
-
-
-class Value(_Model):
+class Value(StrictModel):
     per_month: float = Field(ge=0, le=MAX_AMOUNT)
     ramp_months: float = Field(default=0, ge=0, le=MAX_AMOUNT)
     success_probability: float = Field(default=1.0, ge=0, le=1)
 
 
-class Part(_Model):
+class Part(StrictModel):
     """One team's share of a shared feature (docs/model.md §3.9): its own team and
     estimate; ``after`` lists teams of the same feature whose parts must be done first."""
 
@@ -341,7 +71,7 @@ class Part(_Model):
         return size
 
 
-class Feature(_Model):
+class Feature(StrictModel):
     id: str = Field(min_length=1)
     #: The team that does the work; absent for a duration task (``duration``) and for a
     #: shared feature (``parts``), docs/model.md §3.9-§3.10. Required otherwise: a
@@ -470,7 +200,7 @@ ImpactKind = Literal["extra_effort", "extra_items", "delay", "extra_fraction", "
 _IMPACTS: tuple[ImpactKind, ...] = get_args(ImpactKind)
 
 
-class Risk(_Model):
+class Risk(StrictModel):
     id: str = Field(min_length=1)
     probability: float = Field(ge=0, le=1)
     #: Features hit when it fires; none for a portfolio cost shock (``cost``, §5.4).
@@ -516,7 +246,7 @@ class Risk(_Model):
         return dist
 
 
-class Points(_Model):
+class Points(StrictModel):
     """Story points (docs/model.md §3.8): ``points: n`` stands for n x ``per_point``."""
 
     per_point: Distribution
@@ -525,7 +255,7 @@ class Points(_Model):
 EntityKind = Literal["teams", "features", "risks"]
 
 
-class VariantChange(_Model):
+class VariantChange(StrictModel):
     """One step of a variant: ``set`` fields by path, ``add`` or ``remove`` entities."""
 
     set: dict[str, Any] | None = None
@@ -540,7 +270,7 @@ class VariantChange(_Model):
         return self
 
 
-class Report(_Model):
+class Report(StrictModel):
     """How outputs report the forecast (docs/model.md §0.4); changes no number."""
 
     #: Percentile levels of dates, cost and value in every output when the user gives
@@ -565,7 +295,7 @@ class Report(_Model):
         return value
 
 
-class Scenario(_Model):
+class Scenario(StrictModel):
     """A validated portfolio scenario."""
 
     name: str = Field(min_length=1)
