@@ -34,6 +34,8 @@ Semantics, as modelled here:
   the start of the first period in which it got items and is done at the end of the
   period in which its remaining items reach 0. Items left once every eligible feature is
   served are lost. Periods without an eligible feature are skipped (their draw unused).
+* **Freezes** (docs/model.md §5.5, des/freeze.py): no held feature starts inside a
+  window; an effort team wakes at its end; a throughput team bumps ready times.
 * **Ties.** Clock times within :data:`EPS` count as equal (ready <= now + EPS; remaining
   work within ``EPS x (1 + size)`` counts as done).
 """
@@ -51,6 +53,7 @@ from simpy.events import Event
 
 from portfolio_sim.calendar import done_day
 from portfolio_sim.codes import ACTIVE, DONE, EFFORT, EPS, RISK_DELAY, WAITING
+from portfolio_sim.des.freeze import bump_period, thaw
 from portfolio_sim.des.sampling import Sampler, TrialDraws
 from portfolio_sim.des.throughput_deal import deal_round_robin
 from portfolio_sim.scenario.compile import CompiledScenario
@@ -158,6 +161,7 @@ class DesModel:
         ]
         self.feat_team = [int(j) for j in m.feat_team]
         self.not_before = [float(x) for x in m.feat_not_before]
+        self.hold = [bool(x) for x in m.feat_freeze]
         self.capacity: list[Capacity | None] = []
         for j in range(n_t):
             lo, hi = int(m.cap_ptr[j]), int(m.cap_ptr[j + 1])
@@ -209,6 +213,7 @@ class _Trial:
         self.model, self.m, self.trial = model, model.m, trial
         self.size, self.delay = draws.size, draws.delay
         self.fired = draws.fired
+        self.windows = draws.windows
         self.env = simpy.Environment()
         n_f = self.m.n_features
         self.state = [WAITING] * n_f
@@ -254,6 +259,8 @@ class _Trial:
             self._log(env.now, f, "unblocked")
             base = max(max(self.done[d] for d in deps), base)
         self.ready[f] = base + self.delay[f]
+        if self.model.hold[f]:
+            self.ready[f] = thaw(self.windows, self.ready[f])
         if self.delay[f] > 0.0:
             if base > env.now:
                 yield env.timeout(base - env.now)
@@ -295,10 +302,15 @@ class _Trial:
             yield StartPhase(env)
             now = env.now
             team.sync(now)
+            th = thaw(self.windows, now)  # > now inside a freeze window
+            held = False
             for f in feats:
                 if len(team.active) >= team.wip:
                     break
                 if self.state[f] == WAITING and self.ready[f] <= now + EPS:
+                    if th > now and self.model.hold[f]:
+                        held = True  # not started by the freeze's start: wait for its end
+                        continue
                     self._start(f, now)
                     team.active[f] = self.size[f]
             tc = INF
@@ -306,7 +318,8 @@ class _Trial:
                 k = len(team.active)
                 rmin = min(team.active.values())
                 tc = now if rmin <= 0.0 else max(cap.time_for(team.c_sync + rmin * k), now)
-            yield from self._sleep(team, tc - now)
+            wake = min(tc, th) if held and len(team.active) < team.wip else tc
+            yield from self._sleep(team, wake - now)
             now = env.now
             team.sync(now)
             if now >= tc and team.active:
@@ -351,6 +364,10 @@ class _Trial:
             if env.now < end - EPS:  # an arrival woke us early: the period may change
                 continue
             p_start = q * length
+            if bump_period(
+                self.windows, feats, self.model.hold, p_start, self.ready, self.state
+            ) and all(self.state[f] == DONE or self.ready[f] > p_start + EPS for f in feats):
+                continue  # a freeze left nothing eligible in this period
             n = self.model.sampler.period_items(team.j, self.trial, q)
             team.busy += length
             if team.wip > 1:

@@ -22,7 +22,7 @@ wrapper of the kernels, and holds no generator state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,7 @@ from portfolio_sim.codes import (
     SLOT_IMPACT,
     SLOT_SIZE,
 )
+from portfolio_sim.des.freeze import merge_windows
 from portfolio_sim.rng import copula_uniform as _rng_copula_uniform
 from portfolio_sim.rng import draw as _rng_draw
 from portfolio_sim.rng import draw_at as _rng_draw_at
@@ -51,6 +52,8 @@ class TrialDraws:
     size: list[float]
     delay: list[float]
     fired: list[int]  # risk indices that fired in this trial, in file order
+    #: The fired portfolio freezes' merged windows ``(lo, hi)`` (des/freeze.py, §5.5).
+    windows: list[tuple[float, float]] = field(default_factory=list)
 
 
 #: The Numba dispatchers, called with plain ints (fast dispatch; typed loosely for mypy).
@@ -90,6 +93,8 @@ class Sampler:
             for r in range(m.n_risks)
         ]
         self.team_key = list(m.team_key.astype(np.uint64))
+        # Portfolio freezes (docs/model.md §5.5): risk index -> first clock day.
+        self.freeze_on = {int(r): float(d) for r, d in zip(m.freeze_risk, m.freeze_on, strict=True)}
         self.tp_dist = [_ref(r) for r in m.tp_dist]
         # Correlated estimates (docs/model.md §4.10): a member's group key and loadings.
         self.feat_group = [
@@ -127,6 +132,7 @@ class Sampler:
             size.append(max(s, 0.0))
         delay = [0.0] * len(size)
         fired = self._fraction_risks(trial, size)
+        windows: list[tuple[float, float]] = []
         for r, key in enumerate(self.risk_key):
             if self.risk_fraction[r]:
                 continue
@@ -134,6 +140,8 @@ class Sampler:
                 continue
             fired.append(r)
             x = max(self._draw(self.risk_dist[r], key, trial, SLOT_IMPACT), 0.0)
+            if r in self.freeze_on:  # a freeze: from its first day, x working days
+                windows.append((self.freeze_on[r], self.freeze_on[r] + x))
             for f in self.risk_feats[r]:
                 if self.risk_delay[r]:
                     delay[f] += x
@@ -141,7 +149,9 @@ class Sampler:
                     size[f] += float(whole_items(x))
                 else:
                     size[f] += x
-        return TrialDraws(size=size, delay=delay, fired=sorted(fired))
+        return TrialDraws(
+            size=size, delay=delay, fired=sorted(fired), windows=merge_windows(windows)
+        )
 
     def _fraction_risks(self, trial: int, size: list[float]) -> list[int]:
         """Add the fired ``extra_fraction`` risks' extras to ``size`` (docs/model.md §5.3):

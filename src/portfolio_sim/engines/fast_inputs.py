@@ -66,6 +66,9 @@ def kernel_model(c: CompiledScenario) -> KernelModel:
         feat_group=c.feat_group,
         group_key=c.group_key,
         group_load=c.group_load,
+        freeze_risk=c.freeze_risk,
+        freeze_on=c.freeze_on,
+        feat_freeze=c.feat_freeze,
     )
 
 

@@ -62,3 +62,7 @@ class KernelModel(NamedTuple):
     feat_group: np.ndarray
     group_key: np.ndarray
     group_load: np.ndarray
+    # Portfolio freezes (CompiledScenario.freeze_risk, freeze_on, feat_freeze; §5.5).
+    freeze_risk: np.ndarray
+    freeze_on: np.ndarray
+    feat_freeze: np.ndarray
