@@ -12,7 +12,9 @@ How the schedule applies them:
 
 * a feature becoming ready at r inside a window is ready at its end (:func:`gate`);
 * an effort team starts no held feature at a clock time inside a window (the caller
-  asks :func:`thaw` and waits for the window's end);
+  asks :func:`thaw` and waits for the window's end). The loops decide this per team,
+  from its first open feature: a team's features are all held, except the task team of
+  a shared feature's join, whose only feature is that join;
 * a throughput team starts features at period starts, so at a period start p inside a
   window its held features that are eligible (ready at or before p) but have received no
   items become ready at the window's end (:func:`bump`): they get items from the first
@@ -94,9 +96,9 @@ def thaw(frz, t):
 def gate(frz, hold, f, r):
     """The ready time of feature f that would be ready at r: the end of the window r is
     in, for a held feature."""
-    if hold[f]:
-        return thaw(frz, r)
-    return r
+    if frz.shape[0] == 0 or not hold[f]:
+        return r
+    return thaw(frz, r)
 
 
 @njit(cache=True, **NO_REFCOUNT)

@@ -77,7 +77,12 @@ def lone_effort(
                 t_sync = t
             tr = INF
             vmin = INF
-            th = thaw(frz, t)  # > t inside a freeze window: held features wait for it
+            lim = wip  # inside a freeze window: no starts until its end th (freeze.py)
+            th = t
+            if frz.shape[0] and lo < hi and hold[fidx[lo]]:
+                th = thaw(frz, t)
+                if th > t:
+                    lim = k
             for i in range(lo, hi):
                 f = fidx[i]
                 sf = state[f]
@@ -87,11 +92,7 @@ def lone_effort(
                     continue
                 if sf != WAITING:
                     continue
-                if ready[f] <= t + EPS and k < wip:
-                    if th > t and hold[f]:
-                        if th < tr:
-                            tr = th
-                        continue
+                if ready[f] <= t + EPS and k < lim:
                     state[f] = ACTIVE
                     start[f] = t
                     fin[f] = v + size[f]
@@ -101,6 +102,8 @@ def lone_effort(
                         vmin = fin[f]
                 elif ready[f] < tr:
                     tr = ready[f]
+            if tr < th:  # ready features held by the freeze start at its end
+                tr = th
             tc = INF
             if k > 0:
                 if vmin <= v:
@@ -235,7 +238,8 @@ def lone_throughput(
             lo += 1
         if lo == hi:
             break
-        bump(frz, hold, fidx, lo, hi, p_start, ready, state)
+        if frz.shape[0]:  # a freeze window: held features not started wait (§5.5)
+            bump(frz, hold, fidx, lo, hi, p_start, ready, state)
         # The queue of period q: its head (the first eligible feature), whether an
         # eligible feature needs no items, and the earliest time another may join it.
         head = -1
@@ -259,7 +263,8 @@ def lone_throughput(
                 break
             q = period_of(later, L, q + 1)
             continue
-        later = min(later, next_start(frz, p_start))  # the queue may change there too
+        if frz.shape[0]:  # the queue may change where a freeze begins, too
+            later = min(later, next_start(frz, p_start))
         periods += 1
         n = tp_items(code, off, npar, pool, key, q, trial, cache, stamp, j)
         if not zero:

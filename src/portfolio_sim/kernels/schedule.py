@@ -397,7 +397,11 @@ def cycle_loop(
             wip = team_wip[j]
             tr = INF
             vmin = INF
-            th = thaw(frz, t)  # > t inside a freeze window: held features wait for it
+            th = t  # inside a freeze window: no starts until its end th (freeze.py)
+            if frz.shape[0] and lo < hi and hold[team_feat_idx[lo]]:
+                th = thaw(frz, t)
+                if th > t:
+                    wip = team_k[j]
             for i in range(lo, hi):
                 f = team_feat_idx[i]
                 sf = state[f]
@@ -408,10 +412,6 @@ def cycle_loop(
                 if sf != WAITING:
                     continue
                 if ready[f] <= t + EPS and team_k[j] < wip:
-                    if th > t and hold[f]:
-                        if th < tr:
-                            tr = th
-                        continue
                     state[f] = ACTIVE
                     start[f] = t
                     finish_v[f] = team_v[j] + size[f]
@@ -421,6 +421,9 @@ def cycle_loop(
                         vmin = finish_v[f]
                 elif ready[f] < tr:
                     tr = ready[f]
+            if tr < th:  # ready features held by the freeze start at its end
+                tr = th
+            wip = team_wip[j]
             tc = INF
             if team_k[j] > 0:
                 if vmin <= team_v[j]:

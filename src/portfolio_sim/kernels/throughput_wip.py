@@ -224,7 +224,8 @@ def lone_throughput_wip(
             lo += 1
         if lo == hi:
             break
-        bump(frz, hold, fidx, lo, hi, p_start, ready, state)
+        if frz.shape[0]:  # a freeze window: held features not started wait (§5.5)
+            bump(frz, hold, fidx, lo, hi, p_start, ready, state)
         head, zero, later = queue_at(lo, hi, fidx, p_start, ready, state, rem)
         if pe < ne and rel_t[pe] < later:
             later = rel_t[pe]

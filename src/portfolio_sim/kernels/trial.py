@@ -91,7 +91,8 @@ def kernel_simulate_trial(
     (throughput periods applied, for lone throughput teams)."""
     n_f = m.feat_team.shape[0]
     n_t = m.team_kind.shape[0]
-    freeze_windows(m, trial, frz)
+    if frz.shape[0]:
+        freeze_windows(m, trial, frz)
     hold = m.feat_freeze
     for f in range(n_f):
         state[f] = WAITING
