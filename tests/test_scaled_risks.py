@@ -177,12 +177,18 @@ def test_cost_shock_validation() -> None:
         "s.yaml:12: risks[0]: a cost shock (cost) is portfolio-level and affects no feature: "
         "remove affects (use a feature's cost for a one-off cost of a feature)"
     ]
-    assert problems(head + "  - {id: r, probability: 1, delay: {fixed: 1}}\n") == [
-        "s.yaml:12: risks[0]: affects needs at least one feature id (only a cost shock has none)"
+    assert problems(head + "  - {id: r, probability: 1, extra_effort: {fixed: 1}}\n") == [
+        "s.yaml:12: risks[0]: affects needs at least one feature id (only a cost shock or a "
+        "freeze, delay with on, has none)"
     ]
     assert problems(
-        head + "  - {id: r, probability: 1, affects: [a], delay: {fixed: 1}, on: 2027-02-01}\n"
-    ) == ["s.yaml:12: risks[0]: on (the day a cost shock is paid) goes with cost only"]
+        head
+        + "  - {id: r, probability: 1, affects: [a], extra_effort: {fixed: 1}, on: 2027-02-01}\n"
+    ) == [
+        "s.yaml:12: risks[0]: on (the day a cost shock is paid or a freeze begins) goes with "
+        "cost, or with delay without affects"
+    ]
+    # (a delay without affects is a freeze: tests/test_freeze.py)
     assert problems(head + "  - {id: r, probability: 1, cost: {fixed: 1}, on: 2026-02-01}\n") == [
         "s.yaml:12: risks[0].on: cost shock date 2026-02-01 is before start (2027-01-04)"
     ]

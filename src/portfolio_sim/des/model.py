@@ -36,6 +36,8 @@ Semantics, as modelled here:
   served are lost. Periods without an eligible feature are skipped (their draw unused).
   A team with ``wip_limit`` > 1 deals round-robin (§2.9); one with throughput by type
   deals the drawn history period's per-type counts (§2.10, des/throughput_deal.py).
+* **Freezes** (docs/model.md §5.5, des/freeze.py): no held feature starts inside a
+  window; an effort team wakes at its end; a throughput team bumps ready times.
 * **Ties.** Clock times within :data:`EPS` count as equal (ready <= now + EPS; remaining
   work within ``EPS x (1 + size)`` counts as done).
 """
@@ -53,6 +55,7 @@ from simpy.events import Event
 
 from portfolio_sim.calendar import done_day
 from portfolio_sim.codes import ACTIVE, DONE, EFFORT, EPS, RISK_DELAY, WAITING
+from portfolio_sim.des.freeze import bump_period, thaw
 from portfolio_sim.des.sampling import Sampler, TrialDraws
 from portfolio_sim.des.throughput_deal import deal_by_type, deal_round_robin, type_tables
 from portfolio_sim.scenario.compile import CompiledScenario
@@ -160,6 +163,7 @@ class DesModel:
         ]
         self.feat_team = [int(j) for j in m.feat_team]
         self.not_before = [float(x) for x in m.feat_not_before]
+        self.hold = [bool(x) for x in m.feat_freeze]
         self.capacity: list[Capacity | None] = []
         for j in range(n_t):
             lo, hi = int(m.cap_ptr[j]), int(m.cap_ptr[j + 1])
@@ -214,6 +218,7 @@ class _Trial:
         self.size, self.delay = draws.size, draws.delay
         self.fired = draws.fired
         self.typed_left = list(draws.typed)  # items per type left, per slot (§2.10)
+        self.windows = draws.windows
         self.env = simpy.Environment()
         n_f = self.m.n_features
         self.state = [WAITING] * n_f
@@ -259,6 +264,8 @@ class _Trial:
             self._log(env.now, f, "unblocked")
             base = max(max(self.done[d] for d in deps), base)
         self.ready[f] = base + self.delay[f]
+        if self.model.hold[f]:
+            self.ready[f] = thaw(self.windows, self.ready[f])
         if self.delay[f] > 0.0:
             if base > env.now:
                 yield env.timeout(base - env.now)
@@ -300,10 +307,15 @@ class _Trial:
             yield StartPhase(env)
             now = env.now
             team.sync(now)
+            th = thaw(self.windows, now)  # > now inside a freeze window
+            held = False
             for f in feats:
                 if len(team.active) >= team.wip:
                     break
                 if self.state[f] == WAITING and self.ready[f] <= now + EPS:
+                    if th > now and self.model.hold[f]:
+                        held = True  # not started by the freeze's start: wait for its end
+                        continue
                     self._start(f, now)
                     team.active[f] = self.size[f]
             tc = INF
@@ -311,7 +323,8 @@ class _Trial:
                 k = len(team.active)
                 rmin = min(team.active.values())
                 tc = now if rmin <= 0.0 else max(cap.time_for(team.c_sync + rmin * k), now)
-            yield from self._sleep(team, tc - now)
+            wake = min(tc, th) if held and len(team.active) < team.wip else tc
+            yield from self._sleep(team, wake - now)
             now = env.now
             team.sync(now)
             if now >= tc and team.active:
@@ -356,6 +369,10 @@ class _Trial:
             if env.now < end - EPS:  # an arrival woke us early: the period may change
                 continue
             p_start = q * length
+            if bump_period(
+                self.windows, feats, self.model.hold, p_start, self.ready, self.state
+            ) and all(self.state[f] == DONE or self.ready[f] > p_start + EPS for f in feats):
+                continue  # a freeze left nothing eligible in this period
             team.busy += length
             if self.model.by_type[team.j] is not None:
                 self._deal_by_type(team, feats, q, p_start, end)

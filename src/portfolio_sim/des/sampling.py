@@ -41,6 +41,7 @@ from portfolio_sim.codes import (
     SLOT_SIZE,
     SLOT_TYPED,
 )
+from portfolio_sim.des.freeze import merge_windows
 from portfolio_sim.rng import copula_uniform as _rng_copula_uniform
 from portfolio_sim.rng import draw as _rng_draw
 from portfolio_sim.rng import draw_at as _rng_draw_at
@@ -60,6 +61,8 @@ class TrialDraws:
     fired: list[int]  # risk indices that fired in this trial, in file order
     #: items per type (docs/model.md §2.10): each slot's draw (scenario/type_compile.py)
     typed: list[float] = field(default_factory=list)
+    #: The fired portfolio freezes' merged windows ``(lo, hi)`` (des/freeze.py, §5.5).
+    windows: list[tuple[float, float]] = field(default_factory=list)
 
 
 #: The Numba dispatchers, called with plain ints (fast dispatch; typed loosely for mypy).
@@ -100,6 +103,8 @@ class Sampler:
             for r in range(m.n_risks)
         ]
         self.team_key = list(m.team_key.astype(np.uint64))
+        # Portfolio freezes (docs/model.md §5.5): risk index -> first clock day.
+        self.freeze_on = {int(r): float(d) for r, d in zip(m.freeze_risk, m.freeze_on, strict=True)}
         self.tp_dist = [_ref(r) for r in m.tp_dist]
         ty = types_of(m.types, m.n_teams, m.n_features)
         self.slots = [  # items per type: (feature, stream slot, estimate), §2.10
@@ -147,6 +152,7 @@ class Sampler:
             size[f] += x
         delay = [0.0] * len(size)
         fired = self._fraction_risks(trial, size)
+        windows: list[tuple[float, float]] = []
         for r, key in enumerate(self.risk_key):
             if self.risk_fraction[r]:
                 continue
@@ -154,6 +160,8 @@ class Sampler:
                 continue
             fired.append(r)
             x = max(self._draw(self.risk_dist[r], key, trial, SLOT_IMPACT), 0.0)
+            if r in self.freeze_on:  # a freeze: from its first day, x working days
+                windows.append((self.freeze_on[r], self.freeze_on[r] + x))
             for f in self.risk_feats[r]:
                 if self.risk_delay[r]:
                     delay[f] += x
@@ -161,7 +169,9 @@ class Sampler:
                     size[f] += float(whole_items(x))
                 else:
                     size[f] += x
-        return TrialDraws(size=size, delay=delay, fired=sorted(fired), typed=typed)
+        return TrialDraws(
+            size=size, delay=delay, fired=sorted(fired), typed=typed, windows=merge_windows(windows)
+        )
 
     def _fraction_risks(self, trial: int, size: list[float]) -> list[int]:
         """Add the fired ``extra_fraction`` risks' extras to ``size`` (docs/model.md §5.3):

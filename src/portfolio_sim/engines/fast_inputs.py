@@ -73,6 +73,9 @@ def kernel_model(c: CompiledScenario) -> KernelModel:
         ft_feat=ty.ft_feat,
         ft_type=ty.ft_type,
         ft_dist=ty.ft_dist,
+        freeze_risk=c.freeze_risk,
+        freeze_on=c.freeze_on,
+        feat_freeze=c.feat_freeze,
     )
 
 

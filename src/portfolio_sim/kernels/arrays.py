@@ -68,3 +68,7 @@ class KernelModel(NamedTuple):
     ft_feat: np.ndarray
     ft_type: np.ndarray
     ft_dist: np.ndarray
+    # Portfolio freezes (CompiledScenario.freeze_risk, freeze_on, feat_freeze; §5.5).
+    freeze_risk: np.ndarray
+    freeze_on: np.ndarray
+    feat_freeze: np.ndarray

@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from portfolio_sim.codes import ACTIVE, DONE, EPS, WAITING
+from portfolio_sim.kernels.freeze import bump, gate, next_start, thaw
 from portfolio_sim.kernels.schedule import STALL, cap_at, cap_time
 from portfolio_sim.kernels.throughput import period_of, tp_items
 from portfolio_sim.kernels.throughput_wip import lone_throughput_wip
@@ -29,13 +30,14 @@ INF = np.inf
 
 @njit(cache=True, **NO_REFCOUNT)
 def lone_effort(
-    m, j, size, delay, done, start, work, ready, deps_left, state, fin, rel_t, rel_f, ne
+    m, j, size, delay, done, start, work, ready, deps_left, state, fin, rel_t, rel_f, ne, frz
 ):
     """Simulate effort team j alone; fills its features' ``done``/``start``, ``work[j]``.
 
     ``fin[f]`` is the virtual progress at which in-progress feature f finishes. Events:
     the team's next completion or readiness (``nxt``; ``due`` the virtual progress it
-    completes at, inf for a readiness) and the release events. Returns the events."""
+    completes at, inf for a readiness; the end of a freeze window holding a ready
+    feature, kernels/freeze.py) and the release events. Returns the events."""
     cap_ptr = m.cap_ptr
     cap_t = m.cap_t
     cap_cum = m.cap_cum
@@ -45,6 +47,7 @@ def lone_effort(
     nb = m.feat_not_before
     sptr = m.succ_in_ptr
     sidx = m.succ_in_idx
+    hold = m.feat_freeze
     horizon = m.horizon
     lo = m.team_feat_ptr[j]
     hi = m.team_feat_ptr[j + 1]
@@ -74,6 +77,12 @@ def lone_effort(
                 t_sync = t
             tr = INF
             vmin = INF
+            lim = wip  # inside a freeze window: no starts until its end th (freeze.py)
+            th = t
+            if frz.shape[0] and lo < hi and hold[fidx[lo]]:
+                th = thaw(frz, t)
+                if th > t:
+                    lim = k
             for i in range(lo, hi):
                 f = fidx[i]
                 sf = state[f]
@@ -83,7 +92,7 @@ def lone_effort(
                     continue
                 if sf != WAITING:
                     continue
-                if ready[f] <= t + EPS and k < wip:
+                if ready[f] <= t + EPS and k < lim:
                     state[f] = ACTIVE
                     start[f] = t
                     fin[f] = v + size[f]
@@ -93,6 +102,8 @@ def lone_effort(
                         vmin = fin[f]
                 elif ready[f] < tr:
                     tr = ready[f]
+            if tr < th:  # ready features held by the freeze start at its end
+                tr = th
             tc = INF
             if k > 0:
                 if vmin <= v:
@@ -123,7 +134,7 @@ def lone_effort(
             moved += 1
             deps_left[f] -= 1
             if deps_left[f] == 0:
-                ready[f] = max(t, nb[f]) + delay[f]
+                ready[f] = gate(frz, hold, f, max(t, nb[f]) + delay[f])
                 dirty = True
         if nxt > t + EPS:
             continue
@@ -151,7 +162,7 @@ def lone_effort(
                     s = sidx[p]
                     deps_left[s] -= 1
                     if deps_left[s] == 0:
-                        ready[s] = max(t, nb[s]) + delay[s]
+                        ready[s] = gate(frz, hold, s, max(t, nb[s]) + delay[s])
     if k > 0:  # censored at the horizon: work done on features in progress
         cc = cap_at(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, horizon)
         v += (cc - c) / k
@@ -181,6 +192,7 @@ def lone_throughput(
     ne,
     cache,
     stamp,
+    frz,
 ):
     """Walk throughput team j's periods once, in order; fills its features' ``done`` and
     ``start``, ``work[j]``. ``rem[f]`` holds feature f's remaining items (its size at
@@ -189,13 +201,16 @@ def lone_throughput(
     draw. Only periods that end by the horizon are applied. Release events are consumed
     in time order with the team's own completions (a feature's ready time is the time its
     last dependency is done). Returns the periods applied. A team with ``wip_limit`` > 1
-    deals its items round-robin instead (kernels/throughput_wip.py)."""
+    deals its items round-robin instead (kernels/throughput_wip.py), as does a team with
+    throughput by type. At a period start inside a freeze window, held features not
+    started are bumped (kernels/freeze.py)."""
     if m.team_wip[j] > 1 or m.tp_types[j, 1] > 0:  # §2.9 deal, or by type (§2.10)
         return lone_throughput_wip(
             m, j, trial, delay, done, start, work, ready, deps_left, state, rem, rel_t, rel_f,
-            ne, cache, stamp,
+            ne, cache, stamp, frz,
         )  # fmt: skip
     fidx = m.team_feat_idx
+    hold = m.feat_freeze
     nb = m.feat_not_before
     sptr = m.succ_in_ptr
     sidx = m.succ_in_idx
@@ -219,11 +234,13 @@ def lone_throughput(
             pe += 1
             deps_left[f] -= 1
             if deps_left[f] == 0:
-                ready[f] = max(rel_t[pe - 1], nb[f]) + delay[f]
+                ready[f] = gate(frz, hold, f, max(rel_t[pe - 1], nb[f]) + delay[f])
         while lo < hi and state[fidx[lo]] == DONE:
             lo += 1
         if lo == hi:
             break
+        if frz.shape[0]:  # a freeze window: held features not started wait (§5.5)
+            bump(frz, hold, fidx, lo, hi, p_start, ready, state)
         # The queue of period q: its head (the first eligible feature), whether an
         # eligible feature needs no items, and the earliest time another may join it.
         head = -1
@@ -247,6 +264,8 @@ def lone_throughput(
                 break
             q = period_of(later, L, q + 1)
             continue
+        if frz.shape[0]:  # the queue may change where a freeze begins, too
+            later = min(later, next_start(frz, p_start))
         periods += 1
         n = tp_items(code, off, npar, pool, key, q, trial, cache, stamp, j)
         if not zero:
@@ -297,7 +316,7 @@ def lone_throughput(
                 pe += 1
                 deps_left[f] -= 1
                 if deps_left[f] == 0:
-                    ready[f] = max(rel_t[pe - 1], nb[f]) + delay[f]
+                    ready[f] = gate(frz, hold, f, max(rel_t[pe - 1], nb[f]) + delay[f])
             for i in range(lo, hi):
                 f = fidx[i]
                 if state[f] == DONE and done[f] == end:
@@ -305,7 +324,7 @@ def lone_throughput(
                         s = sidx[p]
                         deps_left[s] -= 1
                         if deps_left[s] == 0:
-                            ready[s] = max(end, nb[s]) + delay[s]
+                            ready[s] = gate(frz, hold, s, max(end, nb[s]) + delay[s])
         q += 1
     work[j] = w
     return periods

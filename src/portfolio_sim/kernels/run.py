@@ -91,12 +91,15 @@ class TrialWork(NamedTuple):
     team_end: np.ndarray  # [T] last paid working day
     evt: np.ndarray  # [2F+1] capex sweep events
     mout: np.ndarray  # [N_MONEY] money outputs of the trial
+    frz: np.ndarray  # [2Z] the trial's freeze windows (kernels/freeze.py)
 
 
-def trial_work(n_f: int, n_t: int, n_bins: int, n_m: int, n_extra: int = 0) -> TrialWork:
-    """Allocate a :class:`TrialWork` for F features, T teams, H+1 day bins, M months;
-    ``size`` and ``finish_v`` get ``n_extra`` entries after the F features' for
-    throughput by type (scenario/type_compile.py)."""
+def trial_work(
+    n_f: int, n_t: int, n_bins: int, n_m: int, n_extra: int = 0, n_z: int = 0
+) -> TrialWork:
+    """Allocate a :class:`TrialWork` for F features, T teams, H+1 day bins, M months,
+    Z portfolio freezes; ``size`` and ``finish_v`` get ``n_extra`` entries after the F
+    features' for throughput by type (scenario/type_compile.py)."""
     return TrialWork(
         size=np.empty(n_f + n_extra),
         delay=np.empty(n_f),
@@ -127,6 +130,7 @@ def trial_work(n_f: int, n_t: int, n_bins: int, n_m: int, n_extra: int = 0) -> T
         team_end=np.empty(n_t, dtype=np.int64),
         evt=np.empty(2 * n_f + 1),
         mout=np.empty(N_MONEY),
+        frz=np.empty(2 * n_z),
     )
 
 
@@ -161,6 +165,7 @@ def run_block(
         out.feat_hist.shape[2],
         out.month_cost.shape[1],
         extra,
+        m.freeze_risk.shape[0],
     )
     n_t, n_f = m.team_kind.shape[0], m.feat_team.shape[0]
     days = np.empty((n_t, lm.cap_month.shape[1], 3))
@@ -209,6 +214,7 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk, lm, lt):
             wk.team_lo,
             wk.rel_t,
             wk.rel_f,
+            wk.frz,
         )
         for f in range(m.feat_pin.shape[0]):  # a re-forecast's done features (§11.2)
             if m.feat_pin[f] >= 0.0:

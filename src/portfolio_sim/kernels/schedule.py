@@ -65,6 +65,7 @@ from portfolio_sim.codes import (
     WAITING,
 )
 from portfolio_sim.kernels.correlation import correlated_size
+from portfolio_sim.kernels.freeze import bump, gate, next_bump, thaw
 from portfolio_sim.kernels.scaled_risks import apply_fraction_risks
 from portfolio_sim.kernels.throughput import tp_commit, tp_next_completion
 from portfolio_sim.kernels.throughput_type import tpt_commit
@@ -175,13 +176,16 @@ def kernel_sample_trial(m, trial, size, delay):
 
 
 @njit(cache=True, inline="always", **NO_REFCOUNT)
-def _release(succ_ptr, succ_idx, not_before, feat_team, f, t, ready, deps_left, delay, dirty):
-    """Feature f is done at t: successors whose last dependency this was become ready."""
+def _release(
+    succ_ptr, succ_idx, not_before, feat_team, f, t, ready, deps_left, delay, dirty, frz, hold
+):
+    """Feature f is done at t: successors whose last dependency this was become ready
+    (at the end of a freeze window they would be ready in, kernels/freeze.py)."""
     for i in range(succ_ptr[f], succ_ptr[f + 1]):
         s = succ_idx[i]
         deps_left[s] -= 1
         if deps_left[s] == 0:
-            ready[s] = max(t, not_before[s]) + delay[s]
+            ready[s] = gate(frz, hold, s, max(t, not_before[s]) + delay[s])
             dirty[feat_team[s]] = True
 
 
@@ -214,7 +218,9 @@ def _tp_settle(m, j, t, trial, lo, arrays):
     nothing to apply or release. ``arrays`` are the trial's arrays of
     :func:`kernel_simulate_trial`, as one tuple (the order below). Returns the number of
     features released."""
-    ready, deps_left, state, remaining, start, done, work, delay, dirty, tp_q, cache, stamp = arrays
+    ready, deps_left, state, remaining, start, done, work, delay, dirty, tp_q, cache, stamp, frz = (
+        arrays
+    )
     if (tp_q[j] + 1) * float(m.tp_period[j]) > t + EPS:
         return 0
     moved = 0
@@ -268,6 +274,8 @@ def _tp_settle(m, j, t, trial, lo, arrays):
                 deps_left,
                 delay,
                 dirty,
+                frz,
+                m.feat_freeze,
             )
     return moved
 
@@ -299,6 +307,7 @@ def cycle_loop(
     rel_t,
     rel_f,
     ne,
+    frz,
 ):
     """Simulate the teams of component ``comp`` (a cycle of the team graph, or any one
     team) together: fills their features' ``done`` and ``start`` (clock times, inf if not
@@ -307,7 +316,9 @@ def cycle_loop(
     (``rel_t[:ne]`` ascending, ``rel_f`` the feature released; kernels/trial.py).
     ``team_due[j]`` is the virtual progress at which effort team j's next scheduled event
     completes a feature (inf when that event is a readiness). The trial's arrays are
-    initialised by the caller. Returns the number of events processed."""
+    initialised by the caller. ``frz`` holds the trial's freeze windows (kernels/freeze.py):
+    an effort team starts no held feature inside one, and the first period start inside
+    one is an event of every throughput team. Returns the number of events processed."""
     cap_cum = m.cap_cum
     cap_ptr = m.cap_ptr
     cap_rate = m.cap_rate
@@ -326,6 +337,7 @@ def cycle_loop(
     tp_dist = m.tp_dist
     tp_period = m.tp_period
     horizon = m.horizon
+    hold = m.feat_freeze
     c_lo = m.comp_ptr[comp]
     c_hi = m.comp_ptr[comp + 1]
     comp_team = m.comp_team
@@ -343,6 +355,7 @@ def cycle_loop(
         tp_q,
         tp_cache,
         tp_stamp,
+        frz,
     )
     t = 0.0
     events = 0
@@ -359,11 +372,16 @@ def cycle_loop(
             lo = _first_open(team_feat_idx, state, team_lo, j, hi)
             if team_kind[j] == THROUGHPUT:
                 moved += _tp_settle(m, j, t, trial, lo, tp_arrays)
+                L = float(tp_period[j])
+                if frz.shape[0] and abs(t - round(t / L) * L) <= EPS:  # a period start
+                    moved += bump(frz, hold, team_feat_idx, lo, hi, t, ready, state)
                 if team_wip[j] > 1 or m.tp_types[j, 1] > 0:  # each eligible period (§2.9)
                     team_next[j] = tpw_next_event(
                         lo, hi, team_feat_idx, float(tp_period[j]), horizon, tp_q[j], ready,
                         state, finish_v,
                     )  # fmt: skip
+                    if frz.shape[0]:
+                        team_next[j] = min(team_next[j], next_bump(frz, L, t))
                     continue
                 team_next[j] = tp_next_completion(
                     lo,
@@ -385,6 +403,8 @@ def cycle_loop(
                     tp_cache,
                     tp_stamp,
                 )
+                if frz.shape[0]:
+                    team_next[j] = min(team_next[j], next_bump(frz, L, t))
                 continue
             _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c)
             # One pass in priority order: start ready features while a slot is free, and
@@ -392,6 +412,11 @@ def cycle_loop(
             wip = team_wip[j]
             tr = INF
             vmin = INF
+            th = t  # inside a freeze window: no starts until its end th (freeze.py)
+            if frz.shape[0] and lo < hi and hold[team_feat_idx[lo]]:
+                th = thaw(frz, t)
+                if th > t:
+                    wip = team_k[j]
             for i in range(lo, hi):
                 f = team_feat_idx[i]
                 sf = state[f]
@@ -411,6 +436,9 @@ def cycle_loop(
                         vmin = finish_v[f]
                 elif ready[f] < tr:
                     tr = ready[f]
+            if tr < th:  # ready features held by the freeze start at its end
+                tr = th
+            wip = team_wip[j]
             tc = INF
             if team_k[j] > 0:
                 if vmin <= team_v[j]:
@@ -453,7 +481,7 @@ def cycle_loop(
             moved += 1
             deps_left[f] -= 1
             if deps_left[f] == 0:
-                ready[f] = max(t, feat_not_before[f]) + delay[f]
+                ready[f] = gate(frz, hold, f, max(t, feat_not_before[f]) + delay[f])
                 dirty[feat_team[f]] = True
         # Phase 1: completions and period ends at t.
         for jj in range(c_lo, c_hi):
@@ -491,6 +519,8 @@ def cycle_loop(
                         deps_left,
                         delay,
                         dirty,
+                        frz,
+                        hold,
                     )
     # Censored at the horizon: count the work done on features still in progress, and
     # apply throughput periods that ended by the horizon (items and starts; no completion

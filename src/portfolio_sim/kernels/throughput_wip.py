@@ -29,6 +29,7 @@ import numpy as np
 from numba import njit
 
 from portfolio_sim.codes import ACTIVE, DONE, EPS, WAITING
+from portfolio_sim.kernels.freeze import bump, gate
 from portfolio_sim.kernels.throughput import period_of, queue_at, tp_items
 from portfolio_sim.kernels.throughput_type import tpt_deal
 from portfolio_sim.rng import NO_REFCOUNT
@@ -188,12 +189,14 @@ def lone_throughput_wip(
     ne,
     cache,
     stamp,
+    frz,
 ):
     """kernels/lone.py's ``lone_throughput`` for a team with ``wip_limit`` > 1 or with
     throughput by type: walk the team's periods once, in order, dealing each eligible
-    period's items (:func:`tp_deal`; kernels/throughput_type.py ``tpt_deal`` by type).
-    Returns the periods applied."""
+    period's items (:func:`tp_deal`; kernels/throughput_type.py ``tpt_deal`` by type);
+    freezes as there (kernels/freeze.py). Returns the periods applied."""
     fidx = m.team_feat_idx
+    hold = m.feat_freeze
     nb = m.feat_not_before
     sptr = m.succ_in_ptr
     sidx = m.succ_in_idx
@@ -218,11 +221,13 @@ def lone_throughput_wip(
             pe += 1
             deps_left[f] -= 1
             if deps_left[f] == 0:
-                ready[f] = max(rel_t[pe - 1], nb[f]) + delay[f]
+                ready[f] = gate(frz, hold, f, max(rel_t[pe - 1], nb[f]) + delay[f])
         while lo < hi and state[fidx[lo]] == DONE:
             lo += 1
         if lo == hi:
             break
+        if frz.shape[0]:  # a freeze window: held features not started wait (§5.5)
+            bump(frz, hold, fidx, lo, hi, p_start, ready, state)
         head, zero, later = queue_at(lo, hi, fidx, p_start, ready, state, rem)
         if pe < ne and rel_t[pe] < later:
             later = rel_t[pe]
@@ -245,7 +250,7 @@ def lone_throughput_wip(
                 pe += 1
                 deps_left[f] -= 1
                 if deps_left[f] == 0:
-                    ready[f] = max(rel_t[pe - 1], nb[f]) + delay[f]
+                    ready[f] = gate(frz, hold, f, max(rel_t[pe - 1], nb[f]) + delay[f])
             for i in range(lo, hi):
                 f = fidx[i]
                 if state[f] == DONE and done[f] == end:
@@ -253,7 +258,7 @@ def lone_throughput_wip(
                         s = sidx[p]
                         deps_left[s] -= 1
                         if deps_left[s] == 0:
-                            ready[s] = max(end, nb[s]) + delay[s]
+                            ready[s] = gate(frz, hold, s, max(end, nb[s]) + delay[s])
         q += 1
     work[j] = w
     return periods

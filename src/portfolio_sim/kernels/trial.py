@@ -17,6 +17,7 @@ from numba import njit
 
 from portfolio_sim.codes import WAITING
 from portfolio_sim.kernels.components import LONE_EFFORT, LONE_THROUGHPUT
+from portfolio_sim.kernels.freeze import freeze_windows, gate
 from portfolio_sim.kernels.lone import lone_effort, lone_throughput
 from portfolio_sim.kernels.schedule import cycle_loop
 from portfolio_sim.rng import NO_REFCOUNT
@@ -81,20 +82,29 @@ def kernel_simulate_trial(
     team_lo,
     rel_t,
     rel_f,
+    frz,
 ):
     """Simulate one trial; fills ``done`` and ``start`` (clock times, inf if not reached)
     and ``work`` (work done per team, person-days or items, through the horizon).
-    ``rel_t``/``rel_f`` [F] hold a component's release events. Returns the number of
-    events processed (throughput periods applied, for lone throughput teams)."""
+    ``rel_t``/``rel_f`` [F] hold a component's release events; ``frz`` [2Z] receives the
+    trial's freeze windows (kernels/freeze.py). Returns the number of events processed
+    (throughput periods applied, for lone throughput teams)."""
     n_f = m.feat_team.shape[0]
     n_t = m.team_kind.shape[0]
+    if frz.shape[0]:
+        freeze_windows(m, trial, frz)
+    hold = m.feat_freeze
     for f in range(n_f):
         state[f] = WAITING
         done[f] = INF
         start[f] = INF
         finish_v[f] = size[f]  # remaining items for throughput features
         deps_left[f] = m.deps_init[f]
-        ready[f] = m.feat_not_before[f] + delay[f] if m.dep_ptr[f + 1] == m.dep_ptr[f] else INF
+        ready[f] = (
+            gate(frz, hold, f, m.feat_not_before[f] + delay[f])
+            if m.dep_ptr[f + 1] == m.dep_ptr[f]
+            else INF
+        )
     for k in range(n_f, n_f + m.ft_feat.shape[0]):  # items per type left (§2.10)
         finish_v[k] = size[k]
     for j in range(n_t):
@@ -115,19 +125,19 @@ def kernel_simulate_trial(
             j = m.comp_team[m.comp_ptr[comp]]
             events += lone_effort(
                 m, j, size, delay, done, start, work, ready, deps_left, state, finish_v,
-                rel_t, rel_f, ne,
+                rel_t, rel_f, ne, frz,
             )  # fmt: skip
         elif kind == LONE_THROUGHPUT:
             j = m.comp_team[m.comp_ptr[comp]]
             # (no memo of period draws: the single pass draws each period once)
             events += lone_throughput(
                 m, j, trial, delay, done, start, work, ready, deps_left, state, finish_v,
-                rel_t, rel_f, ne, tp_cache[:, :0], tp_stamp[:, :0],
+                rel_t, rel_f, ne, tp_cache[:, :0], tp_stamp[:, :0], frz,
             )  # fmt: skip
         else:
             events += cycle_loop(
                 m, comp, trial, size, delay, done, start, work, ready, deps_left, state,
                 finish_v, team_k, team_v, team_c, team_next, team_due, dirty, tp_q,
-                tp_cache, tp_stamp, team_lo, rel_t, rel_f, ne,
+                tp_cache, tp_stamp, team_lo, rel_t, rel_f, ne, frz,
             )  # fmt: skip
     return events

@@ -156,6 +156,12 @@ class CompiledScenario:
     shock_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     #: Throughput by item type (docs/model.md §2.10, scenario/type_compile.py).
     types: TypeArrays | None = None
+    #: Portfolio freezes (docs/model.md §5.5): their risk indices and first days (clock
+    #: time of the first working day on or after ``on``), and which features they hold
+    #: (every feature but the zero-work joins of shared features).
+    freeze_risk: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    freeze_on: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
+    feat_freeze: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
 
     @property
     def n_teams(self) -> int:
@@ -261,9 +267,10 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
     tasks and shared features are compiled into plain features first
     (:func:`~portfolio_sim.scenario.expand.engine_view`, docs/model.md §3.9-§3.10)."""
     from portfolio_sim.rng import stream_key
-    from portfolio_sim.scenario.expand import engine_view
+    from portfolio_sim.scenario.expand import engine_view, join_ids
 
     scn = engine_view(scn)
+    joins = join_ids(scn)
 
     cal = WorkCalendar.from_scenario(scn)
     pool = _Pool()
@@ -437,6 +444,18 @@ def compile_scenario(scn: Scenario, seed: int = 0) -> CompiledScenario:
             ],
             dtype=np.int64,
         ),
+        freeze_risk=np.array(
+            [r for r, risk in enumerate(scn.risks) if risk.is_freeze], dtype=np.int64
+        ),
+        freeze_on=np.array(
+            [
+                float(cal.index_on_or_after(risk.on))
+                for risk in scn.risks
+                if risk.on and risk.is_freeze
+            ],
+            dtype=np.float64,
+        ),
+        feat_freeze=np.array([f.id not in joins for f in scn.features], dtype=np.bool_),
     )
 
 

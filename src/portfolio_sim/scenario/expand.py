@@ -97,3 +97,16 @@ def engine_view(scn: Scenario) -> Scenario:
     view = Scenario.model_validate(data)
     view.variant = scn.variant
     return view
+
+
+def join_ids(view: Scenario) -> set[str]:
+    """The zero-work joins of shared features in an engine view: feature ``F`` on task team
+    ``@F`` depending only on its parts ``F@team``. They are bookkeeping, not work, so a
+    portfolio freeze (docs/model.md §5.5) does not hold them."""
+    return {
+        f.id
+        for f in view.features
+        if f.team == task_team_id(f.id)
+        and f.depends_on
+        and all(d.startswith(f.id + "@") for d in f.depends_on)
+    }

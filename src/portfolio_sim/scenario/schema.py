@@ -212,6 +212,7 @@ class Risk(StrictModel):
     extra_fraction: Distribution | None = None
     #: A portfolio-level one-off cost paid on ``on`` (default: start) when it fires (§5.4).
     cost: Distribution | None = None
+    #: The day a cost shock is paid (§5.4) or a portfolio freeze begins (§5.5).
     on: dt.date | None = None
 
     @model_validator(mode="after")
@@ -226,11 +227,34 @@ class Risk(StrictModel):
                 "a cost shock (cost) is portfolio-level and affects no feature: remove "
                 "affects (use a feature's cost for a one-off cost of a feature)"
             )
+        if self.delay is not None and not self.affects:
+            if self.on is None:
+                raise ValueError(
+                    "a delay without affects is a portfolio freeze (docs/model.md §5.5) and "
+                    "needs on: DATE, the day it begins (or give affects)"
+                )
+            return self
         if self.cost is None and not self.affects:
-            raise ValueError("affects needs at least one feature id (only a cost shock has none)")
+            raise ValueError(
+                "affects needs at least one feature id (only a cost shock or a freeze, "
+                "delay with on, has none)"
+            )
         if self.on is not None and self.cost is None:
-            raise ValueError("on (the day a cost shock is paid) goes with cost only")
+            if self.delay is not None:
+                raise ValueError(
+                    "on goes with a portfolio freeze, which affects no feature: remove "
+                    "affects (a delay on features starts when they are ready, §5.2)"
+                )
+            raise ValueError(
+                "on (the day a cost shock is paid or a freeze begins) goes with "
+                "cost, or with delay without affects"
+            )
         return self
+
+    @property
+    def is_freeze(self) -> bool:
+        """A portfolio freeze (docs/model.md §5.5): a ``delay`` on no feature, from ``on``."""
+        return self.delay is not None and not self.affects
 
     @property
     def impact_kind(self) -> ImpactKind:

@@ -124,6 +124,10 @@ def status_scenario(scn: Scenario, status: Status) -> tuple[Scenario, dict[str, 
         raise ScenarioError(problems)
     risks = []
     for r in scn.risks:
+        if r.is_freeze:  # a freeze that began before as_of is history (docs/model.md §5.5)
+            if r.on is not None and r.on >= status.as_of:
+                risks.append(r)
+            continue
         affects = [a for a in r.affects if a not in done_day]
         if affects:
             risks.append(r.model_copy(update={"affects": affects}))
