@@ -225,3 +225,23 @@ def test_bundled_status_files_re_forecast_from_the_command_line(name: str, tmp_p
     args += ["--status", str(ROOT / "scenarios" / "status" / f"{name}.yaml")]
     assert main([*args, "--trials", "200", "--json", str(out)]) == 0
     assert out.exists()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("on", "shock"), [("2027-02-01", 5000.0), ("2027-01-11", 0.0)])
+def test_cost_shock_after_as_of_is_paid_one_before_is_in_the_actuals(
+    engine: str, on: str, shock: float
+) -> None:
+    # The hand-computed case above (cost 2,300) with a certain 5,000 shock (§5.4): paid on
+    # Mon 02-01, after as_of (01-18), it is forecast; paid on 01-11 it is history (§11.2).
+    text = PLAN + f"risks:\n  - {{id: fine, probability: 1, cost: {{fixed: 5000}}, on: {on}}}\n"
+    scn = load_text(text, "yaml", "plan.yaml")
+    status = status_from_text(
+        "as_of: 2027-01-18\nfeatures:\n  a: {done_on: 2027-01-12}\n"
+        "  b: {started_on: 2027-01-13, remaining: {fixed: 4}}\n  m: {done_on: 2027-01-14}\n"
+        "actual_cost: {web: 1000, mob: 400}\n",
+        scn,
+    )
+    out = run(engine, compile_with_status(scn, status, seed=3))
+    assert out.money is not None
+    np.testing.assert_allclose(out.money[:, MONEY_COST], 2300.0 + shock)

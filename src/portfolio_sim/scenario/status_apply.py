@@ -128,6 +128,10 @@ def status_scenario(scn: Scenario, status: Status) -> tuple[Scenario, dict[str, 
             if r.on is not None and r.on >= status.as_of:
                 risks.append(r)
             continue
+        if r.cost is not None and not r.affects:  # a cost shock (§5.4): paid on ``on``
+            if (r.on or scn.start) >= status.as_of:  # before as_of it is in the actuals
+                risks.append(r)
+            continue
         affects = [a for a in r.affects if a not in done_day]
         if affects:
             risks.append(r.model_copy(update={"affects": affects}))
