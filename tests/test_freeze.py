@@ -216,11 +216,10 @@ def test_random_frozen_scenarios_agree_trial_by_trial(text: str, seed: int) -> N
     assert len(bad) == 0, f"trials {bad.tolist()} disagree:\n{text}"
     fin = np.isfinite(des.done)
     np.testing.assert_allclose(fast.start[fin], des.start[fin], atol=1e-6)
-    # Effort teams' load (frozen time is waiting). Throughput teams' load is left out: a
-    # feature released after a lone throughput team's last whole period before the
-    # horizon has no ready time in the fast engine (a difference that predates freezes).
-    effort = m.team_kind == 0
-    assert np.abs(fast.load_days[:, effort] - des.load_days[:, effort]).max(initial=0) <= 1e-6
+    # Every team's load (frozen time is waiting), throughput teams' too: a feature released
+    # after a lone throughput team's last whole period before the horizon has its ready
+    # time in both engines.
+    assert np.abs(fast.load_days - des.load_days).max(initial=0) <= 1e-6
 
 
 def test_a_freeze_that_fires_moves_some_trials() -> None:
@@ -298,3 +297,34 @@ def test_a_freeze_before_as_of_is_history(engine: str) -> None:
     # b [10, 15); e [10, 13); c: 3 items from period 2 (day 10): done 20; d held: period
     # 3 starts at day 15, inside [11, 21): it waits for period 5 (day 25): done at 30.
     assert out.done[0].tolist()[:5] == pytest.approx([10.0, 15.0, 20.0, 30.0, 13.0])
+
+
+LATE_RELEASE = """\
+name: late release
+start: 2027-01-04
+horizon: 2027-01-27
+teams:
+  - {id: dev, members: 1}
+  - {id: ops, members: 1, throughput: {fixed: 1}}
+features:
+  - {id: x, team: dev, effort: {fixed: 12}}
+  - {id: y, team: ops, items: {fixed: 5}, depends_on: [x]}
+"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_release_after_the_last_whole_period_counts_in_team_load(engine: str) -> None:
+    # Horizon Wed 01-27 = 18 working days; ops' weeks end at 5, 10, 15 (the 4th, ending at
+    # 20, is past the horizon). x is done at t = 12, so y is ready at 12 and eligible from
+    # the period starting at 15: ops is busy [15, 18) = 3 days of January, waits on x for
+    # 15 days before. (The fast engine once left y's ready time unset here.)
+    m = compiled(LATE_RELEASE, seed=1)
+    out = (
+        run_fast(m, 3, keep_trials=True, load=True)
+        if engine == "fast"
+        else run_des(m, 3, load=True)
+    )
+    assert out.load_days is not None
+    ops = m.team_ids.index("ops")
+    np.testing.assert_allclose(out.load_days[:, ops, 0, 0], 3.0)  # busy
+    np.testing.assert_allclose(out.load_days[:, ops, 0, 1], 15.0)  # waiting

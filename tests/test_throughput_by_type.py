@@ -377,11 +377,14 @@ def test_status_of_a_started_typed_feature_is_an_error_done_on_is_fine() -> None
 # Freezes (docs/model.md §5.5) on typed teams: a held feature that has received no items
 # at a period start inside a window waits for the window's end, in the lone typed team
 # (solo) and in the typed team of the team cycle (flow <-> ops).
-FROZEN = RANDOM + """\
+FROZEN = (
+    RANDOM
+    + """\
 risks:
   - {id: reorg, probability: 0.5, delay: {uniform: [3, 25]}, on: 2027-01-13}
   - {id: audit, probability: 0.4, delay: {pert: [5, 10, 30]}, on: 2027-03-01}
 """
+)
 
 
 def test_engines_agree_trial_by_trial_by_type_with_freezes() -> None:

@@ -260,5 +260,13 @@ def lone_throughput_wip(
                         if deps_left[s] == 0:
                             ready[s] = gate(frz, hold, s, max(end, nb[s]) + delay[s])
         q += 1
+    # Releases after the last period applied still give their features a ready time (the
+    # team load's waiting time in the horizon's last, partial period, §10.13).
+    while pe < ne:
+        f = rel_f[pe]
+        pe += 1
+        deps_left[f] -= 1
+        if deps_left[f] == 0:
+            ready[f] = gate(frz, hold, f, max(rel_t[pe - 1], nb[f]) + delay[f])
     work[j] = w
     return periods
