@@ -164,3 +164,32 @@ def test_html_tables_name_their_rows(tmp_path: Path) -> None:
     feats = text[text.index("When: done dates") :]
     first_heading = re.search(r"<table.*?<th[^>]*>([^<]*)</th>", feats, re.S)
     assert first_heading is not None and first_heading.group(1) == "Feature"
+
+
+def test_team_cells_name_shared_features_and_duration_tasks() -> None:
+    ids = ["a", "s@web", "s@mobile", "s", "audit"]
+    teams = ["web", "web", "mobile", "@s", "@audit"]
+    assert fmt.team_cells(ids, teams) == [
+        "web",
+        "web",
+        "mobile",
+        "shared: web, mobile",
+        "duration task",
+    ]
+
+
+def test_human_tables_hide_task_team_ids(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """The bundled digital portfolio has a shared feature (loyalty-programme, parts on web
+    and mobile) and a duration task (pci-dss-qsa-audit): the terminal and the HTML features
+    table name them in words, not by their internal ``@`` team ids (the JSON keeps them)."""
+    digital = Path(__file__).parent.parent / "scenarios" / "digital-portfolio.yaml"
+    out, js = tmp_path / "r.html", tmp_path / "r.json"
+    args = ["forecast", str(digital), "--trials", "300", "--html", str(out), "--json", str(js)]
+    assert main(args) == 0
+    terminal = capsys.readouterr().out
+    feats = out.read_text()
+    feats = feats[feats.index("When: done dates") : feats.index("Teams: utilisation")]
+    for text in (terminal, feats):
+        assert "shared: web, mobile" in text and "duration task" in text
+        assert "@loyalty-programme" not in text and "@pci-dss-qsa-audit" not in text
+    assert '"team": "@pci-dss-qsa-audit"' in js.read_text()

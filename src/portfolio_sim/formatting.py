@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from typing import Any
 
 #: Column names whose values are money, in the scenario's currency.
@@ -188,6 +189,25 @@ def iso_date(x: Any, missing: str = "") -> str:
     import numpy as np
 
     return str(np.datetime64(x, "D"))
+
+
+def team_cells(ids: Sequence[str], teams: Sequence[str]) -> list[str]:
+    """The Team column of a features table for people: a shared feature's whole (team
+    ``@ID`` with part rows ``ID@TEAM``, docs/model.md §3.9) reads "shared: web, mobile",
+    a duration task (team ``@ID``, §3.10) "duration task"; machine exports keep ``@ID``."""
+    parts: dict[str, list[str]] = {}
+    for fid in ids:
+        whole, sep, team = str(fid).rpartition("@")
+        if sep and whole:
+            parts.setdefault(whole, []).append(team)
+    out = []
+    for fid, team in zip(ids, teams, strict=True):
+        t = str(team)
+        if t.startswith("@"):
+            shared = parts.get(str(fid))
+            t = f"shared: {', '.join(shared)}" if shared else "duration task"
+        out.append(t)
+    return out
 
 
 def label(column: str) -> str:

@@ -190,6 +190,7 @@ def forecast_html(fc: Any) -> str:
     port_wd = max(float(fin[f"{k}_ci_wd"]) for k in date_keys)
     widest = max([port_wd, *feat_wd.tolist(), *team_wd.tolist()])
     feat_table = feats[date_cols].copy()
+    feat_table["team"] = fmt.team_cells(list(feats["id"]), list(feats["team"]))
     if widest > precision_text.FOOTNOTE_UP_TO:
         feat_table["± wd"] = feat_wd.map(precision_text.wd_text)
     note = precision_text.dates_note(widest)

@@ -88,7 +88,7 @@ def forecast_text(fc: Any) -> str:
     table = pd.DataFrame(
         {
             fmt.label("id"): feats["id"],
-            fmt.label("team"): feats["team"],
+            fmt.label("team"): fmt.team_cells(list(feats["id"]), list(feats["team"])),
             **{f"Done {_level_label(k)}": feats[k].map(_date) for k in keys},
             fmt.label("deadline"): feats["deadline"].map(lambda d: fmt.iso_date(d)),
             "On time": [
