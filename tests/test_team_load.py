@@ -173,6 +173,35 @@ def test_same_numbers_whatever_threads_and_batches() -> None:
     assert np.array_equal(a.load_sum, b.load_sum)
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "startup.yaml",
+        "digital-portfolio.yaml",
+        "large-portfolio.yaml",
+        "../benchmarks/scenarios/large-cycles.yaml",
+        "../benchmarks/scenarios/five-features.yaml",
+    ],
+)
+def test_tallies_without_kept_trials_equal_the_kept_path(path: str) -> None:
+    # Without keep_trials the kernel counts runs of months wholly in one state in a
+    # difference array and sums only the months a piece boundary falls in
+    # (kernels/load.py trial_tally_load); with it, it fills every trial's [T, M, 3]
+    # capacity-days and classifies each team-month. Same histograms and sums, bit for bit.
+    from portfolio_sim.scenario import load
+
+    m = compile_scenario(load(SCN / path), seed=11)
+    trials = 150 if path.startswith("large") else 2000
+    kept = run_fast(m, trials, keep_trials=True, load=True, workers=2, batch=trials // 3)
+    lean = run_fast(m, trials, load=True, workers=3)
+    assert kept.load_days is not None and lean.load_days is None
+    assert np.array_equal(kept.load_hist, lean.load_hist)
+    assert np.array_equal(kept.load_sum, lean.load_sum)
+    # the team-months are mostly pure (the fast path's case) and some are mixed
+    assert lean.load_hist is not None
+    assert lean.load_hist[1:LOAD_RES].sum() > 0
+
+
 def test_load_is_opt_in_for_the_kernel() -> None:
     m = compiled()
     assert run_fast(m, 10).load_hist is None
