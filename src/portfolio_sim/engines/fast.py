@@ -36,10 +36,6 @@ def _run_parallel(kernel: Callable[..., None], workers: int, n: int, *args: obje
     if workers == 1:
         kernel(model, first, 0, n, 0, keep, *rest)
         return
-    # An empty block first, in this thread: the compiled loop is loaded from Numba's cache
-    # once (about 0.1 s) instead of by every thread at once, each loading its own copy
-    # while holding the GIL.
-    kernel(model, first, 0, 0, 0, keep, *rest)
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -346,10 +346,6 @@ class MonthStream:
         else:  # the two parts write disjoint series: two threads (nogil)
             import threading
 
-            # no trials: loads the compiled _feed from Numba's cache here, once, instead
-            # of in both threads at once
-            _feed(cost[:0], capex[:0], qcost[:0], self.qlimit, 0, *state)
-
             helper = threading.Thread(target=_feed, args=(*args, 0, *state), daemon=True)
             helper.start()
             _feed(*args, 1, *state)
