@@ -252,14 +252,17 @@ class MonthStream:
         return Z * math.sqrt(n * p * (1 - p)) + MIN_HALF
 
     def _place(self, s: int, values: np.ndarray, n: int) -> None:
-        """Set the windows of series ``s`` from ``n`` sample values (not counted)."""
+        """Set the windows of series ``s`` from ``n`` sample values (not counted). One
+        partition at every window's bounds: each bound is its order statistic, exactly."""
+        bounds = []
         for w in range(s * self.k, (s + 1) * self.k):
             centre = (self.rank[w] + 0.5) / self.trials * n - 0.5
             half = self._half(w, n)
-            i_lo, i_hi = math.floor(centre - half), math.ceil(centre + half)
-            kth = [i for i in (i_lo, i_hi) if 0 <= i < n]
-            if kth:
-                values.partition(kth)
+            bounds.append((w, math.floor(centre - half), math.ceil(centre + half)))
+        kth = sorted({i for _, i_lo, i_hi in bounds for i in (i_lo, i_hi) if 0 <= i < n})
+        if kth:
+            values.partition(kth)
+        for w, i_lo, i_hi in bounds:
             self.lo[w] = values[i_lo] if i_lo >= 0 else -np.inf
             self.hi[w] = values[i_hi] if i_hi < n else np.inf
 
