@@ -16,7 +16,7 @@ the states follow from the times alone.
 
 Capacity-days are the team's capacity ``C_j`` (effort teams, person-days) or working
 days (throughput teams) over each piece, split at the month boundaries ``month_t``.
-:func:`tally_load` adds a trial's figures into share histograms (bin-major, so that the
+:func:`trial_tally_load` adds a trial's figures into share histograms (bin-major, so that the
 common shares 0 and 1 hit two small contiguous rows) and fixed-point sums: integers,
 identical whatever the thread count.
 """
@@ -65,30 +65,6 @@ def _cap(m, j, t):
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def _add(m, lm, j, a, b, s, days):
-    """Add team j's capacity-days over clock ``[a, b)`` to ``days[j, k, s]``, month by
-    month (a whole month adds its ``cap_month``)."""
-    if b <= a:
-        return
-    month_t = lm.month_t
-    n_m = month_t.shape[0] - 1
-    k = np.searchsorted(month_t, a, side="right") - 1
-    if k < 0:
-        k = 0
-    while k < n_m and month_t[k] < b:
-        lo = month_t[k]
-        hi = month_t[k + 1]
-        if a <= lo and hi <= b:
-            days[j, k, s] += lm.cap_month[j, k]
-        else:
-            lo = max(a, lo)
-            hi = min(b, hi)
-            if hi > lo:
-                days[j, k, s] += _cap(m, j, hi) - _cap(m, j, lo)
-        k += 1
-
-
-@njit(cache=True, inline="always", **NO_REFCOUNT)
 def _busy(m, j, done, start, ready, bs, be):
     """Team j's busy intervals ``[bs[p], be[p])``, p < n, sorted by start (not merged),
     and the done time of its last feature, capped at the horizon: ``(n, last)``."""
@@ -124,34 +100,6 @@ def _busy(m, j, done, start, ready, bs, be):
     return n, last
 
 
-@njit(cache=True, **NO_REFCOUNT)
-def trial_load(m, lm, done, start, ready, days, bs, be):
-    """One trial's load into ``days`` [T, M, 3] (capacity-days per team, month, state;
-    codes.LOAD_STATES order). ``bs``/``be`` [F] are scratch for one team's busy intervals."""
-    horizon = m.horizon
-    for j in range(days.shape[0]):
-        for k in range(days.shape[1]):
-            for s in range(3):
-                days[j, k, s] = 0.0
-    for j in range(m.team_kind.shape[0]):
-        n, last = _busy(m, j, done, start, ready, bs, be)
-        cur = 0.0
-        p = 0
-        while p < n:
-            a = bs[p]
-            b = be[p]
-            p += 1
-            while p < n and bs[p] <= b:
-                if be[p] > b:
-                    b = be[p]
-                p += 1
-            _add(m, lm, j, cur, a, LOAD_WAITING, days)
-            _add(m, lm, j, max(a, cur), b, LOAD_BUSY, days)
-            cur = max(cur, b)
-        _add(m, lm, j, cur, last, LOAD_WAITING, days)
-        _add(m, lm, j, max(cur, last), horizon, LOAD_EMPTY, days)
-
-
 @njit(cache=True, inline="always", **NO_REFCOUNT)
 def load_bin(x, scale):
     """The histogram bin of ``x`` capacity-days, ``scale = LOAD_RES / capacity``:
@@ -165,9 +113,12 @@ def load_bin(x, scale):
     return np.int64(b)
 
 
-@njit(cache=True, inline="always", **NO_REFCOUNT)
+@njit(cache=True, **NO_REFCOUNT)
 def _tally_month(lm, j, k, x0, x1, x2, w, hist, sums, pure):
-    """tally_load's classification of one team-month (capacity-days ``x0, x1, x2``)."""
+    """One team-month's capacity-days ``x0, x1, x2`` (busy, waiting, empty): a month
+    wholly in one state (that state's days equal to the month's capacity, the others 0)
+    only counts ``pure[w, j, k, s]``; any other adds each state's share bin and
+    fixed-point days. Team-months without capacity are not tallied."""
     c = lm.cap_month[j, k]
     if c <= 0.0:
         return
@@ -190,20 +141,6 @@ def _tally_month(lm, j, k, x0, x1, x2, w, hist, sums, pure):
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def tally_load(lm, days, w, hist, sums, pure):
-    """Add one trial's ``days`` [T, M, 3] into worker ``w``'s share histogram
-    ``hist[w, bin, j, k, s]`` and fixed-point sums ``sums[w, j, k, s]``. A team-month
-    wholly in one state s (``days[j, k, s]`` equal to the month's capacity, the others
-    0: most months) only counts ``pure[w, j, k, s]``; :func:`portfolio_sim.engines.
-    load_inputs.fold_pure` adds those counts into the histogram and sums afterwards,
-    giving exactly what the general path would have added."""
-    cap = lm.cap_month
-    for j in range(cap.shape[0]):
-        for k in range(cap.shape[1]):
-            _tally_month(lm, j, k, days[j, k, 0], days[j, k, 1], days[j, k, 2], w, hist, sums, pure)
-
-
-@njit(cache=True, **NO_REFCOUNT)
 def keep_load(days, keep, i):
     """Copy one trial's ``days`` [T, M, 3] into row ``i`` of ``keep`` [n, T, M, 3]."""
     for j in range(days.shape[0]):
@@ -212,24 +149,23 @@ def keep_load(days, keep, i):
                 keep[i, j, k, s] = days[j, k, s]
 
 
-# -- the same tallies without the [T, M, 3] array (runs that keep no per-trial load) ----
-#
 # A trial's pieces (waiting, busy, ..., empty) tile each team's [0, horizon), so a month
-# wholly inside one piece is exactly what tally_load counts as "pure" (that piece adds
-# the month's ``cap_month`` to a zeroed cell; no other piece touches it). Such runs of
-# months are counted with two writes into a per-worker difference array ``pdiff``
-# [T, M+1, 3] (prefix-summed into ``pure`` after the block: kernels/run.py); only the
-# few months a piece boundary falls in are summed, in the same order as trial_load sums
-# them, and classified by the same test as tally_load. The counts, sums and histograms
-# are therefore identical to trial_load + tally_load, at a cost per piece instead of per
-# team-month (most of the load accounting's time on long horizons).
+# wholly inside one piece holds that piece's state only: its capacity-days are the
+# month's ``cap_month`` in that state and 0 in the others, i.e. share 1 ("pure"). Runs of
+# such months are counted with two writes into a per-worker difference array ``pdiff``
+# [T, M+1, 3] (prefix-summed into ``pure`` after the block: kernels/run.py), so a trial
+# costs per piece, not per team-month; only the few months a piece boundary falls in
+# are summed (in piece order) and classified one by one (:func:`_tally_month`).
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def _piece(m, lm, j, a, b, s, w, hist, sums, pure, pdiff, acc, ko):
-    """Team j's piece ``[a, b)`` in state s (as :func:`_add`): whole months into
-    ``pdiff``, the others into the open month ``ko[0]`` (its capacity-days ``acc``),
-    which is tallied when the pieces move past it."""
+def _piece(m, lm, j, a, b, s, w, hist, sums, pure, pdiff, acc, ko, days):
+    """Team j's capacity-days over clock ``[a, b)`` in state s, month by month: runs of
+    whole months into ``pdiff``, a month the piece covers in part into the open month
+    ``ko[0]`` (its capacity-days ``acc``), which is tallied when the pieces move past
+    it. With rows, ``days`` [T, M, 3] gets the same capacity-days (a whole month: its
+    ``cap_month``)."""
+    keep = days.shape[0] > 0
     if b <= a:
         return
     month_t = lm.month_t
@@ -244,6 +180,9 @@ def _piece(m, lm, j, a, b, s, w, hist, sums, pure, pdiff, acc, ko):
             k2 = np.searchsorted(month_t, b, side="right") - 1
             pdiff[j, k, s] += 1
             pdiff[j, k2, s] -= 1
+            if keep:
+                for kk in range(k, k2):
+                    days[j, kk, s] += lm.cap_month[j, kk]
             k = k2
             continue
         lo = max(a, lo)
@@ -256,16 +195,29 @@ def _piece(m, lm, j, a, b, s, w, hist, sums, pure, pdiff, acc, ko):
                 acc[0] = 0.0
                 acc[1] = 0.0
                 acc[2] = 0.0
-            acc[s] += _cap(m, j, hi) - _cap(m, j, lo)
+            x = _cap(m, j, hi) - _cap(m, j, lo)
+            acc[s] += x
+            if keep:
+                days[j, k, s] += x
         k += 1
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def trial_tally_load(m, lm, done, start, ready, w, hist, sums, pure, pdiff, acc, ko, bs, be):
-    """:func:`trial_load` then :func:`tally_load` of one trial, without the days array
-    (see above): ``pdiff`` [T, M+1, 3] int64 collects the runs of pure months, ``acc``
-    [3] and ``ko`` [1] are scratch."""
+def trial_tally_load(m, lm, done, start, ready, w, hist, sums, pure, pdiff, acc, ko, bs, be, days):
+    """One trial's load, added into worker ``w``'s share histogram ``hist[w, bin, j, k,
+    s]``, fixed-point sums ``sums[w, j, k, s]`` and counts of pure team-months (see
+    above; ``pdiff`` [T, M+1, 3] int64 collects their runs, :func:`portfolio_sim.engines.
+    load_inputs.fold_pure` adds them into the histogram and sums afterwards, giving
+    exactly what classifying each month would have added). ``acc`` [3], ``ko`` [1] and
+    ``bs``/``be`` [F] (one team's busy intervals) are scratch. ``days`` [T, M, 3], when
+    it has rows, gets the trial's capacity-days per team, month and state
+    (codes.LOAD_STATES order) for :func:`keep_load`."""
     horizon = m.horizon
+    if days.shape[0] > 0:
+        for j in range(days.shape[0]):
+            for k in range(days.shape[1]):
+                for s in range(3):
+                    days[j, k, s] = 0.0
     for j in range(m.team_kind.shape[0]):
         n, last = _busy(m, j, done, start, ready, bs, be)
         ko[0] = -1
@@ -279,10 +231,12 @@ def trial_tally_load(m, lm, done, start, ready, w, hist, sums, pure, pdiff, acc,
                 if be[p] > b:
                     b = be[p]
                 p += 1
-            _piece(m, lm, j, cur, a, LOAD_WAITING, w, hist, sums, pure, pdiff, acc, ko)
-            _piece(m, lm, j, max(a, cur), b, LOAD_BUSY, w, hist, sums, pure, pdiff, acc, ko)
+            _piece(m, lm, j, cur, a, LOAD_WAITING, w, hist, sums, pure, pdiff, acc, ko, days)
+            _piece(m, lm, j, max(a, cur), b, LOAD_BUSY, w, hist, sums, pure, pdiff, acc, ko, days)
             cur = max(cur, b)
-        _piece(m, lm, j, cur, last, LOAD_WAITING, w, hist, sums, pure, pdiff, acc, ko)
-        _piece(m, lm, j, max(cur, last), horizon, LOAD_EMPTY, w, hist, sums, pure, pdiff, acc, ko)
+        _piece(m, lm, j, cur, last, LOAD_WAITING, w, hist, sums, pure, pdiff, acc, ko, days)
+        _piece(
+            m, lm, j, max(cur, last), horizon, LOAD_EMPTY, w, hist, sums, pure, pdiff, acc, ko, days
+        )
         if ko[0] >= 0:
             _tally_month(lm, j, ko[0], acc[0], acc[1], acc[2], w, hist, sums, pure)

@@ -24,13 +24,7 @@ from numba import njit
 from portfolio_sim.codes import EFFORT, MONEY_SCALE, N_MONEY, TIME_SCALE, WORK_SCALE
 from portfolio_sim.kernels.arrays import KernelModel
 from portfolio_sim.kernels.clock import kernel_done_day
-from portfolio_sim.kernels.load import (
-    LoadModel,
-    keep_load,
-    tally_load,
-    trial_load,
-    trial_tally_load,
-)
+from portfolio_sim.kernels.load import LoadModel, keep_load, trial_tally_load
 from portfolio_sim.kernels.money import KernelMoney, trial_money
 from portfolio_sim.kernels.schedule import cap_at, kernel_sample_trial
 from portfolio_sim.kernels.trial import kernel_simulate_trial
@@ -163,8 +157,8 @@ def run_block(
     )
     n_t, n_f = m.team_kind.shape[0], m.feat_team.shape[0]
     n_m = lm.cap_month.shape[1]
-    # per-trial capacity-days only where kept; otherwise runs of months wholly in one
-    # state are counted in a difference array over months (kernels/load.py)
+    # per-trial capacity-days only where kept; runs of months wholly in one state are
+    # counted in a difference array over months (kernels/load.py)
     days = np.empty((n_t, n_m, 3) if keep_load.shape[0] else (0, 0, 3))
     pdiff = np.zeros((n_t, n_m + 1, 3) if lm.on else (0, 0, 3), dtype=np.int64)
     lt = (load_hist, load_sum, keep_load, days, np.empty(n_f), np.empty(n_f), load_pure)
@@ -221,27 +215,13 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk, lm, lt, lt2):
             if m.feat_pin[f] >= 0.0:
                 wk.done[f] = m.feat_pin[f]
                 wk.start[f] = m.feat_pin[f]
-        if lm.on and lt[2].shape[0]:  # team load, kept per trial (kernels/load.py)
-            trial_load(m, lm, wk.done, wk.start, wk.ready, lt[3], lt[4], lt[5])
-            tally_load(lm, lt[3], w, lt[0], lt[1], lt[6])
-            keep_load(lt[3], lt[2], i)
-        elif lm.on:  # the same tallies without the per-trial array
+        if lm.on:  # team load (kernels/load.py), per trial too if kept
             trial_tally_load(
-                m,
-                lm,
-                wk.done,
-                wk.start,
-                wk.ready,
-                w,
-                lt[0],
-                lt[1],
-                lt[6],
-                lt2[0],
-                lt2[1],
-                lt2[2],
-                lt[4],
-                lt[5],
-            )
+                m, lm, wk.done, wk.start, wk.ready, w, lt[0], lt[1], lt[6],
+                lt2[0], lt2[1], lt2[2], lt[4], lt[5], lt[3],
+            )  # fmt: skip
+            if lt[2].shape[0]:
+                keep_load(lt[3], lt[2], i)
         last = 0.0
         for j in range(n_t):
             wk.team_t[j] = 0.0
