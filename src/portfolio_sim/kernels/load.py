@@ -159,84 +159,96 @@ def keep_load(days, keep, i):
 
 
 @njit(cache=True, **NO_REFCOUNT)
-def _piece(m, lm, j, a, b, s, w, hist, sums, pure, pdiff, acc, ko, days):
-    """Team j's capacity-days over clock ``[a, b)`` in state s, month by month: runs of
-    whole months into ``pdiff``, a month the piece covers in part into the open month
-    ``ko[0]`` (its capacity-days ``acc``), which is tallied when the pieces move past
-    it. With rows, ``days`` [T, M, 3] gets the same capacity-days (a whole month: its
-    ``cap_month``)."""
-    keep = days.shape[0] > 0
-    if b <= a:
-        return
-    month_t = lm.month_t
-    n_m = month_t.shape[0] - 1
-    k = np.searchsorted(month_t, a, side="right") - 1
-    if k < 0:
-        k = 0
-    while k < n_m and month_t[k] < b:
-        lo = month_t[k]
-        hi = month_t[k + 1]
-        if a <= lo and hi <= b:  # months k .. k2 - 1 lie wholly inside the piece
-            k2 = np.searchsorted(month_t, b, side="right") - 1
-            pdiff[j, k, s] += 1
-            pdiff[j, k2, s] -= 1
-            if keep:
-                for kk in range(k, k2):
-                    days[j, kk, s] += lm.cap_month[j, kk]
-            k = k2
-            continue
-        lo = max(a, lo)
-        hi = min(b, hi)
-        if hi > lo:
-            if ko[0] != k:
-                if ko[0] >= 0:
-                    _tally_month(lm, j, ko[0], acc[0], acc[1], acc[2], w, hist, sums, pure)
-                ko[0] = k
-                acc[0] = 0.0
-                acc[1] = 0.0
-                acc[2] = 0.0
-            x = _cap(m, j, hi) - _cap(m, j, lo)
-            acc[s] += x
-            if keep:
-                days[j, k, s] += x
-        k += 1
-
-
-@njit(cache=True, **NO_REFCOUNT)
-def trial_tally_load(m, lm, done, start, ready, w, hist, sums, pure, pdiff, acc, ko, bs, be, days):
+def trial_tally_load(m, lm, done, start, ready, w, hist, sums, pure, pdiff, bs, be, days):
     """One trial's load, added into worker ``w``'s share histogram ``hist[w, bin, j, k,
     s]``, fixed-point sums ``sums[w, j, k, s]`` and counts of pure team-months (see
     above; ``pdiff`` [T, M+1, 3] int64 collects their runs, :func:`portfolio_sim.engines.
     load_inputs.fold_pure` adds them into the histogram and sums afterwards, giving
-    exactly what classifying each month would have added). ``acc`` [3], ``ko`` [1] and
-    ``bs``/``be`` [F] (one team's busy intervals) are scratch. ``days`` [T, M, 3], when
-    it has rows, gets the trial's capacity-days per team, month and state
-    (codes.LOAD_STATES order) for :func:`keep_load`."""
+    exactly what classifying each month would have added). ``bs``/``be`` [F] are scratch
+    for one team's busy intervals. ``days`` [T, M, 3], when it has rows, gets the trial's
+    capacity-days per team, month and state (codes.LOAD_STATES order) for
+    :func:`keep_load`."""
     horizon = m.horizon
     if days.shape[0] > 0:
-        for j in range(days.shape[0]):
-            for k in range(days.shape[1]):
-                for s in range(3):
-                    days[j, k, s] = 0.0
+        days[:] = 0.0
+    month_t = lm.month_t
+    n_m = month_t.shape[0] - 1
+    keep = days.shape[0] > 0
     for j in range(m.team_kind.shape[0]):
         n, last = _busy(m, j, done, start, ready, bs, be)
-        ko[0] = -1
+        ko = -1  # the open month: one a piece covers in part, tallied once passed
+        x0 = 0.0  # its capacity-days, by state
+        x1 = 0.0
+        x2 = 0.0
         cur = 0.0
         p = 0
-        while p < n:
-            a = bs[p]
-            b = be[p]
-            p += 1
-            while p < n and bs[p] <= b:
-                if be[p] > b:
+        phase = 0
+        next_a = 0.0
+        next_b = 0.0
+        while True:
+            # the team's next piece [a, b) in state s: waiting up to each merged busy
+            # interval, the interval, ..., waiting up to the last done, empty after
+            if phase == 0:
+                if p < n:
+                    bi = bs[p]
                     b = be[p]
-                p += 1
-            _piece(m, lm, j, cur, a, LOAD_WAITING, w, hist, sums, pure, pdiff, acc, ko, days)
-            _piece(m, lm, j, max(a, cur), b, LOAD_BUSY, w, hist, sums, pure, pdiff, acc, ko, days)
-            cur = max(cur, b)
-        _piece(m, lm, j, cur, last, LOAD_WAITING, w, hist, sums, pure, pdiff, acc, ko, days)
-        _piece(
-            m, lm, j, max(cur, last), horizon, LOAD_EMPTY, w, hist, sums, pure, pdiff, acc, ko, days
-        )
-        if ko[0] >= 0:
-            _tally_month(lm, j, ko[0], acc[0], acc[1], acc[2], w, hist, sums, pure)
+                    p += 1
+                    while p < n and bs[p] <= b:
+                        if be[p] > b:
+                            b = be[p]
+                        p += 1
+                    a, s = cur, LOAD_WAITING
+                    next_a, next_b = max(bi, cur), b
+                    b = bi
+                    phase = 1
+                else:
+                    a, b, s = cur, last, LOAD_WAITING
+                    phase = 2
+            elif phase == 1:
+                a, b, s = next_a, next_b, LOAD_BUSY
+                cur = max(cur, next_b)
+                phase = 0
+            elif phase == 2:
+                a, b, s = max(cur, last), horizon, LOAD_EMPTY
+                phase = 3
+            else:
+                break
+            if b <= a:
+                continue
+            k = int(np.searchsorted(month_t, a, side="right")) - 1
+            if k < 0:
+                k = 0
+            while k < n_m and month_t[k] < b:
+                lo = month_t[k]
+                hi = month_t[k + 1]
+                if a <= lo and hi <= b:  # months k .. k2 - 1 lie wholly inside the piece
+                    k2 = int(np.searchsorted(month_t, b, side="right")) - 1
+                    pdiff[j, k, s] += 1
+                    pdiff[j, k2, s] -= 1
+                    if keep:
+                        for kk in range(k, k2):
+                            days[j, kk, s] += lm.cap_month[j, kk]
+                    k = k2
+                    continue
+                lo = max(a, lo)
+                hi = min(b, hi)
+                if hi > lo:
+                    if ko != k:
+                        if ko >= 0:
+                            _tally_month(lm, j, ko, x0, x1, x2, w, hist, sums, pure)
+                        ko = k
+                        x0 = 0.0
+                        x1 = 0.0
+                        x2 = 0.0
+                    x = _cap(m, j, hi) - _cap(m, j, lo)
+                    if s == LOAD_BUSY:
+                        x0 += x
+                    elif s == LOAD_WAITING:
+                        x1 += x
+                    else:
+                        x2 += x
+                    if keep:
+                        days[j, k, s] += x
+                k += 1
+        if ko >= 0:
+            _tally_month(lm, j, ko, x0, x1, x2, w, hist, sums, pure)

@@ -162,7 +162,7 @@ def run_block(
     days = np.empty((n_t, n_m, 3) if keep_load.shape[0] else (0, 0, 3))
     pdiff = np.zeros((n_t, n_m + 1, 3) if lm.on else (0, 0, 3), dtype=np.int64)
     lt = (load_hist, load_sum, keep_load, days, np.empty(n_f), np.empty(n_f), load_pure)
-    lt2 = (pdiff, np.zeros(3), np.zeros(1, dtype=np.int64))
+    lt2 = (pdiff,)
     _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk, lm, lt, lt2)
     if lm.on:
         runs = np.cumsum(pdiff, axis=1)[:, :n_m] * (lm.cap_month > 0.0)[..., None]
@@ -218,7 +218,7 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk, lm, lt, lt2):
         if lm.on:  # team load (kernels/load.py), per trial too if kept
             trial_tally_load(
                 m, lm, wk.done, wk.start, wk.ready, w, lt[0], lt[1], lt[6],
-                lt2[0], lt2[1], lt2[2], lt[4], lt[5], lt[3],
+                lt2[0], lt[4], lt[5], lt[3],
             )  # fmt: skip
             if lt[2].shape[0]:
                 keep_load(lt[3], lt[2], i)
