@@ -115,8 +115,8 @@ def run_fast(
     bands and means and the quarter statistics batch by batch instead of keeping
     trials x months arrays: the same numbers (:mod:`.month_stream`). ``load`` accounts
     team load per month (docs/model.md §10.13; :mod:`.load_inputs`); opt-in, since it
-    adds about a fifth to the kernel's time on a 20-team portfolio (docs/outputs.md, "Team
-    load"); off, the load fields of the output are None.
+    adds to the kernel's time (about 3 of 40 us per trial on a 20-team portfolio:
+    docs/outputs.md, "Team load"); off, the load fields of the output are None.
     """
     from portfolio_sim.jit_cache import ensure_fresh
 
