@@ -12,6 +12,10 @@ both engines (the SimPy engine with fewer trials: it is the slow reference). The
 the one ``portfolio-sim forecast --json`` writes, less the provenance's ``created``
 timestamp, which is the only field that may differ between two runs. ``compare`` exits
 1 and names the first differing key of every differing file; 0 when all are identical.
+
+``--only STEMS`` records only those scenarios (also ``benchmarks/scenarios/``, e.g.
+``five-features``), ``--trials N`` sets the fast engine's trials (large counts take the
+streamed-month path of the engine) and ``--fast-only`` skips the SimPy engine.
 """
 
 from __future__ import annotations
@@ -26,19 +30,21 @@ import portfolio_sim as ps
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+#: benchmark scenarios (recorded only when named with ``--only``)
+EXTRA = sorted((ROOT / "benchmarks" / "scenarios").glob("*.yaml"))
 TRIALS = {"fast": 4000, "des": 150}
 SEED = 20261204
 
 
-def _runs(names: list[str] | None) -> list[tuple[Path, str | None, str]]:
+def _runs(names: list[str] | None, fast_only: bool) -> list[tuple[Path, str | None, str]]:
     runs = []
-    for path in SCENARIOS:
-        if names and path.stem not in names:
+    for path in SCENARIOS + EXTRA:
+        if (names and path.stem not in names) or (not names and path in EXTRA):
             continue
         variants: list[str | None] = [None, *ps.load(path).variants]
         for variant in variants:
             for engine in ("fast", "des"):
-                if engine == "des" and path.stem.startswith("large"):
+                if engine == "des" and (fast_only or path.stem.startswith("large")):
                     continue  # minutes per variant on the reference engine; fast covers it
                 runs.append((path, variant, engine))
     return runs
@@ -51,9 +57,9 @@ def _document(path: Path, variant: str | None, engine: str) -> dict[str, Any]:
     return doc
 
 
-def record(folder: Path, names: list[str] | None) -> None:
+def record(folder: Path, names: list[str] | None, fast_only: bool = False) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    for path, variant, engine in _runs(names):
+    for path, variant, engine in _runs(names, fast_only):
         name = f"{path.stem}--{variant or 'base'}--{engine}.json"
         (folder / name).write_text(json.dumps(_document(path, variant, engine), indent=1))
         print(f"recorded {name}", flush=True)
@@ -105,12 +111,16 @@ def main() -> int:
     rec = sub.add_parser("record")
     rec.add_argument("folder", type=Path)
     rec.add_argument("--only", help="comma-separated scenario file stems")
+    rec.add_argument("--trials", type=int, help=f"fast engine trials (default {TRIALS['fast']})")
+    rec.add_argument("--fast-only", action="store_true", help="skip the SimPy engine")
     cmp_ = sub.add_parser("compare")
     cmp_.add_argument("before", type=Path)
     cmp_.add_argument("after", type=Path)
     args = parser.parse_args()
     if args.command == "record":
-        record(args.folder, args.only.split(",") if args.only else None)
+        if args.trials:
+            TRIALS["fast"] = args.trials
+        record(args.folder, args.only.split(",") if args.only else None, args.fast_only)
         return 0
     return compare(args.before, args.after)
 

@@ -34,3 +34,11 @@ def test_record_twice_is_identical_and_a_change_is_named(tmp_path: Path) -> None
     changed = _run("compare", str(a), str(b))
     assert changed.returncode == 1
     assert "startup--base--fast.json: $.features[0].mean_workdays" in changed.stdout
+
+
+def test_benchmark_scenarios_fast_only_at_a_chosen_size(tmp_path: Path) -> None:
+    out = tmp_path / "rec"
+    run = _run("record", str(out), "--only", "five-features", "--fast-only", "--trials", "700")
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in out.glob("*.json")) == ["five-features--base--fast.json"]
+    assert json.loads((out / "five-features--base--fast.json").read_text())["trials"] == 700

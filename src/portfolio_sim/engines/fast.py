@@ -25,6 +25,28 @@ STREAM_FROM = 1 << 22
 STREAM_BATCH = 1 << 16
 
 
+#: One-shot callables for the calling thread to run while the worker threads simulate
+#: (:func:`while_kernels_run`).
+_WHILE_RUNNING: list[Callable[[], object]] = []
+
+
+def while_kernels_run(work: Callable[[], object]) -> None:
+    """Have the next multi-threaded kernel run call ``work()`` once, in the calling
+    thread, while the worker threads simulate (a run on one worker leaves it pending).
+
+    That thread otherwise only waits: work done there overlaps the trials instead of
+    following them. The CLI imports the modules its outputs need this way (the HTML
+    report's pandas and charts: about 0.2 s of a process that forecasts for about 0.5 s
+    on two cores). ``work`` must not touch the run's arrays; it runs with the GIL held,
+    which the kernels do not need once started."""
+    _WHILE_RUNNING.append(work)
+
+
+def discard_pending() -> None:
+    """Forget the work of :func:`while_kernels_run` that no kernel run has taken."""
+    _WHILE_RUNNING.clear()
+
+
 def _run_parallel(kernel: Callable[..., None], workers: int, n: int, *args: object) -> None:
     """Run ``kernel`` on ``workers`` contiguous blocks of ``n`` trials, one thread each.
 
@@ -38,12 +60,18 @@ def _run_parallel(kernel: Callable[..., None], workers: int, n: int, *args: obje
         return
     from concurrent.futures import ThreadPoolExecutor
 
+    if _WHILE_RUNNING:
+        # an empty block here first: the compiled loop is loaded from Numba's cache
+        # before the threads start, so the work below overlaps only GIL-free trials
+        kernel(model, first, 0, 0, 0, keep, *rest)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [
             pool.submit(kernel, model, first, lo, hi, w, keep, *rest)
             for w, (lo, hi) in enumerate(blocks)
             if hi > lo
         ]
+        while _WHILE_RUNNING:
+            _WHILE_RUNNING.pop(0)()
         for future in futures:
             future.result()
 
@@ -87,8 +115,8 @@ def run_fast(
     bands and means and the quarter statistics batch by batch instead of keeping
     trials x months arrays: the same numbers (:mod:`.month_stream`). ``load`` accounts
     team load per month (docs/model.md §10.13; :mod:`.load_inputs`); opt-in, since it
-    adds about a fifth to the kernel's time on a 20-team portfolio (docs/outputs.md, "Team
-    load"); off, the load fields of the output are None.
+    adds to the kernel's time (about 3 of 40 us per trial on a 20-team portfolio:
+    docs/outputs.md, "Team load"); off, the load fields of the output are None.
     """
     from portfolio_sim.jit_cache import ensure_fresh
 

@@ -112,6 +112,9 @@ def kernel_money(c: CompiledScenario) -> KernelMoney:
             tab,
             tab_pv,
         )
+    mfd = np.asarray(money.month_first_day, dtype=np.int64)
+    cum = np.asarray(money.team_cost_cum, dtype=np.float64)
+    team_month_cost = np.ascontiguousarray(cum[:, mfd[1:]] - cum[:, mfd[:-1]])
     return KernelMoney(
         horizon_days=money.horizon_days,
         team_cost_cum=money.team_cost_cum,
@@ -146,4 +149,5 @@ def kernel_money(c: CompiledScenario) -> KernelMoney:
         shock_key=np.ascontiguousarray(c.risk_key[c.shock_risk], dtype=np.uint64),
         shock_dist=np.ascontiguousarray(c.risk_dist[c.shock_risk], dtype=np.int64).reshape(-1, 3),
         shock_day=np.ascontiguousarray(c.shock_day, dtype=np.int64),
+        team_month_cost=team_month_cost,
     )

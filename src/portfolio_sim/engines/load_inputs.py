@@ -109,7 +109,7 @@ def fold_pure(
     hist: np.ndarray, sums: np.ndarray, pure: np.ndarray, cap_month: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Add the kernels' counts of team-months wholly in one state (``pure`` [T, M, 3],
-    kernels/load.py ``tally_load``) into ``hist`` [LOAD_RES+1, T, M, 3] and ``sums``
+    kernels/load.py ``trial_tally_load``) into ``hist`` [LOAD_RES+1, T, M, 3] and ``sums``
     [T, M, 3]: such a month has share 1 in its state (bin LOAD_RES, capacity-days
     ``cap_month`` [T, M]) and 0 in the two others."""
     hist = hist.copy()

@@ -136,8 +136,9 @@ def _feed(cost, capex, qcost, qlimit, part, win, sums, over, bad):
     odd = False
     for i0 in range(0, n, TILE):
         m = min(TILE, n - i0)
-        # month sums: one chain per month, in trial order (a loop of its own: the
-        # months' chains run side by side)
+        # one pass in trial order over the tile's rows: the month sums (one chain per
+        # month, in trial order) and the tile transposed for the windows, which read one
+        # month's column (rows read in order, the columns written as n_m sequential runs)
         for i in range(m):
             running = 0.0
             for k in range(n_m):
@@ -146,22 +147,19 @@ def _feed(cost, capex, qcost, qlimit, part, win, sums, over, bad):
                     running = c if k == 0 else running + c  # as np.cumsum
                     acc1[k] += c
                     acc2[k] += running
+                    first[k, i] = c
+                    second[k, i] = running
                 else:
                     x = np.float64(capex[i0 + i, k])
                     acc1[k] += x
                     acc2[k] += c - x
+                    first[k, i] = x
+                    second[k, i] = c - x
         for k in range(n_m):
-            for i in range(m):
-                c = np.float64(cost[i0 + i, k])
-                if part == 0:
-                    a = c
-                    b = c if k == 0 else second[k - 1, i] + c
-                else:
-                    a = np.float64(capex[i0 + i, k])
-                    b = c - a
-                first[k, i] = a
-                second[k, i] = b
-                odd |= _odd(a) | _odd(b)
+            fk = first[k]
+            sk = second[k]
+            for i in range(m):  # branch-free: vectorises
+                odd |= _odd(fk[i]) | _odd(sk[i])
             _column(first, k, m, s1 + k, *win)
             _column(second, k, m, s2 + k, *win)
         if part == 1:
@@ -252,14 +250,17 @@ class MonthStream:
         return Z * math.sqrt(n * p * (1 - p)) + MIN_HALF
 
     def _place(self, s: int, values: np.ndarray, n: int) -> None:
-        """Set the windows of series ``s`` from ``n`` sample values (not counted)."""
+        """Set the windows of series ``s`` from ``n`` sample values (not counted). One
+        partition at every window's bounds: each bound is its order statistic, exactly."""
+        bounds = []
         for w in range(s * self.k, (s + 1) * self.k):
             centre = (self.rank[w] + 0.5) / self.trials * n - 0.5
             half = self._half(w, n)
-            i_lo, i_hi = math.floor(centre - half), math.ceil(centre + half)
-            kth = [i for i in (i_lo, i_hi) if 0 <= i < n]
-            if kth:
-                values.partition(kth)
+            bounds.append((w, math.floor(centre - half), math.ceil(centre + half)))
+        kth = sorted({i for _, i_lo, i_hi in bounds for i in (i_lo, i_hi) if 0 <= i < n})
+        if kth:
+            values.partition(kth)
+        for w, i_lo, i_hi in bounds:
             self.lo[w] = values[i_lo] if i_lo >= 0 else -np.inf
             self.hi[w] = values[i_hi] if i_hi < n else np.inf
 

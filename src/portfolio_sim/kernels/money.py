@@ -90,6 +90,9 @@ class KernelMoney(NamedTuple):
     shock_key: np.ndarray  # uint64 [S] the risk's stream key
     shock_dist: np.ndarray  # int64 [S, 3] the cost distribution
     shock_day: np.ndarray  # int64 [S] working day paid (>= H: never)
+    # team j's cost of the whole of month k, team_cost_cum[j, month_first_day[k + 1]] -
+    # team_cost_cum[j, month_first_day[k]] (derived once by kernel_money()):
+    team_month_cost: np.ndarray  # float64 [T, M]
 
 
 @njit(cache=True, **NO_REFCOUNT)
@@ -304,13 +307,16 @@ def trial_money(
         else:
             end = min(kernel_done_day(team_t[j]) + 1, h)
         team_end[j] = end
-        for k in range(n_m):
-            lo = mfd[k]
-            if lo >= end:
-                break  # months after the team's last paid day cost nothing
-            hi = min(mfd[k + 1], end)
-            if hi > lo:
-                month_cost[k] += cum[j, hi] - cum[j, lo]
+        if end > 0:  # months after the team's last paid day cost nothing
+            # whole months from the table (a vector add), then the last paid day's month
+            # in part: the same sums as cum[j, hi] - cum[j, lo] month by month (a month
+            # without working days adds 0.0, which changes no sum of costs)
+            kl = day_month[end - 1]
+            whole = kl + 1 if mfd[kl + 1] <= end else kl
+            for k in range(whole):
+                month_cost[k] += mm.team_month_cost[j, k]
+            if whole == kl:
+                month_cost[kl] += cum[j, end] - cum[j, mfd[kl]]
         if mm.team_has_capex[j]:
             _team_capex(mm, j, end, start, done, evt, month_capex)
     # One-off feature costs on the start day; value; penalties.

@@ -24,7 +24,7 @@ from numba import njit
 from portfolio_sim.codes import EFFORT, MONEY_SCALE, N_MONEY, TIME_SCALE, WORK_SCALE
 from portfolio_sim.kernels.arrays import KernelModel
 from portfolio_sim.kernels.clock import kernel_done_day
-from portfolio_sim.kernels.load import LoadModel, keep_load, tally_load, trial_load
+from portfolio_sim.kernels.load import LoadModel, keep_load, trial_tally_load
 from portfolio_sim.kernels.money import KernelMoney, trial_money
 from portfolio_sim.kernels.schedule import cap_at, kernel_sample_trial
 from portfolio_sim.kernels.trial import kernel_simulate_trial
@@ -168,13 +168,21 @@ def run_block(
         m.freeze_risk.shape[0],
     )
     n_t, n_f = m.team_kind.shape[0], m.feat_team.shape[0]
-    days = np.empty((n_t, lm.cap_month.shape[1], 3))
+    n_m = lm.cap_month.shape[1]
+    # per-trial capacity-days only where kept; runs of months wholly in one state are
+    # counted in a difference array over months (kernels/load.py)
+    days = np.empty((n_t, n_m, 3) if keep_load.shape[0] else (0, 0, 3))
+    pdiff = np.zeros((n_t, n_m + 1, 3) if lm.on else (0, 0, 3), dtype=np.int64)
     lt = (load_hist, load_sum, keep_load, days, np.empty(n_f), np.empty(n_f), load_pure)
-    _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk, lm, lt)
+    lt2 = (pdiff,)
+    _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk, lm, lt, lt2)
+    if lm.on:
+        runs = np.cumsum(pdiff, axis=1)[:, :n_m] * (lm.cap_month > 0.0)[..., None]
+        load_pure[w] += runs
 
 
 @njit(cache=True, nogil=True, **NO_REFCOUNT)
-def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk, lm, lt):
+def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk, lm, lt, lt2):
     """The trial loop of :func:`run_block`: into ``out`` (a :class:`Tallies`), over the
     work arrays ``wk`` (a :class:`TrialWork`). Releases the GIL. Compiled without
     reference counting: otherwise every inlined helper taking arrays (``cap_at``) would
@@ -220,9 +228,11 @@ def _run_trials(m, mm, first_trial, lo, hi, w, keep, out, wk, lm, lt):
             if m.feat_pin[f] >= 0.0:
                 wk.done[f] = m.feat_pin[f]
                 wk.start[f] = m.feat_pin[f]
-        if lm.on:  # team load (kernels/load.py)
-            trial_load(m, lm, wk.done, wk.start, wk.ready, lt[3], lt[4], lt[5])
-            tally_load(lm, lt[3], w, lt[0], lt[1], lt[6])
+        if lm.on:  # team load (kernels/load.py), per trial too if kept
+            trial_tally_load(
+                m, lm, wk.done, wk.start, wk.ready, w, lt[0], lt[1], lt[6],
+                lt2[0], lt[4], lt[5], lt[3],
+            )  # fmt: skip
             if lt[2].shape[0]:
                 keep_load(lt[3], lt[2], i)
         last = 0.0
