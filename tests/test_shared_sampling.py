@@ -1,5 +1,5 @@
 """The reference engine keeps its own readable trial sampling (des/sampling.py); these
-tests pin it, draw for draw, to the kernels' (kernels/schedule.py ``kernel_sample_trial``) and
+tests pin it, draw for draw, to the kernels' (kernels/sample.py ``kernel_sample_trial``) and
 the shared rounding rules in rng.py, so the two cannot drift apart."""
 
 from __future__ import annotations

@@ -4,6 +4,14 @@ An independent, readable statement of the schedule semantics, used to check the 
 Numba engine trial by trial (both draw from the same keyed streams, see sampling.py).
 It shares no code with ``portfolio_sim.kernels``.
 
+This module sets a trial up (:class:`DesModel`: the scenario's static part, built once;
+:class:`TrialRun`: one trial's environment, its feature processes and the result) and
+holds each team's state (:class:`TeamState`). The team processes live in their own
+modules: des/effort_team.py (equal sharing and the start phase) and
+des/throughput_team.py (periods and dealing items); an effort team's capacity ``C(t)`` in
+des/capacity.py. :class:`Capacity`, :class:`StartPhase` and :data:`LOW` are re-exported
+here for their importers.
+
 Semantics, as modelled here:
 
 * **Clock.** ``env.now`` is the continuous clock in working days; work on working day d
@@ -46,25 +54,22 @@ from __future__ import annotations
 
 import contextlib
 import math
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import simpy
-from simpy.events import Event
 
 from portfolio_sim.calendar import done_day
 from portfolio_sim.codes import ACTIVE, DONE, EFFORT, EPS, RISK_DELAY, WAITING
-from portfolio_sim.des.freeze import bump_period, thaw
+from portfolio_sim.des.capacity import Capacity
+from portfolio_sim.des.effort_team import LOW, StartPhase, effort_team
+from portfolio_sim.des.freeze import thaw
 from portfolio_sim.des.sampling import Sampler, TrialDraws
-from portfolio_sim.des.throughput_deal import deal_by_type, deal_round_robin, type_tables
+from portfolio_sim.des.throughput_deal import type_tables
+from portfolio_sim.des.throughput_team import period_of, throughput_team
 from portfolio_sim.scenario.compile import CompiledScenario
 
 INF = math.inf
-#: SimPy event priority of the start phase (URGENT = 0 and NORMAL = 1 come first). SimPy
-#: declares no such priority, and StartPhase sets SimPy's private ``_ok``/``_value``: both
-#: are pinned by tests/test_library_internals.py.
-LOW: Any = 2
 
 
 class LogEntry(NamedTuple):
@@ -74,58 +79,6 @@ class LogEntry(NamedTuple):
     team: str
     feature: str | None
     event: str  # start | finish | blocked | unblocked | ready | risk_fired | staffing_change
-
-
-class StartPhase(Event):
-    """An event processed after every ordinary event at the current clock time."""
-
-    def __init__(self, env: simpy.Environment) -> None:
-        super().__init__(env)
-        self._ok = True
-        self._value = None
-        env.schedule(self, LOW)
-
-
-class Capacity:
-    """Cumulative capacity ``C(t)`` of an effort team from segments of a linear rate.
-
-    Segment k starts at ``t[k]`` with rate ``rate[k]`` (person-days per working day,
-    focus included) growing by ``slope[k]`` per working day (ramp-ups).
-    """
-
-    def __init__(self, t: list[float], rate: list[float], slope: list[float]) -> None:
-        self.t, self.rate, self.slope = t, rate, slope
-        self.cum = [0.0]
-        for k in range(len(t) - 1):
-            d = t[k + 1] - t[k]
-            self.cum.append(self.cum[-1] + rate[k] * d + 0.5 * slope[k] * d * d)
-
-    def at(self, t: float) -> float:
-        """Person-days available from clock time 0 to ``t``."""
-        k = max(bisect_right(self.t, t) - 1, 0)
-        d = t - self.t[k]
-        return self.cum[k] + self.rate[k] * d + 0.5 * self.slope[k] * d * d
-
-    def rate_at(self, t: float) -> float:
-        """The capacity rate (person-days per working day) at clock time ``t``."""
-        k = max(bisect_right(self.t, t) - 1, 0)
-        return self.rate[k] + self.slope[k] * (t - self.t[k])
-
-    def time_for(self, target: float) -> float:
-        """The earliest clock time with ``C(t) >= target`` (inf if it never gets there)."""
-        k = max(bisect_left(self.cum, target) - 1, 0)
-        while True:
-            rem = target - self.cum[k]
-            if rem <= 0.0:
-                return self.t[k]
-            r, s = self.rate[k], self.slope[k]
-            if r <= 0.0 and s <= 0.0:  # no capacity in this segment: try the next one
-                if k + 1 == len(self.t):
-                    return INF
-                k += 1
-                continue
-            # rem = r d + s d^2 / 2, solved in the form that is stable for s -> 0
-            return self.t[k] + 2.0 * rem / (r + math.sqrt(r * r + 2.0 * s * rem))
 
 
 @dataclass
@@ -177,10 +130,10 @@ class DesModel:
 
     def run(self, trial: int, log: bool = False) -> TrialResult:
         """Simulate ``trial`` (draws from the keyed streams); ``log`` records an event log."""
-        return _Trial(self, trial, self.sampler.trial(trial), log).run()
+        return TrialRun(self, trial, self.sampler.trial(trial), log).run()
 
 
-class _Team:
+class TeamState:
     """Mutable state of one team within a trial."""
 
     def __init__(self, j: int, cap: Capacity | None, wip: int, length: float) -> None:
@@ -210,7 +163,7 @@ class _Team:
         self.t_sync, self.c_sync = now, c
 
 
-class _Trial:
+class TrialRun:
     """One trial: a SimPy environment with a process per feature and per team."""
 
     def __init__(self, model: DesModel, trial: int, draws: TrialDraws, log: bool) -> None:
@@ -227,7 +180,7 @@ class _Trial:
         self.start = [INF] * n_f
         self.done_ev = [self.env.event() for _ in range(n_f)]
         self.teams = [
-            _Team(j, model.capacity[j], int(self.m.team_wip[j]), float(self.m.tp_period[j]))
+            TeamState(j, model.capacity[j], int(self.m.team_wip[j]), float(self.m.tp_period[j]))
             for j in range(self.m.n_teams)
         ]
         self.log: list[LogEntry] | None = [] if log else None
@@ -241,12 +194,14 @@ class _Trial:
         feat = self.m.feature_ids[f] if f is not None else None
         self.log.append(LogEntry(t, self.m.team_ids[j], feat, event))
 
-    def _start(self, f: int, t: float) -> None:
+    def start_feature(self, f: int, t: float) -> None:
+        """Feature f starts at clock time t (called by the team processes)."""
         self.state[f] = ACTIVE
         self.start[f] = t
         self._log(t, f, "start")
 
-    def _finish(self, f: int, t: float) -> None:
+    def finish_feature(self, f: int, t: float) -> None:
+        """Feature f is done at clock time t: its successors' wait may end."""
         self.state[f] = DONE
         self.done[f] = t
         self._log(t, f, "finish")
@@ -284,170 +239,21 @@ class _Trial:
         if team.cap is not None:
             if len(team.active) >= team.wip:
                 return  # no free slot: the next completion will look
-        elif team.pending is not None and self._period_of(team, self.ready[f]) >= team.pending:
+        elif (
+            team.pending is not None
+            and period_of(team, self.env.now, self.ready[f]) >= team.pending
+        ):
             return  # it is already waiting for an earlier period
         team.sleeping = False
         assert team.proc is not None
         team.proc.interrupt()
 
-    def _sleep(self, team: _Team, delay: float) -> Any:
+    def sleep(self, team: TeamState, delay: float) -> Any:
         """Sleep ``delay`` (inf: until woken); an arrival may interrupt the sleep."""
         team.sleeping = True
         with contextlib.suppress(simpy.Interrupt):
             yield self.env.timeout(delay) if delay < INF else self.env.event()
         team.sleeping = False
-
-    def _effort_team(self, team: _Team) -> Any:
-        """Start ready features in the start phase; sleep until the next completion."""
-        env = self.env
-        cap = team.cap
-        assert cap is not None
-        feats = self.model.team_feats[team.j]
-        while True:
-            yield StartPhase(env)
-            now = env.now
-            team.sync(now)
-            th = thaw(self.windows, now)  # > now inside a freeze window
-            held = False
-            for f in feats:
-                if len(team.active) >= team.wip:
-                    break
-                if self.state[f] == WAITING and self.ready[f] <= now + EPS:
-                    if th > now and self.model.hold[f]:
-                        held = True  # not started by the freeze's start: wait for its end
-                        continue
-                    self._start(f, now)
-                    team.active[f] = self.size[f]
-            tc = INF
-            if team.active:
-                k = len(team.active)
-                rmin = min(team.active.values())
-                tc = now if rmin <= 0.0 else max(cap.time_for(team.c_sync + rmin * k), now)
-            wake = min(tc, th) if held and len(team.active) < team.wip else tc
-            yield from self._sleep(team, wake - now)
-            now = env.now
-            team.sync(now)
-            if now >= tc and team.active:
-                # The scheduled completion's time has come: C(now) reached its target, so
-                # what the first feature still lacks is rounding in C and its inverse.
-                # Absorb it (as the fast kernel does), or the team would wake at this same
-                # time forever (a big team idle for years makes C large and that rounding
-                # bigger than the completion tolerance).
-                first = min(team.active, key=team.active.__getitem__)
-                short = team.active[first]
-                if short > EPS * (1.0 + self.size[first]):
-                    for g in team.active:
-                        team.active[g] -= short
-            for f in feats:
-                rem = team.active.get(f)
-                if rem is not None and rem <= EPS * (1.0 + self.size[f]):
-                    del team.active[f]
-                    team.work += self.size[f]
-                    self._finish(f, now)
-
-    def _period_of(self, team: _Team, ready: float) -> int:
-        """The first period, from the current one, whose start is at or after ``ready``."""
-        length = team.length
-        return max(math.floor(self.env.now / length + EPS), math.ceil(ready / length - EPS))
-
-    def _throughput_team(self, team: _Team) -> Any:
-        """Sleep until the end of the next eligible period; hand out its items."""
-        env = self.env
-        length = team.length
-        feats = self.model.team_feats[team.j]
-        while True:
-            team.arrived = [f for f in team.arrived if self.state[f] != DONE]
-            if not team.arrived:
-                team.pending = None
-                yield from self._sleep(team, INF)
-                continue
-            q = self._period_of(team, min(self.ready[f] for f in team.arrived))
-            team.pending = q
-            end = (q + 1) * length
-            if end > env.now:
-                yield from self._sleep(team, end - env.now)
-            if env.now < end - EPS:  # an arrival woke us early: the period may change
-                continue
-            p_start = q * length
-            if bump_period(
-                self.windows, feats, self.model.hold, p_start, self.ready, self.state
-            ) and all(self.state[f] == DONE or self.ready[f] > p_start + EPS for f in feats):
-                continue  # a freeze left nothing eligible in this period
-            team.busy += length
-            if self.model.by_type[team.j] is not None:
-                self._deal_by_type(team, feats, q, p_start, end)
-                continue
-            n = self.model.sampler.period_items(team.j, self.trial, q)
-            if team.wip > 1:
-                self._deal(team, feats, p_start, end, n)
-                continue
-            for f in feats:
-                if self.state[f] == DONE or self.ready[f] > p_start + EPS:
-                    continue
-                remaining = team.active.get(f, self.size[f])
-                if n <= 0.0 and remaining > 0.0:
-                    continue  # no items left for it; a feature needing none still finishes
-                if self.state[f] == WAITING:
-                    self._start(f, p_start)
-                    team.active[f] = self.size[f]
-                take = min(n, team.active[f])
-                team.active[f] -= take
-                n -= take
-                team.work += take
-                if team.active[f] <= 0.0:
-                    del team.active[f]
-                    self._finish(f, end)
-
-    def _deal(self, team: _Team, feats: list[int], p_start: float, end: float, n: float) -> None:
-        """Hand out a period's items round-robin (``wip_limit`` > 1, docs/model.md §2.9)."""
-        eligible = [f for f in feats if self.state[f] != DONE and self.ready[f] <= p_start + EPS]
-        need = {f: team.active.get(f, self.size[f]) for f in eligible}
-        for f in eligible:  # features needing no items are done at the period's end
-            if need[f] <= 0.0:
-                if self.state[f] == WAITING:
-                    self._start(f, p_start)
-                team.active.pop(f, None)
-                self._finish(f, end)
-        dealt = deal_round_robin(n, eligible, need, team.wip)
-        last = {f: i for i, (f, _) in enumerate(dealt)}
-        for i, (f, take) in enumerate(dealt):
-            if self.state[f] == WAITING:
-                self._start(f, p_start)
-            team.work += take
-            team.active[f] = need[f]
-            if i == last[f] and need[f] <= 0.0:  # its last item: done at the period's end
-                del team.active[f]
-                self._finish(f, end)
-
-    def _deal_by_type(
-        self, team: _Team, feats: list[int], q: int, p_start: float, end: float
-    ) -> None:
-        """Deal period q's per-type counts (throughput by type, docs/model.md §2.10): the
-        history period the draw picks gives every type's count; the period's untyped items
-        are lost."""
-        by = self.model.by_type[team.j]
-        assert by is not None
-        k = self.model.sampler.period_index(team.j, self.trial, q)
-        counts = [by[t][k] for t in range(len(by))]
-        eligible = [f for f in feats if self.state[f] != DONE and self.ready[f] <= p_start + EPS]
-        need = {f: [0.0] * len(by) for f in eligible}
-        for f in eligible:
-            for s, t in self.model.slots[f]:
-                need[f][t] = self.typed_left[s]
-            if sum(need[f]) <= 0.0:  # needing no items: done at the period's end
-                if self.state[f] == WAITING:
-                    self._start(f, p_start)
-                self._finish(f, end)
-        dealt = deal_by_type(counts, eligible, need, team.wip)
-        for f, _t in dealt:
-            if self.state[f] == WAITING:
-                self._start(f, p_start)
-            team.work += 1.0
-        for f in dict.fromkeys(f for f, _ in dealt):
-            for s, t in self.model.slots[f]:
-                self.typed_left[s] = need[f][t]
-            if sum(need[f]) <= 0.0:  # its last item: done at the period's end
-                self._finish(f, end)
 
     def _staffing(self, j: int) -> Any:
         """Log staffing changes (capacity itself follows C(t), nothing to re-arm)."""
@@ -470,9 +276,9 @@ class _Trial:
                     env.process(self._staffing(j))
         for team in self.teams:
             if model.effort[team.j]:
-                team.proc = env.process(self._effort_team(team))
+                team.proc = env.process(effort_team(self, team))
             else:
-                team.proc = env.process(self._throughput_team(team))
+                team.proc = env.process(throughput_team(self, team))
         for f in range(m.n_features):
             env.process(self._feature(f))
         events = 0
@@ -533,11 +339,14 @@ def trace(m: CompiledScenario, trial: int) -> list[LogEntry]:
 
 __all__ = [
     "EPS",
+    "LOW",
     "Capacity",
     "DesModel",
     "LogEntry",
     "StartPhase",
+    "TeamState",
     "TrialResult",
+    "TrialRun",
     "simulate_trial",
     "trace",
 ]

@@ -2,7 +2,7 @@
 
 A member's size is its estimate's inverse CDF (``rng.draw_at``) at the copula uniform
 ``rng.copula_uniform`` of its group's factor and its own size uniform, instead of at its
-own size uniform; features in no group never come here (kernels/schedule.py keeps
+own size uniform; features in no group never come here (kernels/sample.py keeps
 ``rng.draw`` for them, so their draws are unchanged bit for bit).
 """
 

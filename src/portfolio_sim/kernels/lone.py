@@ -19,8 +19,9 @@ import numpy as np
 from numba import njit
 
 from portfolio_sim.codes import ACTIVE, DONE, EPS, WAITING
+from portfolio_sim.kernels.capacity import cap_at, cap_time
 from portfolio_sim.kernels.freeze import bump, gate, next_start, thaw
-from portfolio_sim.kernels.schedule import STALL, cap_at, cap_time
+from portfolio_sim.kernels.schedule import STALL
 from portfolio_sim.kernels.throughput import period_of, tp_items
 from portfolio_sim.kernels.throughput_wip import lone_throughput_wip
 from portfolio_sim.rng import NO_REFCOUNT

@@ -5,7 +5,7 @@ and adds x times each affected feature's size *as drawn* (estimate x growth, ite
 rounded up; before any risk's extra) to that feature. Several such risks on one feature
 add up, each a fraction of that same drawn size (so file order does not matter); the
 total extra items are rounded up once. Applied before the additive risks of
-kernels/schedule.py ``kernel_sample_trial``, which skip this kind.
+kernels/sample.py ``kernel_sample_trial``, which skip this kind.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 The clock is continuous working days. Events are feature completions, readiness
 (dependencies, ``not_before``, risk delays) and throughput period ends; staffing changes
 need no events because each effort team's capacity is a cumulative function ``C(t)``
-(piecewise quadratic, see scenario/compile.py) that we evaluate and invert.
+(piecewise quadratic, see scenario/compile_teams.py) that we evaluate and invert
+(kernels/capacity.py).
 
 Equal sharing without per-feature bookkeeping: the ``k`` features in progress on an
 effort team each receive ``dC / k``. A team keeps a *virtual progress* ``V`` (work each
@@ -15,6 +16,13 @@ The loop here, :func:`cycle_loop`, runs the teams of one component of the team g
 (a cycle of teams; kernels/trial.py runs the components in topological order and lone
 teams by kernels/lone.py, docs/model.md §10.11). Their dependencies in earlier components
 arrive as release events.
+
+The loop's pieces live in their own modules: the capacity function ``C(t)`` and its
+inverse in kernels/capacity.py, the per-team steps (releasing successors, syncing an
+effort team's virtual progress, settling a throughput team's periods) in
+kernels/cycle_steps.py, and the trial's size and delay draws, made before the loop, in
+kernels/sample.py (:func:`cap_at`, :func:`cap_time` and :func:`kernel_sample_trial` are
+re-exported here for their importers).
 
 Simultaneous events: all completions at clock time t are applied first (across the
 component's teams), then every affected team starts its highest-priority ready features.
@@ -44,240 +52,25 @@ ever did the kernel raises :data:`STALL` instead of answering wrongly.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
-from portfolio_sim.codes import (
-    ACTIVE,
-    DONE,
-    EFFORT,
-    EPS,
-    RISK_DELAY,
-    RISK_EXTRA_FRACTION,
-    SLOT_FIRES,
-    SLOT_GROWTH,
-    SLOT_IMPACT,
-    SLOT_SIZE,
-    SLOT_TYPED,
-    THROUGHPUT,
-    WAITING,
-)
-from portfolio_sim.kernels.correlation import correlated_size
+from portfolio_sim.codes import ACTIVE, DONE, EFFORT, EPS, THROUGHPUT, WAITING
+from portfolio_sim.kernels.capacity import cap_at, cap_time
+from portfolio_sim.kernels.cycle_steps import effort_sync, first_open, release, tp_settle
 from portfolio_sim.kernels.freeze import bump, gate, next_bump, thaw
-from portfolio_sim.kernels.scaled_risks import apply_fraction_risks
+from portfolio_sim.kernels.sample import kernel_sample_trial
 from portfolio_sim.kernels.throughput import tp_commit, tp_next_completion
 from portfolio_sim.kernels.throughput_type import tpt_commit
 from portfolio_sim.kernels.throughput_wip import tpw_commit, tpw_next_event
-from portfolio_sim.rng import NO_REFCOUNT, draw, uniform, whole_items
+from portfolio_sim.rng import NO_REFCOUNT
 
 INF = np.inf
 
 #: The message of the error raised if the event loop ever stops making progress.
 STALL = "schedule kernel: the event loop stopped making progress (a bug: please report it)"
 
-
-@njit(cache=True, inline="always", **NO_REFCOUNT)
-def cap_at(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t):
-    """C_j(t): cumulative capacity (person-days) of effort team j from 0 to clock time t."""
-    lo = cap_ptr[j]
-    k = cap_ptr[j + 1] - 1
-    while k > lo and cap_t[k] > t:
-        k -= 1
-    d = t - cap_t[k]
-    return cap_cum[k] + cap_rate[k] * d + 0.5 * cap_slope[k] * d * d
-
-
-@njit(cache=True, inline="always", **NO_REFCOUNT)
-def cap_time(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, target):
-    """The earliest clock time t with C_j(t) >= target (inf if capacity never gets there)."""
-    lo = cap_ptr[j]
-    hi = cap_ptr[j + 1]
-    k = lo
-    while k + 1 < hi and cap_cum[k + 1] < target:
-        k += 1
-    rem = target - cap_cum[k]
-    if rem <= 0.0:
-        return cap_t[k]
-    r = cap_rate[k]
-    s = cap_slope[k]
-    if r <= 0.0 and s <= 0.0:
-        if k + 1 < hi:
-            return cap_t[k + 1]
-        return INF
-    return cap_t[k] + 2.0 * rem / (r + math.sqrt(r * r + 2.0 * s * rem))
-
-
-@njit(cache=True, **NO_REFCOUNT)
-def kernel_sample_trial(m, trial, size, delay):
-    """Draw every feature's size (growth, rounding, risk extras) and start delay."""
-    n_f = m.feat_team.shape[0]
-    for f in range(n_f):
-        if m.feat_group[f] >= 0:
-            s = correlated_size(m, f, trial)
-        else:
-            s = draw(
-                m.feat_size[f, 0],
-                m.pool,
-                m.feat_size[f, 1],
-                m.feat_size[f, 2],
-                m.feat_key[f],
-                trial,
-                SLOT_SIZE,
-            )
-        if m.feat_growth[f, 0] >= 0:
-            s *= draw(
-                m.feat_growth[f, 0],
-                m.pool,
-                m.feat_growth[f, 1],
-                m.feat_growth[f, 2],
-                m.feat_key[f],
-                trial,
-                SLOT_GROWTH,
-            )
-        if m.feat_items[f]:
-            s = whole_items(s)
-        size[f] = max(s, 0.0)
-        delay[f] = 0.0
-    for k in range(m.ft_feat.shape[0]):  # items per type (docs/model.md §2.10)
-        f = m.ft_feat[k]
-        x = draw(
-            m.ft_dist[k, 0], m.pool, m.ft_dist[k, 1], m.ft_dist[k, 2], m.feat_key[f], trial,
-            SLOT_TYPED + m.ft_type[k],
-        )  # fmt: skip
-        x = max(whole_items(x), 0.0)
-        size[n_f + k] = x
-        size[f] += x
-    apply_fraction_risks(m, trial, size, delay)
-    for r in range(m.risk_prob.shape[0]):
-        if m.risk_kind[r] != RISK_EXTRA_FRACTION and (
-            uniform(m.risk_key[r], trial, SLOT_FIRES) < m.risk_prob[r]
-        ):
-            x = draw(
-                m.risk_dist[r, 0],
-                m.pool,
-                m.risk_dist[r, 1],
-                m.risk_dist[r, 2],
-                m.risk_key[r],
-                trial,
-                SLOT_IMPACT,
-            )
-            x = max(x, 0.0)
-            kind = m.risk_kind[r]
-            for i in range(m.risk_ptr[r], m.risk_ptr[r + 1]):
-                f = m.risk_idx[i]
-                if kind == RISK_DELAY:
-                    delay[f] += x
-                elif m.feat_items[f]:
-                    size[f] += whole_items(x)
-                else:
-                    size[f] += x
-
-
-@njit(cache=True, inline="always", **NO_REFCOUNT)
-def _release(
-    succ_ptr, succ_idx, not_before, feat_team, f, t, ready, deps_left, delay, dirty, frz, hold
-):
-    """Feature f is done at t: successors whose last dependency this was become ready
-    (at the end of a freeze window they would be ready in, kernels/freeze.py)."""
-    for i in range(succ_ptr[f], succ_ptr[f + 1]):
-        s = succ_idx[i]
-        deps_left[s] -= 1
-        if deps_left[s] == 0:
-            ready[s] = gate(frz, hold, s, max(t, not_before[s]) + delay[s])
-            dirty[feat_team[s]] = True
-
-
-@njit(cache=True, inline="always", **NO_REFCOUNT)
-def _first_open(fidx, state, team_lo, j, hi):
-    """Team j's first position in priority order whose feature is not done. Features
-    mostly finish in priority order, so scans start here instead of at the team's first
-    feature; done features never change again."""
-    lo = team_lo[j]
-    while lo < hi and state[fidx[lo]] == DONE:
-        lo += 1
-    team_lo[j] = lo
-    return lo
-
-
-@njit(cache=True, inline="always", **NO_REFCOUNT)
-def _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c):
-    """Bring effort team j's virtual progress forward to time t."""
-    c = cap_at(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t)
-    if team_k[j] > 0:
-        team_v[j] += (c - team_c[j]) / team_k[j]
-    team_c[j] = c
-
-
-@njit(cache=True, **NO_REFCOUNT)
-def _tp_settle(m, j, t, trial, lo, arrays):
-    """Apply throughput team j's periods that ended by clock t, and release the successors
-    of the features they finished (team j's features before position ``lo`` are done and
-    released). Only a period that ends by t can finish a feature: without one there is
-    nothing to apply or release. ``arrays`` are the trial's arrays of
-    :func:`kernel_simulate_trial`, as one tuple (the order below). Returns the number of
-    features released."""
-    ready, deps_left, state, remaining, start, done, work, delay, dirty, tp_q, cache, stamp, frz = (
-        arrays
-    )
-    if (tp_q[j] + 1) * float(m.tp_period[j]) > t + EPS:
-        return 0
-    moved = 0
-    if m.tp_types[j, 1] > 0:  # throughput by type (docs/model.md §2.10)
-        tp_q[j] = tpt_commit(
-            m, j, lo, t, tp_q[j], trial, ready, state, remaining, start, done, work
-        )
-    elif m.team_wip[j] > 1:  # round-robin deal (docs/model.md §2.9)
-        tp_q[j] = tpw_commit(
-            lo, m.team_feat_ptr[j + 1], m.team_feat_idx, float(m.tp_period[j]), m.team_wip[j],
-            m.tp_dist[j, 0], m.tp_dist[j, 1], m.tp_dist[j, 2], m.pool, m.team_key[j], j, t,
-            tp_q[j], trial, ready, state, remaining, start, done, work, cache, stamp,
-        )  # fmt: skip
-    # (after tpw_commit, period tp_q[j] ends after t: this call then applies nothing)
-    tp_q[j] = tp_commit(
-        lo,
-        m.team_feat_ptr[j + 1],
-        m.team_feat_idx,
-        float(m.tp_period[j]),
-        m.tp_dist[j, 0],
-        m.tp_dist[j, 1],
-        m.tp_dist[j, 2],
-        m.pool,
-        m.team_key[j],
-        j,
-        t,
-        tp_q[j],
-        trial,
-        ready,
-        state,
-        remaining,
-        start,
-        done,
-        work,
-        cache,
-        stamp,
-    )
-    for i in range(lo, m.team_feat_ptr[j + 1]):
-        f = m.team_feat_idx[i]
-        if state[f] == DONE and deps_left[f] == 0:
-            deps_left[f] = -1  # released
-            moved += 1
-            _release(
-                m.succ_in_ptr,
-                m.succ_in_idx,
-                m.feat_not_before,
-                m.feat_team,
-                f,
-                done[f],
-                ready,
-                deps_left,
-                delay,
-                dirty,
-                frz,
-                m.feat_freeze,
-            )
-    return moved
+__all__ = ["STALL", "cap_at", "cap_time", "cycle_loop", "kernel_sample_trial"]
 
 
 @njit(cache=True, **NO_REFCOUNT)
@@ -341,7 +134,7 @@ def cycle_loop(
     c_lo = m.comp_ptr[comp]
     c_hi = m.comp_ptr[comp + 1]
     comp_team = m.comp_team
-    # (the trial arrays _tp_settle works on, in its order)
+    # (the trial arrays tp_settle works on, in its order)
     tp_arrays = (
         ready,
         deps_left,
@@ -369,9 +162,9 @@ def cycle_loop(
                 continue
             dirty[j] = False
             hi = team_feat_ptr[j + 1]
-            lo = _first_open(team_feat_idx, state, team_lo, j, hi)
+            lo = first_open(team_feat_idx, state, team_lo, j, hi)
             if team_kind[j] == THROUGHPUT:
-                moved += _tp_settle(m, j, t, trial, lo, tp_arrays)
+                moved += tp_settle(m, j, t, trial, lo, tp_arrays)
                 L = float(tp_period[j])
                 if frz.shape[0] and abs(t - round(t / L) * L) <= EPS:  # a period start
                     moved += bump(frz, hold, team_feat_idx, lo, hi, t, ready, state)
@@ -406,7 +199,7 @@ def cycle_loop(
                 if frz.shape[0]:
                     team_next[j] = min(team_next[j], next_bump(frz, L, t))
                 continue
-            _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c)
+            effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c)
             # One pass in priority order: start ready features while a slot is free, and
             # note the earliest finish of those in progress and the earliest pending ready.
             wip = team_wip[j]
@@ -490,11 +283,11 @@ def cycle_loop(
                 continue
             dirty[j] = True
             hi = team_feat_ptr[j + 1]
-            lo = _first_open(team_feat_idx, state, team_lo, j, hi)
+            lo = first_open(team_feat_idx, state, team_lo, j, hi)
             if team_kind[j] == THROUGHPUT:
-                moved += _tp_settle(m, j, t, trial, lo, tp_arrays)
+                moved += tp_settle(m, j, t, trial, lo, tp_arrays)
                 continue
-            _effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c)
+            effort_sync(cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, t, team_k, team_v, team_c)
             tol = EPS * (1.0 + abs(team_v[j]))
             if team_next[j] <= t and team_v[j] + tol < team_due[j] < INF:
                 # The scheduled completion's time has come: C(t) reached its target, and
@@ -508,7 +301,7 @@ def cycle_loop(
                     team_k[j] -= 1
                     moved += 1
                     work[j] += size[f]
-                    _release(
+                    release(
                         succ_ptr,
                         succ_idx,
                         feat_not_before,
@@ -525,7 +318,7 @@ def cycle_loop(
     # Censored at the horizon: count the work done on features still in progress, and
     # apply throughput periods that ended by the horizon (items and starts; no completion
     # can be among them, or it would have been an event: nothing to release). tp_commit is
-    # called here directly: a third call site of _tp_settle cost ~4% (Numba/LLVM stopped
+    # called here directly: a third call site of tp_settle cost ~4% (Numba/LLVM stopped
     # inlining it).
     for jj in range(c_lo, c_hi):
         j = comp_team[jj]
@@ -566,7 +359,7 @@ def cycle_loop(
                 tp_stamp,
             )
         if team_kind[j] == EFFORT and team_k[j] > 0:
-            _effort_sync(
+            effort_sync(
                 cap_ptr, cap_t, cap_cum, cap_rate, cap_slope, j, horizon, team_k, team_v, team_c
             )
             for i in range(team_feat_ptr[j], team_feat_ptr[j + 1]):

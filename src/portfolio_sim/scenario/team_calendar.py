@@ -1,7 +1,7 @@
 """Team calendars (docs/model.md §2.8) compiled into capacity segments.
 
 An effort team's capacity is the piecewise-quadratic cumulative ``C(t)`` of
-:func:`portfolio_sim.scenario.compile.capacity_segments`: segments of a rate that is
+:func:`portfolio_sim.scenario.compile_teams.capacity_segments`: segments of a rate that is
 linear in the clock (staffing changes, ramp-ups). A team calendar multiplies that rate by
 a share that is constant over each working day ``[d, d + 1)``: 0 on a team holiday, the
 range's ``share`` in an availability range, 1 elsewhere. The product is again a list of
