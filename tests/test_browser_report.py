@@ -389,3 +389,49 @@ def test_svg_files_open_in_the_browser(tmp_path: Path) -> None:
         assert page.parse_errors == 0 and page.errors == [], (path.name, page.errors)
         assert page.svg_count >= 1 and "unbound" not in page.text
         assert page.screenshot is not None and page.screenshot.stat().st_size > 5_000
+
+
+#: Variants added, as text, to the bundled digital portfolio's four: seven in all, with
+#: the long names finance users give them.
+MORE_VARIANTS = """
+  hire-three-data-engineers:
+    - set: {teams.data.members: 8}
+  payments-keeps-its-fourth-engineer:
+    - set: {teams.payments.members: 5}
+  web-team-grows-by-two-developers:
+    - set: {teams.web.members: 8}
+"""
+
+
+def test_many_variants_report_layout_and_print(tmp_path: Path) -> None:
+    """Base + 7 variants (the bundled four made the report 1,882 px wide: the side-by-side
+    table at 1,842 px, the cumulative-cost table 1,260 px in a 1,200 px box, and the cut
+    line chart shrunk to under half size). At 1280 px nothing is cut off or scrolls and no
+    date wraps; no chart is wider than its 900 px box (so none is scaled down); printed
+    to PDF, every feature id and every variant name is in the text."""
+    text = (SCENARIOS / "digital-portfolio.yaml").read_text()
+    assert text.rstrip().endswith("{id: platform, team: platform, rank: 0.5}")  # variants last
+    scenario = tmp_path / "seven-variants.yaml"
+    scenario.write_text(text.rstrip("\n") + "\n" + MORE_VARIANTS.lstrip("\n"))
+    cmp = portfolio_sim.compare(scenario, trials=100, seed=1)
+    assert len(cmp.variants) == 7
+    path = tmp_path / "compare.html"
+    cmp.to_html(str(path))
+    html_text = path.read_text()
+    widths = [float(w) for w in re.findall(r"<svg[^>]*?\bwidth=\"([\d.]+)\"", html_text)]
+    assert len(widths) >= 6 and max(widths) <= 900, widths
+    # the side-by-side table comes in two parts (variants 1-4, 5-7), the base in both
+    assert "Variants 1-4 of 7" in html_text and "Variants 5-7 of 7" in html_text
+    page = render(path, tmp_path, pdf=PDFTOTEXT is not None)
+    assert page.errors == [] and page.failed == [] and _page_requests(page, path) == []
+    layout = page.layout
+    assert layout["clipped"] == [] and not layout["pageScrolls"]
+    assert layout["dateCells"] > 0 and layout["wrapped"] == []
+    assert layout["badMoney"] == [] and layout["moneyCells"] > 0
+    if PDFTOTEXT is None:
+        pytest.skip("pdftotext is not installed (apt-get install poppler-utils)")
+    features = list(cmp.base.features["id"])
+    missing = [f for f in features if not _in_pdf(f, page.pdf_text)]
+    assert missing == [], f"{len(missing)} of {len(features)} feature ids not in the PDF"
+    absent = [v for v in cmp.variants if not _in_pdf(v, page.pdf_text)]
+    assert absent == [], f"variants not in the PDF: {absent}"

@@ -368,13 +368,15 @@ def percent_rows_chart(
 ) -> str:
     """A 0-100 % bar chart with one row per label (see :func:`hbars`)."""
     left = label_width(rows) + 8
-    top = 48 if legend else 30
+    items = [("bar", color, name) for name, color, _ in groups]
+    # below the legend's last row (it wraps when many scenarios share the chart)
+    top = svg.legend(Canvas(width, 0), left, 34, items) + 14 if legend else 30
     c = Canvas(width, top + max(len(rows), 1) * row_h + 46, title)
     svg.title(c, title)
     p = Plot(c, left, top, width - left - 40, max(len(rows), 1) * row_h, x=(0.0, 100.0))
     p.x_axis([(v, f"{v} %") for v in range(0, 101, 20)], xlabel)
     if legend:
-        svg.legend(c, left, 34, [("bar", color, name) for name, color, _ in groups])
+        svg.legend(c, left, 34, items)
     for i, row in enumerate(rows):
         c.label(left - 8, top + (i + 0.5) * row_h, row, left - 14, 11, class_="row-label")
     hbars(c, p, rows, groups, row_h)

@@ -5,6 +5,7 @@ to its table. One colour per scenario, base first (:data:`COLORS`)."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -35,8 +36,8 @@ from portfolio_sim.results.percentiles import level_key
 #: Marks of the date levels on the done-dates chart, in level order (cycles).
 MARKS = ("|", "x", "+", "d", "*", "1", "2", "3", "4")
 
-#: One colour per scenario (base first); cycles for many variants.
-COLORS = ("#135", "#c60", "#2a7", "#a3a", "#09c", "#b22", "#777", "#990")
+#: One colour per scenario (base first): base + 9 variants; cycles beyond.
+COLORS = ("#135", "#c60", "#2a7", "#a3a", "#09c", "#b22", "#777", "#990", "#e6a", "#852")
 
 #: Red-yellow-green (ColorBrewer RdYlGn, 11 classes) for probabilities 0..1.
 RDYLGN = (
@@ -55,6 +56,23 @@ RDYLGN = (
 
 #: Height of one scenario's sub-row of the done-dates chart.
 SUB_ROW = 9
+
+#: Narrowest column of the cut-line heat map ("100%" at 10 px with a margin); with more
+#: scenarios than fit the chart's width at this width, the chart is scaled down.
+CUT_CELL_MIN = 44.0
+
+
+def _wrap(s: str, width: float, size: float) -> list[str]:
+    """``s`` in lines of at most ``width`` pixels, broken after hyphens, underscores and
+    spaces (a part longer than a line is shortened with an ellipsis, :func:`svg.fit`)."""
+    parts = re.findall(r"[^-_ ]+[-_ ]*|[-_ ]+", s)
+    lines: list[str] = []
+    for part in parts:
+        if lines and text_width(lines[-1] + part.rstrip(" "), size) <= width:
+            lines[-1] += part
+        else:
+            lines.append(part)
+    return [svg.fit(line.rstrip(" "), width, size) for line in lines] or [s]
 
 
 def _color(k: int) -> str:
@@ -140,12 +158,21 @@ def cut_line_chart(cut: pd.DataFrame, date: Any) -> str:
     title = f"Probability of being done by {fmt.iso_date(date)}"
     left = label_width(rows) + 8
     cell_w = max([64.0, *(text_width(s, 10) + 12 for s in cols)])
-    cell_h, top = 20, 50
+    heads = [[s] for s in cols]
+    room = WIDTH - left - 20
+    if cell_w * len(cols) > room:  # many or long names: narrower columns, wrapped heads
+        cell_w = max(CUT_CELL_MIN, room / max(len(cols), 1))
+        heads = [_wrap(s, cell_w - 6, 10) for s in cols]
+    lines = max(len(h) for h in heads) if heads else 1
+    cell_h, top = 20, 50 + 12 * (lines - 1)
     width = max(left + cell_w * len(cols) + 20, text_width(title, 13) + 20)
     c = Canvas(width, top + cell_h * max(len(rows), 1) + 12, title)
     svg.title(c, title)
-    for j, s in enumerate(cols):
-        c.text(left + (j + 0.5) * cell_w, top - 10, s, 10, "middle", class_="col-label")
+    for j, (s, head) in enumerate(zip(cols, heads, strict=True)):
+        for n, line in enumerate(head):  # last line just above the cells
+            y = top - 10 - 12 * (len(head) - 1 - n)
+            tip = s if len(head) == 1 and line != s else None
+            c.text(left + (j + 0.5) * cell_w, y, line, 10, "middle", tip, class_="col-label")
     values = table.to_numpy(dtype=float)
     for i, fid in enumerate(rows):
         y = top + i * cell_h
@@ -165,8 +192,6 @@ def cut_line_chart(cut: pd.DataFrame, date: Any) -> str:
 def cost_fan_chart(cmp: Any) -> str:
     """Cumulative cost by month: the base's P10-P90 band, each scenario's P50, budget."""
     title = "Cumulative cost by month"
-    c = Canvas(WIDTH, 380, title)
-    svg.title(c, title)
     months = {name: cmp.forecasts[name].months for name in cmp.scenarios}
     xs = {name: month_days(m["month"]) for name, m in months.items()}
     all_x = [d for x in xs.values() for d in x]
@@ -180,6 +205,9 @@ def cost_fan_chart(cmp: Any) -> str:
         legend.append(("dash", RED, "budget"))
     c0 = Canvas(WIDTH, 0)
     top = svg.legend(c0, 80, 34, legend) + 18
+    # a legend of several rows (many variants) makes the chart taller, not the plot lower
+    c = Canvas(WIDTH, 380 + top - 52, title)
+    svg.title(c, title)
     p = money_plot(
         c,
         [*ys, *([budget] if budget is not None else [])],
@@ -232,10 +260,10 @@ def npv_chart(cmp: Any) -> str:
     hi = max(float(v.max()) for v in values.values())
     edges = np.linspace(lo, hi if hi > lo else lo + 1, 61)
     title = "NPV over trials (dotted: mean)"
-    c = Canvas(800, 350, title)
-    svg.title(c, title)
     legend = [("line", _color(k), n) for k, n in enumerate(values)]
     top = svg.legend(Canvas(800, 0), 80, 34, legend) + 18
+    c = Canvas(800, 350 + top - 52, title)  # one more legend row: 16 px taller
+    svg.title(c, title)
     p, counts = histogram(c, np.asarray(list(values.values())), cmp.currency, edges, top)
     svg.legend(c, p.left, 34, legend)
     xt = svg.nice_domain(p.x.lo, p.x.hi, 7, 1.0)[2]

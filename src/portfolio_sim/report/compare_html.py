@@ -35,8 +35,17 @@ from portfolio_sim.report.html import (
 )
 from portfolio_sim.results.percentiles import VALUE_PERCENTILES, level_key
 
+#: At most this many variants share one side-by-side table (base + 4 columns fit 1280 px
+#: with money deltas); more variants get further tables, each with the base again.
+VARIANTS_PER_TABLE = 4
+
+#: With more scenarios than this, the cumulative-cost table writes its currency once, in
+#: the headers, instead of in every cell (base + 5 variants or more do not fit otherwise).
+MONTHS_CURRENCY_IN_CELLS = 5
+
 EXTRA_CSS = """
 .card .s{color:#444;font-size:.85em;margin-top:.3em}
+.sbs{margin-top:1em} .sbs .note{margin:.2em 0} @media print{.sbs{break-inside:avoid}}
 td.good{color:#175} td.bad{color:#a22} .yes{color:#175;font-weight:600} .no{color:#a22}
 """
 
@@ -117,6 +126,9 @@ def _headline(cmp: Any) -> str:
 
 
 def _side_by_side(cmp: Any) -> str:
+    """Metrics down, scenarios across (delta to the base in brackets); with more than
+    :data:`VARIANTS_PER_TABLE` variants, one table per group of variants, each with the
+    metric and base columns again, so no table is wider than the page."""
     cur = cmp.currency
     port = cmp.portfolio.set_index("scenario")
     rows = []
@@ -148,7 +160,20 @@ def _side_by_side(cmp: Any) -> str:
                 )
             row[name] = text
         rows.append(row)
-    return "<h2>Side by side (delta to the base)</h2>" + _html_table(pd.DataFrame(rows))
+    df = pd.DataFrame(rows)
+    head = "<h2>Side by side (delta to the base)</h2>"
+    variants = [n for n in cmp.scenarios if n != "base"]
+    if len(variants) <= VARIANTS_PER_TABLE:
+        return head + _html_table(df)
+    parts = []
+    for i in range(0, len(variants), VARIANTS_PER_TABLE):
+        group = variants[i : i + VARIANTS_PER_TABLE]
+        note = f"Variants {i + 1}-{i + len(group)} of {len(variants)}"
+        parts.append(
+            f"<div class='sbs'><p class='note'>{note}</p>"
+            f"{_html_table(df[['Metric', 'base', *group]])}</div>"
+        )
+    return head + "".join(parts)
 
 
 def _features_table(cmp: Any) -> str:
@@ -194,12 +219,19 @@ def _cut_line_table(cut: pd.DataFrame, levels: Any = (50, 85)) -> str:
 def _months_table(cmp: Any) -> str:
     base = cmp.base.months
     cur = cmp.currency
+    # many scenarios: the currency once per header ("hire-two P50 (EUR)"), not per cell
+    in_cells = len(cmp.scenarios) <= MONTHS_CURRENCY_IN_CELLS
+    unit = "" if in_cells else f" ({cur})"
+
+    def money(v: Any, missing: str = "n/a") -> str:
+        return fmt.money(v, cur if in_cells else "", missing=missing)
+
     out = pd.DataFrame({"Month": base["month"]})
-    out["base P10"] = base["cumulative_p10"].map(lambda v: money_text(v, cur))
+    out[f"base P10{unit}"] = base["cumulative_p10"].map(money)
     for name in cmp.scenarios:
         m = cmp.forecasts[name].months.set_index("month")["cumulative_p50"]
-        out[f"{name} P50"] = base["month"].map(m).map(lambda v: fmt.money(v, cur, missing=""))
-    out["base P90"] = base["cumulative_p90"].map(lambda v: money_text(v, cur))
+        out[f"{name} P50{unit}"] = base["month"].map(m).map(lambda v: money(v, ""))
+    out[f"base P90{unit}"] = base["cumulative_p90"].map(money)
     return _html_table(out)
 
 
