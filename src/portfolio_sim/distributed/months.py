@@ -286,9 +286,7 @@ def _merged_bins(
     return ext, values
 
 
-def select_months(
-    client: Any, held: list[Any], trials: int, budgets: list[float]
-) -> Stats | None:
+def select_months(client: Any, held: list[Any], trials: int, budgets: list[float]) -> Stats | None:
     """``(bands, means, quarters)`` of the ``trials`` trials whose range outputs the
     futures ``held`` hold, in trial order (as :meth:`~.month_stream.MonthStream.finish`
     returns them); None when it cannot answer exactly (module docstring)."""
