@@ -238,6 +238,18 @@ def chain_sums(
     return sums, over, bool(acc[2] or bad.any())
 
 
+def warm(out: EngineOutput) -> None:
+    """Compile (or load from Numba's cache) this module's kernels on this worker, on a
+    small range's output (:func:`~portfolio_sim.distributed.ranges.warm_workers`)."""
+    if out.month_cost is None or out.quarter_cost is None or out.trials == 0:
+        return
+    ser, lo, hi = np.zeros(1, dtype=np.int64), np.array([-np.inf]), np.array([np.inf])
+    scan_counts(out, ser, lo, hi)
+    scan_bin(out, ser, lo, hi, np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.bool_))
+    n_m, n_q = out.month_cost.shape[1], out.quarter_cost.shape[1]
+    chain_sums(out, (np.zeros(4 * n_m), np.zeros(n_q, dtype=np.int64), False), np.zeros(n_q))
+
+
 # -- the client -------------------------------------------------------------------------
 
 

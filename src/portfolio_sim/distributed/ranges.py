@@ -9,11 +9,12 @@ may run a task on any worker, run it again after a worker is lost (``retries``),
 it twice: the answer is the same.
 
 Ranges never stream their month statistics (``stream=False``): streamed bands cannot be
-joined exactly (:func:`~portfolio_sim.results.precision.join_outputs` refuses), so each
-range returns its per-trial month and quarter arrays and the client joins them. The
-client then holds ``trials x (months x 8 + quarters x 8 + (1 + money columns) x 8)``
-bytes, where a local run of that size would have streamed its monthly bands
-(docs/distributed.md, "Memory").
+joined exactly (:func:`~portfolio_sim.results.precision.join_outputs` refuses). Instead,
+for large fast-engine runs (:class:`ClusterRun`), each range's per-trial month and
+quarter arrays stay on its worker, in the range's future, and the monthly percentiles,
+means and quarter numbers are selected there (:mod:`.months`); the client joins the rest
+(finish times, money columns, tallies), 72 bytes per trial as a local run holds. Other
+runs join the month arrays in the client (docs/distributed.md, "Memory").
 """
 
 from __future__ import annotations
@@ -104,7 +105,11 @@ WARM_TRIALS = 64
 
 
 def _warm(job: RangeJob) -> None:
-    run_range(job, 0, WARM_TRIALS)
+    out = run_range(job, 0, WARM_TRIALS)
+    if job.engine == "fast" and not job.keep_trials:  # the monthly selection's kernels
+        from portfolio_sim.distributed import months
+
+        months.warm(out)
 
 
 def warm_workers(client: Any, job: RangeJob) -> None:
