@@ -34,6 +34,7 @@ then joins the ranges' arrays in the client, the former path (the same numbers).
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -54,6 +55,7 @@ FETCH_TOTAL = 1 << 22
 #: or its edge values are atoms counted apart).
 MAX_ROUNDS = 8
 
+log = logging.getLogger(__name__)
 Stats = tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]
 
 
@@ -261,8 +263,12 @@ def _merged_counts(client: Any, held: list[Any], *args: Any) -> tuple[np.ndarray
 
     futures = [client.submit(scan_counts, f, *args, retries=RETRIES, pure=False) for f in held]
     counts = hist = None
+    seen: set[str] = set()
     try:
-        for _, (c, h) in as_completed(futures, with_results=True):
+        for future, (c, h) in as_completed(futures, with_results=True):
+            if future.key in seen:  # reported again (recomputed): counted once
+                continue
+            seen.add(future.key)
             counts = c if counts is None else counts + c
             hist = h.astype(np.int64) if hist is None else hist + h
     except BaseException:
@@ -285,8 +291,12 @@ def _merged_bins(
     ext = np.zeros((n_w, 3))
     ext[:, 1], ext[:, 2] = np.inf, -np.inf
     values: list[list[np.ndarray]] = [[] for _ in range(n_w)]
+    seen: set[str] = set()
     try:
-        for _, (e, pool, off) in as_completed(futures, with_results=True):
+        for future, (e, pool, off) in as_completed(futures, with_results=True):
+            if future.key in seen:  # reported again (recomputed): counted once
+                continue
+            seen.add(future.key)
             ext[:, 0] += e[:, 0]
             ext[:, 1] = np.minimum(ext[:, 1], e[:, 1])
             ext[:, 2] = np.maximum(ext[:, 2], e[:, 2])
@@ -320,6 +330,8 @@ def select_months(client: Any, held: list[Any], trials: int, budgets: list[float
         client.cancel(chain)
         raise
     if values is None or bad:
+        log.info("months not selected on the workers (%s): joining the arrays",
+                 "odd values" if bad else "window missed or too many rounds")  # fmt: skip
         return None
     return month_stream.assemble(values, sums, over, trials, st.n_m, st.n_q)
 
@@ -333,10 +345,15 @@ def _select(client: Any, held: list[Any], st: month_stream.MonthStream) -> np.nd
     ser = active // st.k
     for _ in range(MAX_ROUNDS):
         counts, hist = _merged_counts(client, held, ser[active], lo[active], hi[active])
-        below, e_lo, e_hi, _above = counts.T
+        below, e_lo, e_hi, above = counts.T
         inside = hist.sum(axis=1)
+        if np.any(below + e_lo + inside + e_hi + above != st.trials):
+            log.info("counts do not add up to the trials (NaNs?)")
+            return None
         r = st.rank[active] - below
         if np.any(r < 0) or np.any(r >= e_lo + inside + e_hi):
+            log.info("a window missed its rank: %s", np.flatnonzero(
+                (r < 0) | (r >= e_lo + inside + e_hi)).tolist())  # fmt: skip
             return None  # a window missed its rank
         on_lo, on_hi = r < e_lo, r >= e_lo + inside
         values[active[on_lo]] = lo[active[on_lo]]
@@ -358,6 +375,7 @@ def _select(client: Any, held: list[Any], st: month_stream.MonthStream) -> np.nd
             if send[i]:
                 pool = np.concatenate(got[i]) if got[i] else np.zeros(0)
                 if len(pool) != size[i]:
+                    log.info("window %d: %d values sent, %d counted", w, len(pool), size[i])
                     return None  # NaNs, or ranges that disagree: not exact
                 pool.partition(j[i] - before[i])
                 values[w] = pool[j[i] - before[i]]
@@ -369,6 +387,7 @@ def _select(client: Any, held: list[Any], st: month_stream.MonthStream) -> np.nd
         if not again:
             return values
         active = np.array(again, dtype=np.int64)
+    log.info("windows %s undecided after %d rounds", active.tolist(), MAX_ROUNDS)
     return None
 
 

@@ -171,6 +171,8 @@ def _gather_joined(client: Any, futures: list[Any], sizes: list[int], first: int
     done = 0
     for future, out in as_completed(futures, with_results=True):
         i = index[future.key]
+        if pieces[i] is not None:  # reported again (recomputed): joined once
+            continue
         if out.load_hist is not None:
             hist = out.load_hist if hist is None else hist + out.load_hist
             total = out.load_sum if total is None else total + out.load_sum
