@@ -205,24 +205,23 @@ def scan_bin(
     lo: np.ndarray,
     hi: np.ndarray,
     bins: np.ndarray,
-    send: np.ndarray,
+    room: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(ext [W, 3] = count, min, max of the values in bin ``bins[w]``; the values of the
-    windows with ``send[w]`` concatenated; their offsets [W + 1])."""
+    windows with ``room[w] > 0`` concatenated; their offsets [W + 1]). ``room[w]``: the
+    bin's count over all ranges (known from the histograms), 0 for a bin not sent: one
+    pass, and a range holds at most that many of the bin's values."""
     n_w = len(ser)
     ext = np.zeros((n_w, 3))
-    # first pass: how many each sent window holds here (cheap next to the engine)
+    room = np.asarray(room, dtype=np.int64)
+    off = np.concatenate([[0], np.cumsum(room)]).astype(np.int64)
+    pool = np.empty(int(off[-1]))
     _scan(*_arrays(out), ser, lo, hi, _scales(lo, hi), BINS, 1, bins,
           np.zeros((0, 4), dtype=np.int64), np.zeros((0, BINS), dtype=np.int64), ext,
-          np.zeros(0), np.zeros(n_w + 1, dtype=np.int64))  # fmt: skip
-    sizes = np.where(send, ext[:, 0], 0).astype(np.int64)
-    off = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    pool = np.empty(int(off[-1]))
-    if off[-1]:
-        _scan(*_arrays(out), ser, lo, hi, _scales(lo, hi), BINS, 1, bins,
-              np.zeros((0, 4), dtype=np.int64), np.zeros((0, BINS), dtype=np.int64), ext,
-              pool, off)  # fmt: skip
-    return ext, pool, off
+          pool, off)  # fmt: skip
+    got = np.minimum(ext[:, 0].astype(np.int64), room)
+    kept = np.concatenate([pool[o : o + m] for o, m in zip(off[:-1], got, strict=True)])
+    return ext, kept, np.concatenate([[0], np.cumsum(got)]).astype(np.int64)
 
 
 def chain_sums(
@@ -247,7 +246,7 @@ def warm(out: EngineOutput) -> None:
         return
     ser, lo, hi = np.zeros(1, dtype=np.int64), np.array([-np.inf]), np.array([np.inf])
     scan_counts(out, ser, lo, hi)
-    scan_bin(out, ser, lo, hi, np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.bool_))
+    scan_bin(out, ser, lo, hi, np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64))
     n_m, n_q = out.month_cost.shape[1], out.quarter_cost.shape[1]
     chain_sums(out, (np.zeros(4 * n_m), np.zeros(n_q, dtype=np.int64), False), np.zeros(n_q))
 
@@ -312,8 +311,11 @@ def select_months(client: Any, held: list[Any], trials: int, budgets: list[float
     """``(bands, means, quarters)`` of the ``trials`` trials whose range outputs the
     futures ``held`` hold, in trial order (as :meth:`~.month_stream.MonthStream.finish`
     returns them); None when it cannot answer exactly (module docstring)."""
+    import time
+
     from portfolio_sim.distributed.ranges import RETRIES
 
+    t0 = time.perf_counter()
     cost, capex, qcost = client.submit(pilot_rows, held[0], retries=RETRIES, pure=False).result()
     st = month_stream.MonthStream.from_pilot(trials, cost, capex, qcost, budgets)
     del cost, capex, qcost
@@ -333,6 +335,8 @@ def select_months(client: Any, held: list[Any], trials: int, budgets: list[float
         log.info("months not selected on the workers (%s): joining the arrays",
                  "odd values" if bad else "window missed or too many rounds")  # fmt: skip
         return None
+    log.info("months of %d trials selected on the workers in %.2f s", trials,
+             time.perf_counter() - t0)  # fmt: skip
     return month_stream.assemble(values, sums, over, trials, st.n_m, st.n_q)
 
 
@@ -343,7 +347,8 @@ def _select(client: Any, held: list[Any], st: month_stream.MonthStream) -> np.nd
     active = np.arange(n_w)
     lo, hi = st.lo.copy(), st.hi.copy()
     ser = active // st.k
-    for _ in range(MAX_ROUNDS):
+    for round_ in range(MAX_ROUNDS):
+        log.info("round %d: %d windows", round_ + 1, len(active))
         counts, hist = _merged_counts(client, held, ser[active], lo[active], hi[active])
         below, e_lo, e_hi, above = counts.T
         inside = hist.sum(axis=1)
@@ -369,7 +374,8 @@ def _select(client: Any, held: list[Any], st: month_stream.MonthStream) -> np.nd
         send = (size <= FETCH_WINDOW) & (np.cumsum(np.where(size <= FETCH_WINDOW, size, 0))
                                          <= FETCH_TOTAL)  # fmt: skip
         act = active[mid]
-        ext, got = _merged_bins(client, held, ser[act], lo[act], hi[act], b, send)
+        room = np.where(send, size, 0)
+        ext, got = _merged_bins(client, held, ser[act], lo[act], hi[act], b, room)
         again = []
         for i, w in enumerate(act):
             if send[i]:
