@@ -1,8 +1,9 @@
 """Client memory of a forecast on Dask: peak of the client process's traced allocations
 (tracemalloc: numpy's arrays included) during ``forecast(..., scheduler=...)`` on a warm
-2-worker LocalCluster, at two trial counts, with the monthly percentiles selected on the
-workers (the default, distributed/months.py) and with the month arrays joined in the
-client (the former path, forced). docs/distributed.md, "Memory".
+2-worker cluster (scheduler and workers in processes of their own), at two trial counts,
+with the monthly percentiles selected on the workers (the default, distributed/months.py)
+and with the month arrays joined in the client (the former path, forced).
+docs/distributed.md, "Memory".
 
     python benchmarks/bench_client_memory.py                       # 2M and 4M trials
     python benchmarks/bench_client_memory.py --trials 20000 40000  # seconds
@@ -30,7 +31,7 @@ def main() -> None:
     a = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)  # why a selection fell back, if it does
     logging.getLogger("portfolio_sim.distributed.months").setLevel(logging.INFO)
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     from portfolio_sim.distributed import months
     from portfolio_sim.forecasting import forecast
@@ -38,18 +39,13 @@ def main() -> None:
 
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; {MID.name}")
     wanted = months.wanted
-    with (
-        LocalCluster(
-            n_workers=a.workers,
-            threads_per_worker=1,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-            env={"NUMBA_NUM_THREADS": "1"},
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_distributed import external_cluster  # scheduler and workers: own processes
+
+    with external_cluster(a.workers) as addr, Client(addr) as client:
         client.run(warmup)
-        addr = cluster.scheduler_address
         forecast(MID, trials=40_000, seed=1, scheduler=addr)  # kernels of the selection
         docs = {}
         for trials in a.trials:

@@ -264,10 +264,11 @@ def _merged_counts(client: Any, held: list[Any], *args: Any) -> tuple[np.ndarray
     counts = hist = None
     seen: set[str] = set()
     try:
-        for future, (c, h) in as_completed(futures, with_results=True):
+        for future in as_completed(futures):  # one gather at a time, as they finish
             if future.key in seen:  # reported again (recomputed): counted once
                 continue
             seen.add(future.key)
+            c, h = future.result()
             counts = c if counts is None else counts + c
             hist = h.astype(np.int64) if hist is None else hist + h
     except BaseException:
@@ -292,10 +293,11 @@ def _merged_bins(
     values: list[list[np.ndarray]] = [[] for _ in range(n_w)]
     seen: set[str] = set()
     try:
-        for future, (e, pool, off) in as_completed(futures, with_results=True):
+        for future in as_completed(futures):  # one gather at a time, as they finish
             if future.key in seen:  # reported again (recomputed): counted once
                 continue
             seen.add(future.key)
+            e, pool, off = future.result()
             ext[:, 0] += e[:, 0]
             ext[:, 1] = np.minimum(ext[:, 1], e[:, 1])
             ext[:, 2] = np.maximum(ext[:, 2], e[:, 2])

@@ -169,10 +169,11 @@ def _gather_joined(client: Any, futures: list[Any], sizes: list[int], first: int
     pieces: list[Any] = [None] * len(futures)
     hist = total = None
     done = 0
-    for future, out in as_completed(futures, with_results=True):
+    for future in as_completed(futures):  # one gather at a time, as they finish
         i = index[future.key]
         if pieces[i] is not None:  # reported again (recomputed): joined once
             continue
+        out = future.result()
         if out.load_hist is not None:
             hist = out.load_hist if hist is None else hist + out.load_hist
             total = out.load_sum if total is None else total + out.load_sum
