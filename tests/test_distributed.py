@@ -93,7 +93,7 @@ def test_streamed_local_run_equals_joined_ranges(cluster) -> None:
     local = forecast(DIGITAL, trials=trials, seed=SEED)
     assert local.raw.month_bands is not None  # really streamed
     dist = forecast(DIGITAL, trials=trials, seed=SEED, scheduler=cluster.scheduler_address)
-    assert dist.raw.month_bands is None
+    assert dist.raw.month_cost is None and dist.raw.month_bands is not None  # on the workers
     assert doc(dist) == doc(local)
 
 
@@ -289,3 +289,132 @@ def test_staff_candidates_on_a_cluster_equal_local(cluster, exhaustive_max: int)
     _drop_created(db)
     assert da == db
     assert "evaluate" in cluster.scheduler.task_prefixes
+
+
+# -- monthly percentiles selected on the workers (distributed/months.py) -------------------
+
+
+@pytest.fixture
+def every_run_selects(monkeypatch):
+    """Small runs select their months on the workers too (from 32k trials otherwise)."""
+    from portfolio_sim.distributed import months
+
+    monkeypatch.setattr(months, "wanted", lambda trials: True)
+    monkeypatch.setattr(ranges, "RANGE_TRIALS", 400)
+    return months
+
+
+def test_months_selected_on_workers_equal_local_plain_status_and_auto(
+    cluster, local_doc, every_run_selects
+) -> None:
+    """The client gets no month array (``month_cost`` None, bands set) and the JSON
+    equals the local run's: plain, re-forecast with a status, trials="auto"."""
+    addr = cluster.scheduler_address
+    fc = forecast(DIGITAL, trials=3000, seed=SEED, scheduler=addr)
+    assert fc.raw.month_cost is None and fc.raw.quarter_cost is None
+    assert fc.raw.month_bands is not None and fc.raw.quarter_stats is not None
+    assert doc(fc) == local_doc
+    a = forecast(DIGITAL, trials=2000, seed=SEED, status=STATUS)
+    b = forecast(DIGITAL, trials=2000, seed=SEED, status=STATUS, scheduler=addr)
+    assert b.raw.month_cost is None and doc(a) == doc(b)
+    kw = {"trials": "auto", "seed": SEED, "max_trials": 12_000, "precision_days": 0.01}
+    a, b = forecast(DIGITAL, **kw), forecast(DIGITAL, scheduler=addr, **kw)
+    assert b.raw.month_cost is None and len(b.auto.totals) > 1  # several batches, held
+    assert doc(a) == doc(b)
+
+
+def test_bins_too_full_to_send_narrow_round_after_round(
+    cluster, local_doc, every_run_selects, monkeypatch
+) -> None:
+    """No bin's values are sent (FETCH_WINDOW 0): every rank is found by narrowing its
+    window to its bin's [min, max] until the bin holds one distinct value (the path of
+    atoms of equal values): still the local numbers, still no arrays in the client."""
+    monkeypatch.setattr(every_run_selects, "FETCH_WINDOW", 0)
+    calls: list[int] = []
+    scan = every_run_selects._merged_counts
+    monkeypatch.setattr(
+        every_run_selects,
+        "_merged_counts",
+        lambda client, held, ser, *a: calls.append(len(ser)) or scan(client, held, ser, *a),
+    )
+    fc = forecast(DIGITAL, trials=3000, seed=SEED, scheduler=cluster.scheduler_address)
+    assert fc.raw.month_cost is None
+    assert len(calls) >= 2 and calls[1] < calls[0]  # later rounds: only the undecided
+    assert doc(fc) == local_doc
+
+
+def test_months_fall_back_to_joined_arrays_when_not_exact(
+    cluster, local_doc, every_run_selects, monkeypatch
+) -> None:
+    """When the selection cannot answer (here: no round allowed), the client joins the
+    ranges' arrays as before: the same JSON."""
+    monkeypatch.setattr(every_run_selects, "MAX_ROUNDS", 0)
+    fc = forecast(DIGITAL, trials=3000, seed=SEED, scheduler=cluster.scheduler_address)
+    assert fc.raw.month_cost is not None and fc.raw.month_bands is None
+    assert doc(fc) == local_doc
+
+
+def test_worker_killed_while_holding_month_arrays_recomputes_them(process_cluster) -> None:
+    """All ranges done, their month arrays held on the workers: one worker is killed
+    before the selection. Dask recomputes the lost ranges (pure tasks, keyed streams)
+    when the selection's tasks need them: the local JSON."""
+    trials = 40_000
+    local = doc(forecast(DIGITAL, trials=trials, seed=SEED))
+    with distributed.Client(process_cluster) as client:
+        client.wait_for_workers(2, timeout=60)
+        pids = client.run(os.getpid)
+    victim = sorted(pids.values())[-1]
+    killed: list[int] = []
+
+    def kill_at_the_end(done: int, total: int) -> None:
+        if done == total and not killed:
+            os.kill(victim, signal.SIGKILL)
+            killed.append(done)
+
+    fc = forecast(
+        DIGITAL,
+        trials=trials,
+        seed=SEED,
+        scheduler=process_cluster.scheduler_address,
+        progress=kill_at_the_end,
+    )
+    assert killed == [trials]
+    assert fc.raw.month_cost is None and fc.raw.month_bands is not None
+    assert doc(fc) == local
+
+
+# -- backtest ----------------------------------------------------------------------------
+
+
+def test_backtest_on_a_cluster_equals_local(cluster, tmp_path, capsys) -> None:
+    """Cut forecasts as tasks (16 histories each): the same tables, text, CSV and HTML."""
+    import datetime as dt
+    import functools
+
+    import numpy as np
+
+    from portfolio_sim.distributed.tasks import map_tasks
+    from portfolio_sim.history import backtest, calibrate
+    from test_history_calibrate import write_history
+
+    rng = np.random.default_rng(7)
+    counts = {f"team{j}": rng.poisson(3 + j, 90) for j in range(3)}
+    path = tmp_path / "history.csv"
+    write_history(path, counts, dt.date(2020, 1, 6), seed=1)
+    cal = calibrate(path)
+    kw = {"every": "1w", "horizon": "4w", "min_history": "8w", "trials": 700, "seed": 3}
+    a = backtest(cal, **kw)
+    on = functools.partial(map_tasks, scheduler=cluster.scheduler_address)
+    b = backtest(cal, map_tasks=on, **kw)
+    assert len(a.table) > 3 * 16  # several tasks
+    for name in ("table", "summary", "reliability"):
+        assert getattr(a, name).equals(getattr(b, name)), name
+    assert a.text() == b.text()
+    outs = {}
+    for tag, extra in (("local", []), ("dask", ["--scheduler", cluster.scheduler_address])):
+        html, table = tmp_path / f"{tag}.html", tmp_path / f"{tag}.csv"
+        args = ["backtest", str(path), "--every", "1w", "--horizon", "4w", "--trials", "700"]
+        args += ["--html", str(html), "--csv", str(table), "--quiet", *extra]
+        assert main(args) == 0
+        outs[tag] = (html.read_text(), table.read_text(), capsys.readouterr().out)
+    assert outs["local"] == outs["dask"]

@@ -228,6 +228,9 @@ def forecast(
     t0 = time.perf_counter()
     with batches as batch:
         raw = _run_all(batch, trials, report, levels, compiled)
+        finish = getattr(batch, "finish", None)  # on Dask: months selected on the workers
+        if finish is not None:
+            raw = finish(raw)
     trials = raw.trials
     elapsed = time.perf_counter() - t0
     table = None

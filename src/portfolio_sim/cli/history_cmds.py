@@ -147,6 +147,9 @@ def _configure_backtest(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", metavar="PATH", help="write an HTML report here")
     parser.add_argument("--csv", metavar="PATH", help="write the per-cut table here")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    from portfolio_sim.cli.cluster_options import add_cluster_options
+
+    add_cluster_options(parser)
 
 
 def _run_backtest(args: argparse.Namespace) -> int:
@@ -156,6 +159,13 @@ def _run_backtest(args: argparse.Namespace) -> int:
     cal = calibrate(args.history, **_calibrate_options(args))
     _report_skipped(cal)
     compile_notice(args.quiet, kernel="howmany_kernel.batch_totals")
+    map_tasks = None
+    if args.scheduler is not None or args.workers is not None:  # docs/distributed.md
+        import functools
+
+        from portfolio_sim.distributed.tasks import map_tasks as on_cluster
+
+        map_tasks = functools.partial(on_cluster, scheduler=args.scheduler, workers=args.workers)
     result = backtest(
         cal,
         every=args.every,
@@ -165,6 +175,7 @@ def _run_backtest(args: argparse.Namespace) -> int:
         trials=args.trials,
         seed=args.seed,
         progress=progress_printer(args.quiet, unit="cut forecasts"),
+        map_tasks=map_tasks,
     )
     html = None
     if args.html:

@@ -11,7 +11,10 @@ worker ran which range (docs/distributed.md).
 * :mod:`.connect`: one client per command: an existing scheduler (``--scheduler
   ADDRESS``, a short connect timeout, a clear error when it cannot be reached) or a
   ``LocalCluster`` (``--workers N``); kernels warmed once on each worker;
-* :mod:`.ranges`: the trial ranges, the pure task that runs one, and the join.
+* :mod:`.ranges`: the trial ranges, the pure task that runs one, and the join;
+* :mod:`.months`: the monthly percentiles and means selected on the workers, where the
+  ranges' month arrays stay (small mergeable summaries to the client);
+* :mod:`.tasks`: independent whole-forecast tasks (the decision tools, backtest cuts).
 """
 
 from portfolio_sim.distributed.connect import CONNECT_TIMEOUT_S, open_client

@@ -9,11 +9,12 @@ may run a task on any worker, run it again after a worker is lost (``retries``),
 it twice: the answer is the same.
 
 Ranges never stream their month statistics (``stream=False``): streamed bands cannot be
-joined exactly (:func:`~portfolio_sim.results.precision.join_outputs` refuses), so each
-range returns its per-trial month and quarter arrays and the client joins them. The
-client then holds ``trials x (months x 8 + quarters x 8 + (1 + money columns) x 8)``
-bytes, where a local run of that size would have streamed its monthly bands
-(docs/distributed.md, "Memory").
+joined exactly (:func:`~portfolio_sim.results.precision.join_outputs` refuses). Instead,
+for large fast-engine runs (:class:`ClusterRun`), each range's per-trial month and
+quarter arrays stay on its worker, in the range's future, and the monthly percentiles,
+means and quarter numbers are selected there (:mod:`.months`); the client joins the rest
+(finish times, money columns, tallies), 72 bytes per trial as a local run holds. Other
+runs join the month arrays in the client (docs/distributed.md, "Memory").
 """
 
 from __future__ import annotations
@@ -104,7 +105,11 @@ WARM_TRIALS = 64
 
 
 def _warm(job: RangeJob) -> None:
-    run_range(job, 0, WARM_TRIALS)
+    out = run_range(job, 0, WARM_TRIALS)
+    if job.engine == "fast" and not job.keep_trials:  # the monthly selection's kernels
+        from portfolio_sim.distributed import months
+
+        months.warm(out)
 
 
 def warm_workers(client: Any, job: RangeJob) -> None:
@@ -143,6 +148,141 @@ def join_all(outputs: list[EngineOutput]) -> EngineOutput:
     return outputs[0]
 
 
+def _strip(out: EngineOutput) -> EngineOutput:
+    """``out`` without its per-trial month and quarter arrays (they stay on the worker,
+    in the range's future, for :mod:`.months`)."""
+    from dataclasses import replace
+
+    return replace(out, month_cost=None, month_capex=None, quarter_cost=None)
+
+
+def _gather_joined(client: Any, futures: list[Any], sizes: list[int], first: int, n: int,
+                   progress: Progress | None) -> EngineOutput:  # fmt: skip
+    """The outputs of ``futures`` (consecutive ranges) joined in order, gathered as they
+    finish; their team-load histograms (the same size whatever a range's trials) are
+    added on arrival rather than kept per range."""
+    from dataclasses import replace
+
+    from dask.distributed import as_completed
+
+    index = {f.key: i for i, f in enumerate(futures)}
+    pieces: list[Any] = [None] * len(futures)
+    hist = total = None
+    done = 0
+    for future in as_completed(futures):  # one gather at a time, as they finish
+        i = index[future.key]
+        if pieces[i] is not None:  # reported again (recomputed): joined once
+            continue
+        out = future.result()
+        if out.load_hist is not None:
+            hist = out.load_hist if hist is None else hist + out.load_hist
+            total = out.load_sum if total is None else total + out.load_sum
+            out = replace(out, load_hist=None, load_sum=None)
+        pieces[i] = out
+        done += sizes[i]
+        if progress is not None:
+            progress(first + done, first + n)
+    joined = join_all(pieces)
+    if hist is not None:
+        joined = replace(joined, load_hist=hist, load_sum=total)
+    return joined
+
+
+class ClusterRun:
+    """``run(first, n)``: trials ``first .. first + n - 1`` of ``job`` as ranges on
+    ``client``'s cluster, joined in order (equal to ``run_fast(compiled, n,
+    first_trial=first)``); ``progress(done, total)`` counts trials as ranges finish.
+
+    Runs whose months the workers can select (:func:`.months.wanted`: the fast engine,
+    per-trial arrays not kept, months streamed as locally) leave each range's month
+    arrays on its worker: ``run`` returns the output without them, and :meth:`finish`,
+    once every batch has run, adds the monthly bands, means and quarter numbers selected
+    on the workers (:func:`.months.select_months`), or, when that cannot answer exactly,
+    joins the arrays in the client as before. On any error, or Ctrl-C, the run's
+    futures are cancelled before the exception goes on."""
+
+    def __init__(self, client: Any, job: RangeJob, progress: Progress | None = None) -> None:
+        from portfolio_sim.distributed import months
+
+        self.client, self.job, self.progress = client, job, progress
+        budgets = None
+        if job.engine == "fast" and not job.keep_trials:
+            budgets = months.budgets_of(_compile(job))
+        self.budgets = budgets
+        self.held: list[Any] = []  # futures of the ranges whose month arrays stay remote
+        self.held_sizes: list[int] = []
+
+    def __call__(self, first: int, n: int, ranges: int | None = None) -> EngineOutput:
+        from portfolio_sim.distributed import months
+
+        client, job = self.client, self.job
+        n_workers = len(client.scheduler_info(n_workers=-1).get("workers", {})) or 1
+        parts = split_ranges(first, n, ranges or range_count(n, n_workers))
+        futures = [
+            client.submit(
+                run_range, job, a, m, retries=RETRIES, pure=False, key=f"run_range-{job.key}-{a}"
+            )
+            for a, m in parts
+        ]
+        remote = self.budgets is not None and (
+            bool(self.held) or months.wanted(first + n) and first == 0
+        )
+        sent = futures
+        if remote:
+            sent = [client.submit(_strip, f, retries=RETRIES, pure=False) for f in futures]
+        try:
+            joined = _gather_joined(client, sent, [m for _, m in parts], first, n, self.progress)
+        except BaseException:
+            client.cancel(futures + sent + self.held)
+            raise
+        if remote:
+            self.held += futures
+            self.held_sizes += [m for _, m in parts]
+        else:
+            client.cancel(futures)
+        return self._keep_load_days(joined)
+
+    def _keep_load_days(self, joined: EngineOutput) -> EngineOutput:
+        if self.job.engine == "fast" and joined.load_days is not None:
+            from dataclasses import replace
+
+            from portfolio_sim.engines.load_inputs import KEEP_MAX
+
+            if joined.load_days.size > KEEP_MAX:  # what run_fast keeps for the whole batch
+                joined = replace(joined, load_days=None)
+        return joined
+
+    def finish(self, raw: EngineOutput) -> EngineOutput:
+        """``raw`` (every batch joined) with its month statistics: selected on the
+        workers for held ranges, else ``raw`` as it is."""
+        if not self.held:
+            return raw
+        from dataclasses import replace
+
+        from portfolio_sim.distributed import months
+
+        held, self.held = self.held, []
+        assert sum(self.held_sizes) == raw.trials and self.budgets is not None
+        self.held_sizes = []
+        try:
+            stats = months.select_months(self.client, held, raw.trials, self.budgets)
+            if stats is None:  # not exact this way: the arrays, joined in the client
+                full = self.client.gather(held)
+                joined = join_all([replace(o, load_hist=None, load_sum=None) for o in full])
+                return replace(
+                    raw,
+                    month_cost=joined.month_cost,
+                    month_capex=joined.month_capex,
+                    quarter_cost=joined.quarter_cost,
+                )
+        except BaseException:
+            self.client.cancel(held)
+            raise
+        self.client.cancel(held)
+        bands, means, quarters = stats
+        return replace(raw, month_bands=bands, month_means=means, quarter_stats=quarters)
+
+
 def run_ranges(
     client: Any,
     job: RangeJob,
@@ -152,39 +292,10 @@ def run_ranges(
     ranges: int | None = None,
 ) -> EngineOutput:
     """Trials ``first .. first + n - 1`` of ``job`` on ``client``'s cluster, joined in
-    order: equal to ``run_fast(compiled, n, first_trial=first)`` with the month arrays
-    kept. ``progress(done, total)`` counts trials from ``first`` as ranges finish. On any
-    error, or Ctrl-C, the run's futures are cancelled before the exception goes on."""
-    from dask.distributed import as_completed
-
-    n_workers = len(client.scheduler_info(n_workers=-1).get("workers", {})) or 1
-    parts = split_ranges(first, n, ranges or range_count(n, n_workers))
-    futures = [
-        client.submit(
-            run_range, job, a, m, retries=RETRIES, pure=False, key=f"run_range-{job.key}-{a}"
-        )
-        for a, m in parts
-    ]
-    size = {f.key: m for f, (_, m) in zip(futures, parts, strict=True)}
-    try:
-        done = 0
-        for future in as_completed(futures):
-            done += size[future.key]
-            if progress is not None:
-                progress(first + done, first + n)
-        outputs = client.gather(futures)
-    except BaseException:
-        client.cancel(futures)
-        raise
-    joined = join_all(list(outputs))
-    if job.engine == "fast" and joined.load_days is not None:
-        from dataclasses import replace
-
-        from portfolio_sim.engines.load_inputs import KEEP_MAX
-
-        if joined.load_days.size > KEEP_MAX:  # what run_fast keeps for the whole batch
-            joined = replace(joined, load_days=None)
-    return joined
+    order: equal to ``run_fast(compiled, n, first_trial=first)`` (month statistics
+    selected on the workers where :class:`ClusterRun` does so)."""
+    run = ClusterRun(client, job, progress)
+    return run.finish(run(first, n, ranges))
 
 
 @contextlib.contextmanager
@@ -198,13 +309,14 @@ def cluster_batches(
     keep_trials: bool,
     progress: Progress | None,
     load: bool = True,
-) -> Iterator[Callable[[int, int], EngineOutput]]:
-    """A ``run_batch(first, n)`` for :func:`portfolio_sim.forecasting.forecast` that runs
-    its trials as ranges on a cluster (:func:`~portfolio_sim.distributed.connect
-    .open_client`: connected, or refused with a clear error, before any work)."""
+) -> Iterator[ClusterRun]:
+    """A :class:`ClusterRun` (``run_batch(first, n)`` plus ``finish(raw)``) for
+    :func:`portfolio_sim.forecasting.forecast` that runs its trials as ranges on a
+    cluster (:func:`~portfolio_sim.distributed.connect.open_client`: connected, or
+    refused with a clear error, before any work)."""
     from portfolio_sim.distributed.connect import open_client
 
     job = RangeJob(scenario, status, seed, engine, keep_trials, uuid.uuid4().hex, load)
     with open_client(scheduler, workers) as (client, _backend):
         warm_workers(client, job)
-        yield lambda first, n: run_ranges(client, job, first, n, progress)
+        yield ClusterRun(client, job, progress)

@@ -376,19 +376,27 @@ class MonthStream:
                 vals = self.pool[self.off[w] : self.off[w] + m]
                 vals.partition(r - e_lo)
                 values[w] = vals[r - e_lo]
-        n_m, k = self.n_m, self.k
-        bands = {}
-        for g, name in enumerate(SERIES):
-            block = values[g * n_m * k : (g + 1) * n_m * k].reshape(n_m, k)
-            for j, p in enumerate(BAND_PS):
-                bands[f"{name}_p{p}"] = block[:, j].copy()
-        means = {
-            name: self.sums[g * n_m : (g + 1) * n_m] / self.trials for g, name in enumerate(SERIES)
-        }
-        quarters = np.empty((self.n_q, k + 1))
-        quarters[:, :k] = values[4 * n_m * k :].reshape(self.n_q, k)
-        quarters[:, k] = self.over
-        return bands, means, quarters
+        return assemble(values, self.sums, self.over, self.trials, self.n_m, self.n_q)
+
+
+def assemble(
+    values: np.ndarray, sums: np.ndarray, over: np.ndarray, trials: int, n_m: int, n_q: int
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
+    """:meth:`MonthStream.finish`'s result from the value at every window's rank (windows
+    in its order: series after series, :data:`BAND_PS` or :data:`QUARTER_PS` within
+    each), the month sums [4M], and the trials over each quarter's budget [Q] (also
+    how :mod:`portfolio_sim.distributed.months` ends)."""
+    k = len(BAND_PS)
+    bands = {}
+    for g, name in enumerate(SERIES):
+        block = values[g * n_m * k : (g + 1) * n_m * k].reshape(n_m, k)
+        for j, p in enumerate(BAND_PS):
+            bands[f"{name}_p{p}"] = block[:, j].copy()
+    means = {name: sums[g * n_m : (g + 1) * n_m] / trials for g, name in enumerate(SERIES)}
+    quarters = np.empty((n_q, k + 1))
+    quarters[:, :k] = values[4 * n_m * k :].reshape(n_q, k)
+    quarters[:, k] = over
+    return bands, means, quarters
 
 
 def stream_arrays(

@@ -136,6 +136,54 @@ def _forecast_totals(
     return np.concatenate(parts, axis=0)
 
 
+#: Histories per task when the cut forecasts run as tasks (``map_tasks``).
+TASK_CHUNK = 16
+
+
+def cut_summaries(
+    pasts: list[np.ndarray],
+    keys: list[int],
+    horizon: int,
+    trials: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The forecasts of these histories, reduced row by row: the ``items_summary``
+    columns and the percentiles at :data:`LEVELS` ``[histories, len(LEVELS)]``. Each
+    row depends on its own history and stream only, so the rows of several calls, put
+    together in order, are those of one call (how cuts run as tasks on a cluster, and
+    why only these few numbers per cut, never the ``trials`` totals, travel back)."""
+    totals = _forecast_totals(pasts, keys, horizon, trials, progress)  # [cuts, trials]
+    return items_summary(totals.T), np.asarray(sample_percentiles(totals, LEVELS))
+
+
+def _all_cut_summaries(
+    pasts: list[np.ndarray],
+    keys: list[int],
+    horizon: int,
+    trials: int,
+    progress: Callable[[int, int], None] | None,
+    map_tasks: Callable[..., list[Any]] | None,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """:func:`cut_summaries` of every history: in this process, or ``TASK_CHUNK``
+    histories per task through ``map_tasks(fn, arg_list, progress=...)`` (e.g.
+    :func:`portfolio_sim.distributed.tasks.map_tasks` with a scheduler), joined in order."""
+    if map_tasks is None:
+        return cut_summaries(pasts, keys, horizon, trials, progress)
+    n = len(pasts)
+    args = [
+        (pasts[lo : lo + TASK_CHUNK], keys[lo : lo + TASK_CHUNK], horizon, trials)
+        for lo in range(0, n, TASK_CHUNK)
+    ]
+
+    def tasks_done(done: int, total: int) -> None:  # tasks -> cut forecasts
+        if progress is not None:
+            progress(n if done >= total else min(done * TASK_CHUNK, n), n)
+
+    parts = map_tasks(cut_summaries, args, progress=tasks_done)
+    columns = {k: np.concatenate([p[0][k] for p in parts]) for k in parts[0][0]}
+    return columns, np.concatenate([p[1] for p in parts], axis=0)
+
+
 def backtest(
     history: Calibration | str | os.PathLike[str],
     *,
@@ -147,6 +195,7 @@ def backtest(
     seed: int = 0,
     teams: Sequence[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    map_tasks: Callable[..., list[Any]] | None = None,
     **calibrate_options: Any,
 ) -> BacktestResult:
     """Backtest throughput forecasts on a work-item export (or a :class:`Calibration`).
@@ -162,6 +211,10 @@ def backtest(
             (the stream of team T at cut period g is ``("backtest", "T@g")``).
         teams: backtest only these teams (default: all).
         progress: ``progress(done, total)`` over the cut forecasts (for a progress bar).
+        map_tasks: run the cut forecasts as tasks: ``map_tasks(fn, arg_list,
+            progress=...)`` returns ``[fn(*a) for a in arg_list]``, e.g.
+            ``functools.partial(portfolio_sim.distributed.tasks.map_tasks,
+            scheduler="tcp://host:8786")`` (docs/distributed.md); the same result.
 
     Returns:
         A :class:`BacktestResult`. Raises InputError when no cut fits in the history.
@@ -205,8 +258,7 @@ def backtest(
             f"no cut date fits: {cal.n_periods} complete {cal.per}s of history, need at "
             f"least {min_p} before a cut and {horizon_p} after it"
         )
-    totals = _forecast_totals(pasts, keys, horizon_p, trials, progress)  # [cuts, trials]
-    forecasts = items_summary(totals.T)
+    forecasts, levels = _all_cut_summaries(pasts, keys, horizon_p, trials, progress, map_tasks)
     actual = np.array([r["actual"] for r in rows], dtype=np.int64)
     team_of = np.array([r["team"] for r in rows], dtype=object)
     summary: list[dict[str, Any]] = []
@@ -216,7 +268,6 @@ def backtest(
             {"team": t, **_shares(actual[sel], _select(forecasts, sel), every_p, horizon_p)}
         )
     summary.append({"team": "(all)", **_shares(actual, forecasts, every_p, horizon_p)})
-    levels = np.asarray(sample_percentiles(totals, LEVELS))  # [cuts, len(LEVELS)]
     below = actual[:, None] <= levels
     n = len(rows)
     eff = n * min(1.0, every_p / horizon_p)
