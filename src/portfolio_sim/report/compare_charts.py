@@ -171,7 +171,7 @@ def cut_line_chart(cut: pd.DataFrame, date: Any) -> str:
     for j, (s, head) in enumerate(zip(cols, heads, strict=True)):
         for n, line in enumerate(head):  # last line just above the cells
             y = top - 10 - 12 * (len(head) - 1 - n)
-            tip = s if len(head) == 1 and line != s else None
+            tip = s if any(part.endswith("…") for part in head) else None  # shortened
             c.text(left + (j + 0.5) * cell_w, y, line, 10, "middle", tip, class_="col-label")
     values = table.to_numpy(dtype=float)
     for i, fid in enumerate(rows):

@@ -43,6 +43,10 @@ VARIANTS_PER_TABLE = 4
 #: the headers, instead of in every cell (base + 5 variants or more do not fit otherwise).
 MONTHS_CURRENCY_IN_CELLS = 5
 
+#: At most this many variants' P50 columns share one cumulative-cost table (base + 8
+#: variants measured 1,200 px wide at 1280 px, with wrapped headers).
+MONTHS_VARIANTS_PER_TABLE = 8
+
 EXTRA_CSS = """
 .card .s{color:#444;font-size:.85em;margin-top:.3em}
 .sbs{margin-top:1em} .sbs .note{margin:.2em 0} @media print{.sbs{break-inside:avoid}}
@@ -127,8 +131,8 @@ def _headline(cmp: Any) -> str:
 
 def _side_by_side(cmp: Any) -> str:
     """Metrics down, scenarios across (delta to the base in brackets); with more than
-    :data:`VARIANTS_PER_TABLE` variants, one table per group of variants, each with the
-    metric and base columns again, so no table is wider than the page."""
+    :data:`VARIANTS_PER_TABLE` variants, one table per group of variants
+    (:func:`_grouped_tables`)."""
     cur = cmp.currency
     port = cmp.portfolio.set_index("scenario")
     rows = []
@@ -162,18 +166,32 @@ def _side_by_side(cmp: Any) -> str:
         rows.append(row)
     df = pd.DataFrame(rows)
     head = "<h2>Side by side (delta to the base)</h2>"
-    variants = [n for n in cmp.scenarios if n != "base"]
-    if len(variants) <= VARIANTS_PER_TABLE:
-        return head + _html_table(df)
+    return head + _grouped_tables(df, ["Metric", "base"], [], cmp.variants, VARIANTS_PER_TABLE)
+
+
+def _groups(n: int, per: int) -> list[range]:
+    """``range(n)`` in as few runs of at most ``per`` as possible, as even as possible
+    (7 by 4: 4 + 3; 9 by 4: 3 + 3 + 3)."""
+    k = max(-(-n // per), 1)
+    bounds = [round(i * n / k) for i in range(k + 1)]
+    return [range(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def _grouped_tables(
+    df: pd.DataFrame, first: list[str], last: list[str], variants: list[str], per: int
+) -> str:
+    """``df`` as one table, or, with more than ``per`` variant columns, one table per
+    group of variants ("Variants 5-7 of 7"), each with the ``first`` and ``last``
+    columns again, so that no table is wider than the page. ``variants`` are the
+    columns between them."""
+    if len(variants) <= per:
+        return _html_table(df)
     parts = []
-    for i in range(0, len(variants), VARIANTS_PER_TABLE):
-        group = variants[i : i + VARIANTS_PER_TABLE]
-        note = f"Variants {i + 1}-{i + len(group)} of {len(variants)}"
-        parts.append(
-            f"<div class='sbs'><p class='note'>{note}</p>"
-            f"{_html_table(df[['Metric', 'base', *group]])}</div>"
-        )
-    return head + "".join(parts)
+    for g in _groups(len(variants), per):
+        note = f"Variants {g.start + 1}-{g.stop} of {len(variants)}"
+        cols = [*first, *(variants[i] for i in g), *last]
+        parts.append(f"<div class='sbs'><p class='note'>{note}</p>{_html_table(df[cols])}</div>")
+    return "".join(parts)
 
 
 def _features_table(cmp: Any) -> str:
@@ -232,7 +250,9 @@ def _months_table(cmp: Any) -> str:
         m = cmp.forecasts[name].months.set_index("month")["cumulative_p50"]
         out[f"{name} P50{unit}"] = base["month"].map(m).map(lambda v: money(v, ""))
     out[f"base P90{unit}"] = base["cumulative_p90"].map(money)
-    return _html_table(out)
+    first = ["Month", f"base P10{unit}", f"base P50{unit}"]
+    variants = [f"{name} P50{unit}" for name in cmp.variants]
+    return _grouped_tables(out, first, [f"base P90{unit}"], variants, MONTHS_VARIANTS_PER_TABLE)
 
 
 def _npv_table(cmp: Any) -> str:
