@@ -29,8 +29,9 @@ import math
 import numpy as np
 from numba import njit
 
-from portfolio_sim.codes import EPS, SLOT_FIRES, SLOT_IMPACT, WAITING
-from portfolio_sim.rng import NO_REFCOUNT, draw, uniform
+from portfolio_sim.codes import EPS, WAITING
+from portfolio_sim.kernels.risk_draws import fires, impact
+from portfolio_sim.rng import NO_REFCOUNT
 
 INF = np.inf
 
@@ -42,17 +43,9 @@ def freeze_windows(m, trial, frz):
     n = 0
     for i in range(m.freeze_risk.shape[0]):
         r = m.freeze_risk[i]
-        if not uniform(m.risk_key[r], trial, SLOT_FIRES) < m.risk_prob[r]:
+        if not fires(m, r, trial):
             continue
-        x = draw(
-            m.risk_dist[r, 0],
-            m.pool,
-            m.risk_dist[r, 1],
-            m.risk_dist[r, 2],
-            m.risk_key[r],
-            trial,
-            SLOT_IMPACT,
-        )
+        x = impact(m, r, trial)
         if not x > 0.0:
             continue
         lo = m.freeze_on[i]

@@ -24,15 +24,14 @@ from numba import njit
 from portfolio_sim.codes import (
     RISK_DELAY,
     RISK_EXTRA_FRACTION,
-    SLOT_FIRES,
     SLOT_GROWTH,
-    SLOT_IMPACT,
     SLOT_SIZE,
     SLOT_TYPED,
 )
 from portfolio_sim.kernels.correlation import correlated_size
+from portfolio_sim.kernels.risk_draws import fires, impact
 from portfolio_sim.kernels.scaled_risks import apply_fraction_risks
-from portfolio_sim.rng import NO_REFCOUNT, draw, uniform, whole_items
+from portfolio_sim.rng import NO_REFCOUNT, draw, whole_items
 
 
 @njit(cache=True, **NO_REFCOUNT)
@@ -77,19 +76,8 @@ def kernel_sample_trial(m, trial, size, delay):
         size[f] += x
     apply_fraction_risks(m, trial, size, delay)
     for r in range(m.risk_prob.shape[0]):
-        if m.risk_kind[r] != RISK_EXTRA_FRACTION and (
-            uniform(m.risk_key[r], trial, SLOT_FIRES) < m.risk_prob[r]
-        ):
-            x = draw(
-                m.risk_dist[r, 0],
-                m.pool,
-                m.risk_dist[r, 1],
-                m.risk_dist[r, 2],
-                m.risk_key[r],
-                trial,
-                SLOT_IMPACT,
-            )
-            x = max(x, 0.0)
+        if m.risk_kind[r] != RISK_EXTRA_FRACTION and fires(m, r, trial):
+            x = impact(m, r, trial)
             kind = m.risk_kind[r]
             for i in range(m.risk_ptr[r], m.risk_ptr[r + 1]):
                 f = m.risk_idx[i]

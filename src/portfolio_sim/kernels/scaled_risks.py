@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from numba import njit
 
-from portfolio_sim.codes import RISK_EXTRA_FRACTION, SLOT_FIRES, SLOT_IMPACT
-from portfolio_sim.rng import NO_REFCOUNT, draw, uniform, whole_items
+from portfolio_sim.codes import RISK_EXTRA_FRACTION
+from portfolio_sim.kernels.risk_draws import fires, impact
+from portfolio_sim.rng import NO_REFCOUNT, whole_items
 
 
 @njit(cache=True, **NO_REFCOUNT)
@@ -25,17 +26,8 @@ def apply_fraction_risks(m, trial, size, scratch):
     for r in range(m.risk_prob.shape[0]):
         if m.risk_kind[r] != RISK_EXTRA_FRACTION:
             continue
-        if uniform(m.risk_key[r], trial, SLOT_FIRES) < m.risk_prob[r]:
-            x = draw(
-                m.risk_dist[r, 0],
-                m.pool,
-                m.risk_dist[r, 1],
-                m.risk_dist[r, 2],
-                m.risk_key[r],
-                trial,
-                SLOT_IMPACT,
-            )
-            x = max(x, 0.0)
+        if fires(m, r, trial):
+            x = impact(m, r, trial)
             for i in range(m.risk_ptr[r], m.risk_ptr[r + 1]):
                 f = m.risk_idx[i]
                 scratch[f] += x * size[f]
